@@ -1,0 +1,1 @@
+"""The edges: settings, command line, transports and senders."""

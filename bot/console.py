@@ -1,0 +1,135 @@
+"""The local console: the same conversations, typed in a terminal or piped from a script."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from typing import TextIO
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from handlers.engine import Engine
+from handlers.i18n import Translator
+from handlers.messages import InEvent, Location, OutMessage
+from storage import failpoints, inbox, outbox
+from storage.enums import Channel
+
+CHANNEL = Channel.CONSOLE.value
+_TAG = re.compile(r"</?(b|i)>")
+_LOCATION = re.compile(r"^/vitri\s+(-?\d+(?:\.\d+)?)\s*[, ]\s*(-?\d+(?:\.\d+)?)\s*$")
+_PHOTO = re.compile(r"^/anh(?:\s+(.+))?$")
+BOLD, RESET = "\033[1m", "\033[0m"
+
+
+def render(message: OutMessage, *, color: bool) -> str:
+    """Plain text for a terminal: markup dropped (or bold), choices as a numbered list."""
+    if color:
+        text = message.text.replace("<b>", BOLD).replace("</b>", RESET)
+        text = _TAG.sub("", text)
+    else:
+        text = _TAG.sub("", message.text)
+    lines = [html.unescape(text)]
+    lines += [f"  {n}. {html.unescape(c.label)}" for n, c in enumerate(message.choices, 1)]
+    return "\n".join(lines)
+
+
+def to_event(line: str, user_key: str) -> InEvent:
+    """What a typed line means; /vitri and /anh stand in for a phone's location and camera."""
+    text = line.rstrip("\n")
+    located = _LOCATION.match(text.strip())
+    if located:
+        point = Location(latitude=float(located[1]), longitude=float(located[2]))
+        return InEvent(channel=CHANNEL, user_key=user_key, chat_key=user_key, kind="location",
+                       location=point)
+    photo = _PHOTO.match(text.strip())
+    if photo:
+        name = (photo[1] or "anh.jpg").strip()
+        return InEvent(channel=CHANNEL, user_key=user_key, chat_key=user_key, kind="photo",
+                       photos=[f"console:{name}"])
+    return InEvent(channel=CHANNEL, user_key=user_key, chat_key=user_key, kind="text", text=text)
+
+
+class ConsoleChat:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        engine: Engine,
+        user_key: str,
+        out: TextIO,
+        *,
+        color: bool = False,
+    ) -> None:
+        self.sessions = sessions
+        self.engine = engine
+        self.user_key = user_key
+        self.out = out
+        self.color = color
+        self.session_id = uuid.uuid4().hex[:12]
+        self.line_number = 0
+
+    async def submit(self, event: InEvent, update_key: str) -> None:
+        async with self.sessions() as session, session.begin():
+            await inbox.store(
+                session,
+                channel=CHANNEL,
+                update_key=update_key,
+                user_key=self.user_key,
+                chat_key=self.user_key,
+                event=event.model_dump(exclude_defaults=True),
+            )
+        failpoints.hit("after_inbox_commit")
+        await self.engine.run_pending()
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Print what waits for this chat; each row is marked sent right after it is shown."""
+        while True:
+            async with self.sessions() as session, session.begin():
+                waiting = await outbox.pending_for(session, CHANNEL, self.user_key, limit=1)
+                if not waiting:
+                    return
+                item = waiting[0]
+                message = OutMessage.model_validate(item.message)
+                self.out.write(render(message, color=self.color) + "\n\n")
+                self.out.flush()
+                failpoints.hit("after_send_before_mark")
+                outbox.mark_sent(item)
+
+    async def run(self, lines: AsyncIterator[str]) -> None:
+        await self.engine.run_pending()
+        await self.submit(
+            InEvent(channel=CHANNEL, user_key=self.user_key, chat_key=self.user_key, kind="resume"),
+            f"{self.session_id}:resume",
+        )
+        async for line in lines:
+            self.line_number += 1
+            if not line.strip():
+                continue
+            await self.submit(to_event(line, self.user_key), f"{self.session_id}:{self.line_number}")
+
+
+async def stdin_lines(prompt: str) -> AsyncIterator[str]:
+    """Lines from the terminal (with editing) or from a pipe, until end of input."""
+    loop = asyncio.get_running_loop()
+    interactive = sys.stdin.isatty()
+    if interactive:
+        import readline  # noqa: F401  (line editing and history for input())
+    while True:
+        try:
+            if interactive:
+                line = await loop.run_in_executor(None, input, prompt)
+            else:
+                line = await loop.run_in_executor(None, sys.stdin.readline)
+                if line == "":
+                    return
+        except EOFError:
+            return
+        yield line
+
+
+def banner(translator: Translator, who: str) -> str:
+    return html.unescape(_TAG.sub("", str(translator("console.banner", who=who))))

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///./data/tuquan.sqlite3"
+
+
+class Settings(BaseSettings):
+    """Every setting of the bot; read from the environment and from `.env`."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    database_url: str = Field(
+        DEFAULT_SQLITE_URL, validation_alias=AliasChoices("TUQUAN_DATABASE_URL")
+    )
+    timezone: str = Field(
+        "Asia/Ho_Chi_Minh", validation_alias=AliasChoices("TUQUAN_TIMEZONE")
+    )
+    locale: Literal["vi", "en"] = Field("vi", validation_alias=AliasChoices("TUQUAN_LOCALE"))
+    log_level: str = Field("INFO", validation_alias=AliasChoices("TUQUAN_LOG_LEVEL"))
+    telegram_bot_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN")
+    )
+    telegram_api_url: str = Field(
+        "https://api.telegram.org", validation_alias=AliasChoices("TELEGRAM_API_URL")
+    )
+    zalo_bot_token: SecretStr | None = Field(None, validation_alias=AliasChoices("ZALO_BOT_TOKEN"))
+    zalo_api_url: str = Field(
+        "https://bot-api.zaloplatforms.com", validation_alias=AliasChoices("ZALO_API_URL")
+    )
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        prefix = "sqlite+aiosqlite:///"
+        if not self.database_url.startswith(prefix):
+            return None
+        return Path(self.database_url[len(prefix) :])
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

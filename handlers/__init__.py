@@ -1,0 +1,1 @@
+"""Conversations and use-cases, written once for every platform."""

@@ -1,0 +1,140 @@
+"""What a conversation step sees and produces: one person, one event, the replies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from markupsafe import Markup
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.choices import match
+from handlers.i18n import Translator
+from handlers.messages import Choice, InEvent, OutMessage
+from storage.enums import Role
+from storage.models import Identity, Person, Unit
+from storage.people import ActiveRole
+
+IDLE_FLOW = "menu"
+IDLE_STEP = "main"
+PROMPT_KEY = "_prompt"
+REPORTER_ROLES = (Role.REPORTER, Role.DEPUTY)
+
+
+@dataclass(frozen=True)
+class Picked:
+    """An answer that named one of the offered options."""
+
+    id: str
+
+
+@dataclass(frozen=True)
+class StaleChoice:
+    """A button from an earlier question, or data that was never offered."""
+
+
+@dataclass
+class Ctx:
+    session: AsyncSession
+    identity: Identity
+    person: Person
+    roles: list[ActiveRole]
+    now: datetime
+    tz: ZoneInfo
+    t: Translator
+    inbox_id: int | None = None
+    flow: str = IDLE_FLOW
+    step: str = IDLE_STEP
+    data: dict[str, Any] = field(default_factory=dict)
+    version: int = 0
+    replies: list[OutMessage] = field(default_factory=list)
+
+    @property
+    def local_now(self) -> datetime:
+        return self.now.astimezone(self.tz)
+
+    @property
+    def is_idle(self) -> bool:
+        return self.flow == IDLE_FLOW
+
+    def role_unit(self, *roles: Role) -> Unit | None:
+        for active in self.roles:
+            if active.role in roles:
+                return active.unit
+        return None
+
+    @property
+    def hamlet(self) -> Unit | None:
+        return self.role_unit(*REPORTER_ROLES)
+
+    def say(self, text: Markup | str) -> None:
+        self.replies.append(OutMessage(text=str(text)))
+
+    def ask(
+        self,
+        flow: str,
+        step: str,
+        text: Markup | str,
+        choices: list[Choice] | None = None,
+        *,
+        ask_location: bool = False,
+        menu: list[str] | None = None,
+        intro: Markup | str | None = None,
+    ) -> None:
+        """Move to `step` and ask its question; buttons carry the new version as their token.
+
+        `intro` (what just happened) is sent with the question but not repeated on a re-ask.
+        """
+        self.flow, self.step = flow, step
+        self.version += 1
+        message = OutMessage(
+            text=str(text),
+            choices=choices or [],
+            choice_token=str(self.version) if choices else None,
+            ask_location=ask_location,
+            menu=menu or [],
+        )
+        self.data[PROMPT_KEY] = message.model_dump()
+        if intro:
+            message = message.model_copy(update={"text": f"{intro}\n\n{text}"})
+        self.replies.append(message)
+
+    def reprompt(self, problem: Markup | str) -> None:
+        """Say what was wrong and ask the same question again; the step does not move."""
+        stored = self.data.get(PROMPT_KEY)
+        if stored is None:
+            self.say(problem)
+            return
+        prompt = OutMessage.model_validate(stored)
+        self.replies.append(prompt.model_copy(update={"text": f"{problem}\n\n{prompt.text}"}))
+
+    def resume(self) -> bool:
+        """Show the current question again; False when there is none."""
+        stored = self.data.get(PROMPT_KEY)
+        if stored is None:
+            return False
+        self.replies.append(OutMessage.model_validate(stored))
+        return True
+
+    def reset(self) -> None:
+        self.flow, self.step, self.data = IDLE_FLOW, IDLE_STEP, {}
+
+    @property
+    def offered(self) -> list[Choice]:
+        stored = self.data.get(PROMPT_KEY)
+        return OutMessage.model_validate(stored).choices if stored else []
+
+    def pick(self, event: InEvent) -> Picked | StaleChoice | None:
+        """The option the event names; None when it names none (typed words matching nothing)."""
+        options = self.offered
+        if event.kind == "choice":
+            valid = event.choice_token == str(self.version) and any(
+                option.id == event.choice_id for option in options
+            )
+            return Picked(str(event.choice_id)) if valid else StaleChoice()
+        if event.kind == "text" and event.text:
+            found = match(event.text, options)
+            return Picked(found) if found else None
+        return None

@@ -1,0 +1,147 @@
+"""Reporting what one of the hamlet's self-management models did."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from markupsafe import Markup
+
+from handlers.context import Ctx, Picked, StaleChoice
+from handlers.flows import drafting, menu
+from handlers.flows.drafting import DraftFlow, draft
+from handlers.messages import Choice, InEvent
+from handlers.registry import step
+from storage import models_registry, reports
+from storage.clock import iso_week
+from storage.enums import ReportKind
+from storage.models import ModelInstance, ModelType, Organization, Report
+
+FLOW = "activity"
+MAX_PARTICIPANTS = 100_000
+_NUMBER = re.compile(r"\d+")
+
+
+def model_label(model_type: ModelType, organization: Organization) -> str:
+    return f"{model_type.name} ({organization.name})"
+
+
+async def start(ctx: Ctx) -> None:
+    hamlet = ctx.hamlet
+    assert hamlet is not None
+    if not await models_registry.active_in_hamlet(ctx.session, hamlet.id):
+        menu.show(ctx, ctx.t("activity.no_models", unit=hamlet.label))
+        return
+    ctx.data = {drafting.DRAFT: {"kind": ReportKind.ACTIVITY.value}}
+    await ask_model(ctx)
+
+
+async def ask_model(ctx: Ctx) -> None:
+    hamlet = ctx.hamlet
+    assert hamlet is not None
+    found = await models_registry.active_in_hamlet(ctx.session, hamlet.id)
+    options = [Choice(id=str(i.id), label=model_label(t, o)) for i, t, o in found]
+    ctx.ask(FLOW, "model", ctx.t("activity.ask_model"), options)
+
+
+async def ask_text(ctx: Ctx) -> None:
+    ctx.ask(FLOW, "text", ctx.t("activity.ask_text", limit=drafting.MAX_TEXT))
+
+
+async def ask_participants(ctx: Ctx) -> None:
+    ctx.ask(FLOW, "participants", ctx.t("activity.ask_participants"))
+
+
+async def ask_photos(ctx: Ctx) -> None:
+    await drafting.ask_photos(ctx, ACTIVITY)
+
+
+@step(FLOW, "model")
+async def on_model(ctx: Ctx, event: InEvent) -> None:
+    picked = ctx.pick(event)
+    if not isinstance(picked, Picked):
+        key = "error.stale_choice" if isinstance(picked, StaleChoice) else "error.pick_one"
+        ctx.reprompt(ctx.t(key))
+        return
+    draft(ctx)["model_instance_id"] = int(picked.id)
+    await drafting.advance(ctx, ACTIVITY, "model")
+
+
+@step(FLOW, "text")
+async def on_text(ctx: Ctx, event: InEvent) -> None:
+    text = drafting.text_answer(ctx, event)
+    if text is not None:
+        draft(ctx)["text"] = text
+        await drafting.advance(ctx, ACTIVITY, "text")
+
+
+@step(FLOW, "participants")
+async def on_participants(ctx: Ctx, event: InEvent) -> None:
+    numbers = _NUMBER.findall(event.text or "") if event.kind == "text" else []
+    count = int(numbers[0]) if len(numbers) == 1 else 0
+    if not 1 <= count <= MAX_PARTICIPANTS:
+        ctx.reprompt(ctx.t("activity.participants_expected"))
+        return
+    draft(ctx)["participants"] = count
+    await drafting.advance(ctx, ACTIVITY, "participants")
+
+
+async def _model(ctx: Ctx, instance_id: int) -> tuple[ModelInstance, ModelType, Organization]:
+    instance = await ctx.session.get_one(ModelInstance, instance_id)
+    model_type = await ctx.session.get_one(ModelType, instance.model_type_id)
+    organization = await ctx.session.get_one(Organization, instance.organization_id)
+    return instance, model_type, organization
+
+
+async def summarize(ctx: Ctx, values: dict[str, Any]) -> Markup:
+    _, model_type, organization = await _model(ctx, values["model_instance_id"])
+    return ctx.t(
+        "activity.summary",
+        model=model_label(model_type, organization),
+        text=values["text"],
+        participants=values["participants"],
+        photos=len(values.get("photos", [])),
+    )
+
+
+async def save(ctx: Ctx, values: dict[str, Any]) -> Report:
+    hamlet = ctx.hamlet
+    assert hamlet is not None
+    instance, model_type, _ = await _model(ctx, values["model_instance_id"])
+    report = Report(
+        unit_id=hamlet.id,
+        reporter_id=ctx.person.id,
+        kind=ReportKind.ACTIVITY,
+        category=model_type.code,
+        text=values["text"],
+        occurred_at=ctx.now,
+        received_at=ctx.now,
+        week=iso_week(ctx.local_now),
+        model_instance_id=instance.id,
+        participants=values["participants"],
+        source_inbox_id=ctx.inbox_id,
+    )
+    return await reports.add(
+        ctx.session, report, values.get("photos", []), ctx.identity.channel, ctx.person.id
+    )
+
+
+ACTIVITY = DraftFlow(
+    name=FLOW,
+    order=("model", "text", "participants", "photos"),
+    askers={
+        "model": ask_model,
+        "text": ask_text,
+        "participants": ask_participants,
+        "photos": ask_photos,
+    },
+    editable=(
+        ("model", "field.model"),
+        ("text", "field.text"),
+        ("participants", "field.participants"),
+        ("photos", "field.photos"),
+    ),
+    summarize=summarize,
+    save=save,
+)
+drafting.register(ACTIVITY)

@@ -1,0 +1,106 @@
+"""The main menu: what each role can start."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from markupsafe import Markup
+
+from handlers.choices import match
+from handlers.context import IDLE_FLOW, IDLE_STEP, Ctx, Picked, StaleChoice
+from handlers.messages import Choice, InEvent
+from handlers.registry import step
+from storage.enums import Role
+from storage.text import fold
+
+Starter = Callable[[Ctx], Awaitable[None]]
+
+
+def _actions(ctx: Ctx) -> list[tuple[str, str, Starter]]:
+    from handlers.flows import activity, incident, onboarding, recent
+
+    if ctx.hamlet is not None:
+        return [
+            ("inc", "menu.incident", incident.start),
+            ("act", "menu.activity", activity.start),
+            ("ok", "menu.nothing", incident.nothing_to_report),
+            ("mine", "menu.recent", recent.start),
+            ("help", "menu.help", _help),
+        ]
+    if ctx.role_unit(Role.OFFICER, Role.ADMIN) is not None:
+        return [
+            ("unit", "menu.unit_reports", recent.start),
+            ("help", "menu.help", _help),
+        ]
+    return [
+        ("code", "menu.enter_code", onboarding.ask_code),
+        ("help", "menu.help", _help),
+    ]
+
+
+def choices(ctx: Ctx) -> list[Choice]:
+    return [Choice(id=key, label=str(ctx.t(label))) for key, label, _ in _actions(ctx)]
+
+
+def show(ctx: Ctx, intro: Markup | str | None = None) -> None:
+    options = choices(ctx)
+    ctx.data = {}
+    labels = [option.label for option in options]
+    ctx.ask(IDLE_FLOW, IDLE_STEP, ctx.t("menu.question"), options, menu=labels, intro=intro)
+
+
+def welcome(ctx: Ctx) -> Markup:
+    hamlet = ctx.hamlet
+    if hamlet is not None:
+        return ctx.t("welcome.reporter", name=ctx.person.full_name, unit=hamlet.label)
+    officer_unit = ctx.role_unit(Role.OFFICER, Role.ADMIN)
+    if officer_unit is not None:
+        return ctx.t("welcome.officer", name=ctx.person.full_name, unit=officer_unit.label)
+    return ctx.t("welcome.resident")
+
+
+def help_text(ctx: Ctx) -> Markup:
+    if ctx.hamlet is not None:
+        return ctx.t("help.reporter")
+    if ctx.role_unit(Role.OFFICER, Role.ADMIN) is not None:
+        return ctx.t("help.officer")
+    return ctx.t("help.resident")
+
+
+async def _help(ctx: Ctx) -> None:
+    show(ctx, help_text(ctx))
+
+
+async def start_by_label(ctx: Ctx, text: str) -> bool:
+    """A tap on the persistent keyboard starts its action from any step."""
+    options = choices(ctx)
+    found = match(text, options)
+    if found is None or text.strip().isdigit():
+        return False
+    label = next(option.label for option in options if option.id == found)
+    if fold(label) != fold(text):
+        return False
+    if not ctx.is_idle:
+        ctx.reset()
+        ctx.say(ctx.t("cancel.done"))
+    await _start(ctx, found)
+    return True
+
+
+async def _start(ctx: Ctx, action: str) -> None:
+    for key, _, starter in _actions(ctx):
+        if key == action:
+            ctx.data = {}
+            await starter(ctx)
+            return
+
+
+@step(IDLE_FLOW, IDLE_STEP)
+async def on_menu(ctx: Ctx, event: InEvent) -> None:
+    picked = ctx.pick(event)
+    if isinstance(picked, Picked):
+        await _start(ctx, picked.id)
+    elif isinstance(picked, StaleChoice):
+        ctx.reprompt(ctx.t("error.stale_choice"))
+    else:
+        ctx.reprompt(ctx.t("error.menu_expected"))

@@ -1,0 +1,225 @@
+"""Recent reports: a hamlet head sees, edits or withdraws their own; an officer reads the unit's."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from markupsafe import Markup
+
+from handlers.context import Ctx, Picked, StaleChoice
+from handlers.flows import drafting, incident, menu
+from handlers.messages import Choice, InEvent
+from handlers.registry import step
+from storage import reports
+from storage.enums import IncidentCategory, ReportKind, Role
+from storage.models import Report, Unit
+
+FLOW = "recent"
+EDIT_WINDOW = timedelta(hours=24)
+PREVIEW = 40
+BACK = "back"
+
+
+def _preview(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= PREVIEW else text[: PREVIEW - 1] + "…"
+
+
+def _kind_label(ctx: Ctx, report: Report) -> str:
+    if report.kind is ReportKind.INCIDENT and report.category:
+        return str(ctx.t(f"category.{report.category}"))
+    return str(ctx.t(f"kind.{report.kind.value}"))
+
+
+def _line(ctx: Ctx, report: Report) -> str:
+    day = ctx.t.date(report.occurred_at.astimezone(ctx.tz).date())
+    parts = [f"#{report.id}", day, _kind_label(ctx, report)]
+    if report.text:
+        parts.append(_preview(report.text))
+    if report.withdrawn_at is not None:
+        parts.append(str(ctx.t("recent.withdrawn_mark")))
+    return " · ".join(parts)
+
+
+def _back(ctx: Ctx) -> Choice:
+    return Choice(id=BACK, label=str(ctx.t("common.back_to_menu")))
+
+
+async def start(ctx: Ctx) -> None:
+    ctx.data = {}
+    hamlet = ctx.hamlet
+    if hamlet is not None:
+        found = await reports.recent_by_person(ctx.session, ctx.person.id)
+    else:
+        unit = ctx.role_unit(Role.OFFICER, Role.ADMIN)
+        assert unit is not None
+        found = await reports.recent_in_unit(ctx.session, unit.id)
+    if not found:
+        menu.show(ctx, ctx.t("recent.none"))
+        return
+    options = [Choice(id=str(r.id), label=_line(ctx, r)) for r in found]
+    ctx.ask(FLOW, "list", ctx.t("recent.pick"), [*options, _back(ctx)])
+
+
+def _editable(ctx: Ctx, report: Report) -> bool:
+    return (
+        report.reporter_id == ctx.person.id
+        and report.withdrawn_at is None
+        and ctx.now - report.received_at <= EDIT_WINDOW
+    )
+
+
+def _may_read(ctx: Ctx, report: Report) -> bool:
+    """Officers do not see the text of confidential categories here."""
+    return report.reporter_id == ctx.person.id or not report.sensitive
+
+
+async def _show(ctx: Ctx, report_id: int) -> None:
+    report = await ctx.session.get(Report, report_id)
+    if report is None:
+        menu.show(ctx)
+        return
+    unit = await ctx.session.get_one(Unit, report.unit_id)
+    text = report.text if _may_read(ctx, report) else str(ctx.t("recent.confidential"))
+    details = ctx.t(
+        "recent.details",
+        number=report.id,
+        kind=_kind_label(ctx, report),
+        unit=unit.label,
+        date=ctx.t.date(report.occurred_at.astimezone(ctx.tz).date()),
+        text=text or ctx.t("common.none"),
+    )
+    if report.withdrawn_at is not None:
+        details = Markup(f"{details}\n{ctx.t('recent.withdrawn_mark')}")
+    options = []
+    if _editable(ctx, report):
+        options = [
+            Choice(id="edit", label=str(ctx.t("recent.edit"))),
+            Choice(id="withdraw", label=str(ctx.t("recent.withdraw"))),
+        ]
+    ctx.data["report_id"] = report.id
+    ctx.ask(FLOW, "detail", details, [*options, _back(ctx)])
+
+
+async def _picked(ctx: Ctx, event: InEvent) -> str | None:
+    picked = ctx.pick(event)
+    if isinstance(picked, Picked):
+        if picked.id == BACK:
+            menu.show(ctx)
+            return None
+        return picked.id
+    ctx.reprompt(ctx.t("error.stale_choice" if isinstance(picked, StaleChoice) else "error.pick_one"))
+    return None
+
+
+@step(FLOW, "list")
+async def on_list(ctx: Ctx, event: InEvent) -> None:
+    chosen = await _picked(ctx, event)
+    if chosen is not None:
+        await _show(ctx, int(chosen))
+
+
+async def _own_editable(ctx: Ctx) -> Report | None:
+    report = await ctx.session.get(Report, int(ctx.data.get("report_id", 0)))
+    if report is None or not _editable(ctx, report):
+        menu.show(ctx, ctx.t("recent.too_late"))
+        return None
+    return report
+
+
+@step(FLOW, "detail")
+async def on_detail(ctx: Ctx, event: InEvent) -> None:
+    chosen = await _picked(ctx, event)
+    if chosen is None:
+        return
+    report = await _own_editable(ctx)
+    if report is None:
+        return
+    if chosen == "withdraw":
+        options = [
+            Choice(id="yes", label=str(ctx.t("recent.withdraw_yes"))),
+            Choice(id=BACK, label=str(ctx.t("common.back_to_menu"))),
+        ]
+        ctx.ask(FLOW, "withdraw", ctx.t("recent.withdraw_confirm", number=report.id), options)
+        return
+    fields = [Choice(id="text", label=str(ctx.t("field.text")))]
+    if report.kind is ReportKind.INCIDENT:
+        fields += [
+            Choice(id="category", label=str(ctx.t("field.category"))),
+            Choice(id="urgency", label=str(ctx.t("field.urgency"))),
+        ]
+    elif report.kind is ReportKind.ACTIVITY:
+        fields.append(Choice(id="participants", label=str(ctx.t("field.participants"))))
+    if report.kind is ReportKind.NOTHING:
+        fields = []
+    if not fields:
+        ctx.reprompt(ctx.t("recent.nothing_to_edit"))
+        return
+    ctx.ask(FLOW, "field", ctx.t("report.which_field"), [*fields, _back(ctx)])
+
+
+@step(FLOW, "withdraw")
+async def on_withdraw(ctx: Ctx, event: InEvent) -> None:
+    if await _picked(ctx, event) is None:
+        return
+    report = await _own_editable(ctx)
+    if report is None:
+        return
+    report.withdrawn_at = ctx.now
+    reports.record_change(ctx.session, report, ctx.person.id, "withdrawn", {}, ctx.now)
+    menu.show(ctx, ctx.t("recent.withdrawn", number=report.id))
+
+
+@step(FLOW, "field")
+async def on_field(ctx: Ctx, event: InEvent) -> None:
+    chosen = await _picked(ctx, event)
+    if chosen is None:
+        return
+    ctx.data["field"] = chosen
+    if chosen == "category":
+        ctx.ask(FLOW, "value", ctx.t("incident.ask_category"), incident.category_choices(ctx))
+    elif chosen == "urgency":
+        ctx.ask(FLOW, "value", ctx.t("incident.ask_urgency"), incident.urgency_choices(ctx))
+    elif chosen == "participants":
+        ctx.ask(FLOW, "value", ctx.t("activity.ask_participants"))
+    else:
+        ctx.ask(FLOW, "value", ctx.t("recent.ask_new_text", limit=drafting.MAX_TEXT))
+
+
+@step(FLOW, "value")
+async def on_value(ctx: Ctx, event: InEvent) -> None:
+    field = str(ctx.data.get("field"))
+    new_value: object
+    if field in ("category", "urgency"):
+        picked = ctx.pick(event)
+        if not isinstance(picked, Picked):
+            key = "error.stale_choice" if isinstance(picked, StaleChoice) else "error.pick_one"
+            ctx.reprompt(ctx.t(key))
+            return
+        new_value = picked.id if field == "category" else picked.id == "yes"
+    elif field == "participants":
+        digits = (event.text or "").strip() if event.kind == "text" else ""
+        if not digits.isdigit() or not 1 <= int(digits) <= 100_000:
+            ctx.reprompt(ctx.t("activity.participants_expected"))
+            return
+        new_value = int(digits)
+    else:
+        text = drafting.text_answer(ctx, event)
+        if text is None:
+            return
+        new_value = text
+    report = await _own_editable(ctx)
+    if report is None:
+        return
+    _apply(ctx, report, field, new_value)
+    menu.show(ctx, ctx.t("recent.edited", number=report.id))
+
+
+def _apply(ctx: Ctx, report: Report, field: str, value: object) -> None:
+    column = {"urgency": "urgent"}.get(field, field)
+    old = getattr(report, column)
+    setattr(report, column, value)
+    if field == "category":
+        report.sensitive = IncidentCategory(str(value)) in incident.SENSITIVE_CATEGORIES
+    changes = {column: [old, value]}
+    reports.record_change(ctx.session, report, ctx.person.id, "edited", changes, ctx.now)

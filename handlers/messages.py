@@ -1,0 +1,46 @@
+"""The neutral messages that flow between transports and the engine."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+EventKind = Literal["text", "choice", "photo", "location", "contact", "unsupported", "resume"]
+
+
+class Location(BaseModel):
+    latitude: float
+    longitude: float
+
+
+class InEvent(BaseModel):
+    """One thing a person did: typed, tapped, sent a photo or a place."""
+
+    channel: str
+    user_key: str
+    chat_key: str
+    kind: EventKind
+    text: str | None = None
+    choice_token: str | None = None
+    choice_id: str | None = None
+    photos: list[str] = Field(default_factory=list)
+    location: Location | None = None
+    phone: str | None = None
+    display_name: str | None = None
+    locale: str | None = None
+
+
+class Choice(BaseModel):
+    id: str
+    label: str
+
+
+class OutMessage(BaseModel):
+    """A reply: HTML-safe text (only <b> and <i>), optional choices bound to a step token."""
+
+    text: str
+    choices: list[Choice] = Field(default_factory=list)
+    choice_token: str | None = None
+    ask_location: bool = False
+    menu: list[str] = Field(default_factory=list)

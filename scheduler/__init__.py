@@ -1,0 +1,1 @@
+"""Timed jobs that write outbox rows; they never talk to a platform."""

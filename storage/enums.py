@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class UnitKind(StrEnum):
+    PROVINCE = "province"
+    DISTRICT = "district"
+    COMMUNE = "commune"
+    HAMLET = "hamlet"
+
+
+class Role(StrEnum):
+    REPORTER = "reporter"
+    DEPUTY = "deputy"
+    OFFICER = "officer"
+    ADMIN = "admin"
+
+
+class ReportKind(StrEnum):
+    INCIDENT = "incident"
+    ACTIVITY = "activity"
+    NOTHING = "nothing"
+
+
+class IncidentCategory(StrEnum):
+    SECURITY = "security"
+    ENVIRONMENT = "environment"
+    TRAFFIC = "traffic"
+    SOCIAL_EVILS = "social_evils"
+    DISPUTE = "dispute"
+    DISASTER = "disaster"
+
+
+class IncidentStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+
+
+class ModelStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+
+
+class InboxStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class Channel(StrEnum):
+    CONSOLE = "console"
+    TELEGRAM = "telegram"
+    ZALO = "zalo"

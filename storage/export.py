@@ -1,0 +1,57 @@
+"""Reports as flat rows, for anyone to check what was stored."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from storage.models import Person, Report, Unit
+
+COLUMNS = (
+    "id", "unit_path", "kind", "category", "urgent", "text", "occurred_at", "received_at",
+    "week", "place", "participants", "status", "withdrawn", "reporter",
+)
+
+
+async def report_rows(session: AsyncSession, tz: ZoneInfo) -> list[tuple[str, ...]]:
+    """One row per report, oldest first, with the unit's path from the province down."""
+    unit_by_id = {u.id: u for u in (await session.execute(select(Unit))).scalars()}
+    reporter = aliased(Person)
+    query = (
+        select(Report, reporter.full_name)
+        .outerjoin(reporter, reporter.id == Report.reporter_id)
+        .order_by(Report.received_at, Report.id)
+    )
+    rows: list[tuple[str, ...]] = []
+    for report, reporter_name in (await session.execute(query)).all():
+        rows.append(
+            (
+                str(report.id),
+                _path(unit_by_id, report.unit_id),
+                report.kind.value,
+                report.category or "",
+                "yes" if report.urgent else "no",
+                report.text,
+                report.occurred_at.astimezone(tz).isoformat(timespec="minutes"),
+                report.received_at.astimezone(tz).isoformat(timespec="minutes"),
+                report.week,
+                report.place or "",
+                "" if report.participants is None else str(report.participants),
+                report.status.value if report.status else "",
+                "yes" if report.withdrawn_at else "no",
+                reporter_name or "",
+            )
+        )
+    return rows
+
+
+def _path(unit_by_id: dict[int, Unit], unit_id: int) -> str:
+    labels: list[str] = []
+    current = unit_by_id.get(unit_id)
+    while current is not None:
+        labels.append(current.label)
+        current = unit_by_id.get(current.parent_id) if current.parent_id else None
+    return " / ".join(reversed(labels))

@@ -1,0 +1,70 @@
+"""The inbox: raw updates stored before they are confirmed, claimed in order per user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.enums import InboxStatus
+from storage.models import InboxItem, utcnow
+
+
+async def store(
+    session: AsyncSession,
+    *,
+    channel: str,
+    update_key: str,
+    user_key: str,
+    chat_key: str,
+    event: dict[str, Any],
+    payload: dict[str, Any] | None = None,
+) -> int | None:
+    """Insert unless this (channel, update_key) was seen; the id, or None for a redelivery."""
+    values = {
+        "channel": channel,
+        "update_key": update_key,
+        "user_key": user_key,
+        "chat_key": chat_key,
+        "event": event,
+        "payload": payload,
+        "received_at": utcnow(),
+        "status": InboxStatus.PENDING.value,
+        "attempts": 0,
+    }
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(InboxItem)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["channel", "update_key"])
+        .returning(InboxItem.id)
+    )
+    result = await session.execute(statement)
+    return result.scalar_one_or_none()
+
+
+async def claim_next(session: AsyncSession) -> InboxItem | None:
+    """The oldest pending row that heads its user's queue, locked where the database can."""
+    heads = (
+        select(func.min(InboxItem.id))
+        .where(InboxItem.status == InboxStatus.PENDING)
+        .group_by(InboxItem.channel, InboxItem.user_key)
+    )
+    query = (
+        select(InboxItem)
+        .where(InboxItem.id.in_(heads), InboxItem.status == InboxStatus.PENDING)
+        .order_by(InboxItem.id)
+        .limit(1)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def pending_count(session: AsyncSession) -> int:
+    query = select(func.count()).where(InboxItem.status == InboxStatus.PENDING)
+    return int((await session.execute(query)).scalar_one())

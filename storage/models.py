@@ -1,0 +1,291 @@
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.enums import (
+    Channel,
+    InboxStatus,
+    IncidentStatus,
+    ModelStatus,
+    OutboxStatus,
+    ReportKind,
+    Role,
+    UnitKind,
+)
+from storage.types import UtcDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _enum(enum_cls: type[StrEnum]) -> Enum:
+    """Stored as plain text: new values need no database type change."""
+    return Enum(
+        enum_cls,
+        native_enum=False,
+        create_constraint=False,
+        length=16,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UtcDateTime(), dict[str, Any]: JSON()}
+
+
+class Unit(Base):
+    """An administrative unit: province, (old) district, commune or hamlet."""
+
+    __tablename__ = "units"
+    __table_args__ = (UniqueConstraint("kind", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    kind: Mapped[UnitKind] = mapped_column(_enum(UnitKind))
+    division_type: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    search_name: Mapped[str] = mapped_column(String(200), index=True)
+    code: Mapped[str | None] = mapped_column(String(20))
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    parent: Mapped[Unit | None] = relationship(
+        remote_side="Unit.id", foreign_keys=[parent_id], lazy="raise"
+    )
+
+    @property
+    def label(self) -> str:
+        return f"{self.division_type} {self.name}".strip()
+
+
+class Person(Base):
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    share_phone: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Identity(Base):
+    """One account of a person on one channel."""
+
+    __tablename__ = "identities"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    channel: Mapped[Channel] = mapped_column(_enum(Channel))
+    external_id: Mapped[str] = mapped_column(String(64))
+    chat_key: Mapped[str] = mapped_column(String(64))
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    locale: Mapped[str] = mapped_column(String(8), default="vi")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime | None] = mapped_column()
+
+
+class RoleAssignment(Base):
+    """A role held at a unit for a period; ended, never deleted, so hand-overs keep history."""
+
+    __tablename__ = "role_assignments"
+    __table_args__ = (Index("ix_role_assignments_unit_role", "unit_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    valid_from: Mapped[datetime] = mapped_column(default=utcnow)
+    valid_to: Mapped[datetime | None] = mapped_column()
+    invite_id: Mapped[int | None] = mapped_column(ForeignKey("invite_codes.id"))
+
+
+class InviteCode(Base):
+    __tablename__ = "invite_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    expires_at: Mapped[datetime] = mapped_column()
+    max_uses: Mapped[int] = mapped_column(Integer, default=1)
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+
+class Organization(Base):
+    """A member organization of the Front (Hội Phụ nữ, Đoàn Thanh niên, ...)."""
+
+    __tablename__ = "organizations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class ModelType(Base):
+    """One of the self-management model types (mô hình tự quản)."""
+
+    __tablename__ = "model_types"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class ModelInstance(Base):
+    """A model type run in one hamlet by one organization."""
+
+    __tablename__ = "model_instances"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_type_id: Mapped[int] = mapped_column(ForeignKey("model_types.id"))
+    hamlet_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    started_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[ModelStatus] = mapped_column(_enum(ModelStatus), default=ModelStatus.ACTIVE)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Report(Base):
+    __tablename__ = "reports"
+    __table_args__ = (Index("ix_reports_unit_week", "unit_id", "week"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    kind: Mapped[ReportKind] = mapped_column(_enum(ReportKind))
+    category: Mapped[str | None] = mapped_column(String(32))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
+    text: Mapped[str] = mapped_column(Text, default="")
+    occurred_at: Mapped[datetime] = mapped_column()
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    week: Mapped[str] = mapped_column(String(8))
+    place: Mapped[str | None] = mapped_column(String(500))
+    latitude: Mapped[float | None] = mapped_column()
+    longitude: Mapped[float | None] = mapped_column()
+    model_instance_id: Mapped[int | None] = mapped_column(ForeignKey("model_instances.id"))
+    participants: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[IncidentStatus | None] = mapped_column(_enum(IncidentStatus))
+    withdrawn_at: Mapped[datetime | None] = mapped_column()
+    updated_at: Mapped[datetime | None] = mapped_column()
+    source_inbox_id: Mapped[int | None] = mapped_column(ForeignKey("inbox.id"), unique=True)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    photos: Mapped[list[ReportPhoto]] = relationship(
+        order_by="ReportPhoto.position", lazy="raise", cascade="all, delete-orphan"
+    )
+
+
+class ReportPhoto(Base):
+    __tablename__ = "report_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    channel: Mapped[Channel] = mapped_column(_enum(Channel))
+    file_ref: Mapped[str] = mapped_column(String(512))
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class ReportChange(Base):
+    """Every change to a report: who, what, when."""
+
+    __tablename__ = "report_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    action: Mapped[str] = mapped_column(String(16))
+    changes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Conversation(Base):
+    """Where an identity stands in a conversation, written through on every step."""
+
+    __tablename__ = "conversations"
+
+    identity_id: Mapped[int] = mapped_column(ForeignKey("identities.id"), primary_key=True)
+    flow: Mapped[str] = mapped_column(String(32))
+    step: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InboxItem(Base):
+    """A raw update, committed before the platform is told it arrived."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("channel", "update_key"),
+        Index("ix_inbox_status_user", "status", "user_key", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[Channel] = mapped_column(_enum(Channel))
+    update_key: Mapped[str] = mapped_column(String(128))
+    user_key: Mapped[str] = mapped_column(String(64))
+    chat_key: Mapped[str] = mapped_column(String(64))
+    event: Mapped[dict[str, Any]] = mapped_column()
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[InboxStatus] = mapped_column(_enum(InboxStatus), default=InboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    processed_at: Mapped[datetime | None] = mapped_column()
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class OutboxItem(Base):
+    """A message to send; the idempotency key makes a job that runs twice write it once."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_channel", "status", "channel", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    channel: Mapped[Channel] = mapped_column(_enum(Channel))
+    chat_key: Mapped[str] = mapped_column(String(64))
+    identity_id: Mapped[int | None] = mapped_column(ForeignKey("identities.id"))
+    message: Mapped[dict[str, Any]] = mapped_column()
+    status: Mapped[OutboxStatus] = mapped_column(
+        _enum(OutboxStatus), default=OutboxStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    not_before: Mapped[datetime | None] = mapped_column()
+    sent_at: Mapped[datetime | None] = mapped_column()
