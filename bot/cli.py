@@ -7,9 +7,10 @@ import asyncio
 import csv
 import logging
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -26,7 +27,7 @@ from storage.models import Unit
 
 log = logging.getLogger("tuquan")
 
-Command = Callable[[argparse.Namespace, Settings], Awaitable[int]]
+Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -37,7 +38,7 @@ def main(argv: list[str] | None = None) -> None:
     _configure_logging(settings.log_level, quiet=quiet)
     command: Command = args.handler
     try:
-        code = asyncio.run(command(args, settings))
+        code: int = asyncio.run(command(args, settings))
     except KeyboardInterrupt:
         code = 130
     sys.exit(code)
@@ -171,7 +172,7 @@ async def cmd_units_sync(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_units_import(args: argparse.Namespace, settings: Settings) -> int:
-    content = Path(args.file).read_text(encoding="utf-8")
+    content = await asyncio.to_thread(Path(args.file).read_text, encoding="utf-8")
 
     async def work(sessions: async_sessionmaker[AsyncSession]) -> int:
         async with sessions() as session, session.begin():
@@ -206,7 +207,7 @@ async def pick_unit(session: AsyncSession, query: str) -> Unit | None:
         if not sys.stdin.isatty():
             print("give the unit's code to choose one", file=sys.stderr)
             return None
-        answer = input("number: ").strip()
+        answer = (await asyncio.to_thread(input, "number: ")).strip()
         if answer.isdigit() and 1 <= int(answer) <= len(candidates):
             return candidates[int(answer) - 1]
         return None
@@ -232,8 +233,10 @@ async def cmd_invite_create(args: argparse.Namespace, settings: Settings) -> int
             )
             path = await units.path_label(session, unit)
         print(invite.code)
-        print(f"{role.value} of {path}; expires {invite.expires_at:%Y-%m-%d %H:%M} UTC",
-              file=sys.stderr)
+        print(
+            f"{role.value} of {path}; expires {invite.expires_at:%Y-%m-%d %H:%M} UTC",
+            file=sys.stderr,
+        )
         return 0
 
     return await _with_sessions(settings, work)

@@ -43,13 +43,19 @@ def to_event(line: str, user_key: str) -> InEvent:
     located = _LOCATION.match(text.strip())
     if located:
         point = Location(latitude=float(located[1]), longitude=float(located[2]))
-        return InEvent(channel=CHANNEL, user_key=user_key, chat_key=user_key, kind="location",
-                       location=point)
+        return InEvent(
+            channel=CHANNEL, user_key=user_key, chat_key=user_key, kind="location", location=point
+        )
     photo = _PHOTO.match(text.strip())
     if photo:
         name = (photo[1] or "anh.jpg").strip()
-        return InEvent(channel=CHANNEL, user_key=user_key, chat_key=user_key, kind="photo",
-                       photos=[f"console:{name}"])
+        return InEvent(
+            channel=CHANNEL,
+            user_key=user_key,
+            chat_key=user_key,
+            kind="photo",
+            photos=[f"console:{name}"],
+        )
     return InEvent(channel=CHANNEL, user_key=user_key, chat_key=user_key, kind="text", text=text)
 
 
@@ -109,7 +115,9 @@ class ConsoleChat:
             self.line_number += 1
             if not line.strip():
                 continue
-            await self.submit(to_event(line, self.user_key), f"{self.session_id}:{self.line_number}")
+            await self.submit(
+                to_event(line, self.user_key), f"{self.session_id}:{self.line_number}"
+            )
 
 
 async def stdin_lines(prompt: str) -> AsyncIterator[str]:

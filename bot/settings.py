@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///./data/tuquan.sqlite3"
+from storage.db import DEFAULT_SQLITE_URL
 
 
 class Settings(BaseSettings):
@@ -20,9 +20,7 @@ class Settings(BaseSettings):
     database_url: str = Field(
         DEFAULT_SQLITE_URL, validation_alias=AliasChoices("TUQUAN_DATABASE_URL")
     )
-    timezone: str = Field(
-        "Asia/Ho_Chi_Minh", validation_alias=AliasChoices("TUQUAN_TIMEZONE")
-    )
+    timezone: str = Field("Asia/Ho_Chi_Minh", validation_alias=AliasChoices("TUQUAN_TIMEZONE"))
     locale: Literal["vi", "en"] = Field("vi", validation_alias=AliasChoices("TUQUAN_LOCALE"))
     log_level: str = Field("INFO", validation_alias=AliasChoices("TUQUAN_LOG_LEVEL"))
     telegram_bot_token: SecretStr | None = Field(

@@ -11,8 +11,12 @@ MIN_PARTIAL_LENGTH = 3
 MIN_WORD_SHARE = 0.6
 
 
-def match(text: str, options: Sequence[Choice]) -> str | None:
-    """The option meant, or None when the answer fits none or fits several equally."""
+def match(text: str, options: Sequence[Choice], *, loose: bool = True) -> str | None:
+    """The option meant, or None when the answer fits none or fits several equally.
+
+    Where free text is also a valid answer, only the number or the whole label counts
+    (`loose=False`): a name or a place must not be taken for a button.
+    """
     key = fold(text)
     if not key:
         return None
@@ -23,6 +27,8 @@ def match(text: str, options: Sequence[Choice]) -> str | None:
     for option_id, label in labels:
         if label == key:
             return option_id
+    if not loose:
+        return None
     return _by_words(key, labels) or _by_part(key, labels)
 
 
@@ -36,10 +42,10 @@ def _by_words(key: str, labels: list[tuple[str, str]]) -> str | None:
         if not shared:
             continue
         score = min(shared / len(label_words), shared / len(words))
-        if score >= MIN_WORD_SHARE or shared == len(label_words) and shared >= 2:
+        if score >= MIN_WORD_SHARE or (shared == len(label_words) and shared >= 2):
             scored.append((shared / len(label_words), option_id))
     scored.sort(reverse=True)
-    if not scored or len(scored) > 1 and scored[0][0] == scored[1][0]:
+    if not scored or (len(scored) > 1 and scored[0][0] == scored[1][0]):
         return None
     return scored[0][1]
 

@@ -126,8 +126,11 @@ class Ctx:
         stored = self.data.get(PROMPT_KEY)
         return OutMessage.model_validate(stored).choices if stored else []
 
-    def pick(self, event: InEvent) -> Picked | StaleChoice | None:
-        """The option the event names; None when it names none (typed words matching nothing)."""
+    def pick(self, event: InEvent, *, loose: bool = True) -> Picked | StaleChoice | None:
+        """The option the event names; None when it names none (typed words matching nothing).
+
+        Steps that also take free text pass `loose=False` (see `choices.match`).
+        """
         options = self.offered
         if event.kind == "choice":
             valid = event.choice_token == str(self.version) and any(
@@ -135,6 +138,6 @@ class Ctx:
             )
             return Picked(str(event.choice_id)) if valid else StaleChoice()
         if event.kind == "text" and event.text:
-            found = match(event.text, options)
+            found = match(event.text, options, loose=loose)
             return Picked(found) if found else None
         return None

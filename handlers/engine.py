@@ -139,6 +139,11 @@ def _is_connection_problem(error: DBAPIError) -> bool:
     text = str(error.orig).lower() if error.orig else str(error).lower()
     return bool(error.connection_invalidated) or any(
         needle in text
-        for needle in ("database is locked", "connection refused", "connection was closed",
-                       "cannot connect", "the database system is")
+        for needle in (
+            "database is locked",
+            "connection refused",
+            "connection was closed",
+            "cannot connect",
+            "the database system is",
+        )
     )

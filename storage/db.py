@@ -5,9 +5,15 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///./data/tuquan.sqlite3"
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -169,34 +170,57 @@ async def seed(session: AsyncSession, now: datetime, tz: ZoneInfo) -> bool:
 
 async def _history(session: AsyncSession, province: Unit, phu_thong: Unit) -> None:
     """The units the article speaks of, ended by the mergers of 2020 and 2025."""
-    bac_kan = units.new_unit(kind=UnitKind.PROVINCE, name="Bắc Kạn", division_type="tỉnh",
-                             is_demo=True)
+    bac_kan = units.new_unit(
+        kind=UnitKind.PROVINCE, name="Bắc Kạn", division_type="tỉnh", is_demo=True
+    )
     bac_kan.valid_to, bac_kan.merged_into_id = date(2025, 6, 30), province.id
     session.add(bac_kan)
     await session.flush()
-    district = units.new_unit(kind=UnitKind.DISTRICT, name="Bạch Thông", division_type="huyện",
-                              parent_id=bac_kan.id, is_demo=True)
+    district = units.new_unit(
+        kind=UnitKind.DISTRICT,
+        name="Bạch Thông",
+        division_type="huyện",
+        parent_id=bac_kan.id,
+        is_demo=True,
+    )
     district.valid_to = date(2025, 6, 30)
     session.add(district)
     await session.flush()
-    town = units.new_unit(kind=UnitKind.COMMUNE, name="Phủ Thông", division_type="thị trấn",
-                          parent_id=district.id, is_demo=True)
+    town = units.new_unit(
+        kind=UnitKind.COMMUNE,
+        name="Phủ Thông",
+        division_type="thị trấn",
+        parent_id=district.id,
+        is_demo=True,
+    )
     town.valid_to, town.merged_into_id = date(2025, 6, 30), phu_thong.id
     session.add(town)
     await session.flush()
-    phuong_linh = units.new_unit(kind=UnitKind.COMMUNE, name="Phương Linh", division_type="xã",
-                                 parent_id=district.id, is_demo=True)
+    phuong_linh = units.new_unit(
+        kind=UnitKind.COMMUNE,
+        name="Phương Linh",
+        division_type="xã",
+        parent_id=district.id,
+        is_demo=True,
+    )
     phuong_linh.valid_to, phuong_linh.merged_into_id = date(2019, 12, 31), town.id
     session.add(phuong_linh)
     await session.flush()
 
 
+Row = TypeVar("Row", ModelType, Organization)
+
+
 async def _catalog_rows(
-    session: AsyncSession, model: type[ModelType] | type[Organization], rows: tuple[tuple[str, str], ...]
+    session: AsyncSession,
+    model: type[Row],
+    rows: tuple[tuple[str, str], ...],
 ) -> dict[str, int]:
     found: dict[str, int] = {}
     for code, name in rows:
-        existing = (await session.execute(select(model).where(model.code == code))).scalar_one_or_none()
+        existing = (
+            await session.execute(select(model).where(model.code == code))
+        ).scalar_one_or_none()
         if existing is None:
             existing = model(code=code, name=name)
             session.add(existing)
@@ -211,8 +235,13 @@ async def _hamlets(
     hamlets: dict[str, Unit] = {}
     heads: dict[str, Person] = {}
     for commune_key, division, name, head_name in HAMLETS:
-        hamlet = units.new_unit(kind=UnitKind.HAMLET, name=name, division_type=division,
-                                parent_id=communes[commune_key].id, is_demo=True)
+        hamlet = units.new_unit(
+            kind=UnitKind.HAMLET,
+            name=name,
+            division_type=division,
+            parent_id=communes[commune_key].id,
+            is_demo=True,
+        )
         session.add(hamlet)
         head = Person(full_name=head_name, is_demo=True, created_at=now)
         session.add(head)
@@ -262,10 +291,18 @@ async def _demo_people(
             await session.flush()
             if demo.role is not None and demo.unit is not None:
                 unit = hamlets.get(demo.unit) or communes[demo.unit]
-                await people.assign(session, person.id, unit.id, demo.role, now - timedelta(days=300))
+                await people.assign(
+                    session, person.id, unit.id, demo.role, now - timedelta(days=300)
+                )
         session.add(
-            Identity(person_id=person.id, channel=Channel.CONSOLE, external_id=demo.external_id,
-                     chat_key=demo.external_id, display_name=person.full_name, created_at=now)
+            Identity(
+                person_id=person.id,
+                channel=Channel.CONSOLE,
+                external_id=demo.external_id,
+                chat_key=demo.external_id,
+                display_name=person.full_name,
+                created_at=now,
+            )
         )
         found[key] = person
     await session.flush()
@@ -308,9 +345,16 @@ def _week_of(
 
     def report(kind: ReportKind, day: int, **fields: object) -> Report:
         occurred = moment(day)
-        return Report(unit_id=hamlet.id, reporter_id=head.id, kind=kind, occurred_at=occurred,
-                      received_at=occurred + timedelta(hours=2),
-                      week=iso_week(occurred.astimezone(tz)), is_demo=True, **fields)
+        return Report(
+            unit_id=hamlet.id,
+            reporter_id=head.id,
+            kind=kind,
+            occurred_at=occurred,
+            received_at=occurred + timedelta(hours=2),
+            week=iso_week(occurred.astimezone(tz)),
+            is_demo=True,
+            **fields,
+        )
 
     roll = rng.random()
     if roll < 0.35:
@@ -319,15 +363,35 @@ def _week_of(
     own = [(i, code) for i, code in instances if i.hamlet_id == hamlet.id]
     if own:
         instance, code = rng.choice(own)
-        found.append(report(ReportKind.ACTIVITY, rng.randint(0, 5), category=code,
-                            text=ACTIVITY_TEXTS[code], model_instance_id=instance.id,
-                            participants=rng.randint(6, 40)))
+        found.append(
+            report(
+                ReportKind.ACTIVITY,
+                rng.randint(0, 5),
+                category=code,
+                text=ACTIVITY_TEXTS[code],
+                model_instance_id=instance.id,
+                participants=rng.randint(6, 40),
+            )
+        )
     if roll > 0.6:
         category = rng.choice(list(INCIDENT_TEXTS))
-        status = rng.choice([IncidentStatus.RESOLVED, IncidentStatus.RESOLVED,
-                             IncidentStatus.IN_PROGRESS, IncidentStatus.OPEN])
-        found.append(report(ReportKind.INCIDENT, rng.randint(0, 6), category=category.value,
-                            text=rng.choice(INCIDENT_TEXTS[category]),
-                            urgent=category is IncidentCategory.DISASTER, status=status,
-                            sensitive=category is IncidentCategory.SOCIAL_EVILS))
+        status = rng.choice(
+            [
+                IncidentStatus.RESOLVED,
+                IncidentStatus.RESOLVED,
+                IncidentStatus.IN_PROGRESS,
+                IncidentStatus.OPEN,
+            ]
+        )
+        found.append(
+            report(
+                ReportKind.INCIDENT,
+                rng.randint(0, 6),
+                category=category.value,
+                text=rng.choice(INCIDENT_TEXTS[category]),
+                urgent=category is IncidentCategory.DISASTER,
+                status=status,
+                sensitive=category is IncidentCategory.SOCIAL_EVILS,
+            )
+        )
     return found

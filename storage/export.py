@@ -11,8 +11,20 @@ from sqlalchemy.orm import aliased
 from storage.models import Person, Report, Unit
 
 COLUMNS = (
-    "id", "unit_path", "kind", "category", "urgent", "text", "occurred_at", "received_at",
-    "week", "place", "participants", "status", "withdrawn", "reporter",
+    "id",
+    "unit_path",
+    "kind",
+    "category",
+    "urgent",
+    "text",
+    "occurred_at",
+    "received_at",
+    "week",
+    "place",
+    "participants",
+    "status",
+    "withdrawn",
+    "reporter",
 )
 
 

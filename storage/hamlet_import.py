@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage import units
 from storage.enums import UnitKind
 from storage.models import Unit
-from storage.text import clean
+from storage.text import clean, fold
 
 COLUMNS = ("commune", "name", "division_type", "code", "valid_from")
 REQUIRED = ("commune", "name")
@@ -51,7 +51,9 @@ async def import_csv(session: AsyncSession, content: str) -> ImportReport:
             commune = await units.resolve(session, commune_query, (UnitKind.COMMUNE,))
         except units.Ambiguous as ambiguous:
             codes = ", ".join(str(u.code) for u in ambiguous.candidates)
-            errors.append(RowError(line, f"commune '{commune_query}' is ambiguous; use a code: {codes}"))
+            errors.append(
+                RowError(line, f"commune '{commune_query}' is ambiguous; use a code: {codes}")
+            )
             continue
         except LookupError:
             errors.append(RowError(line, f"no commune '{commune_query}'"))
@@ -63,10 +65,9 @@ async def import_csv(session: AsyncSession, content: str) -> ImportReport:
             except ValueError:
                 errors.append(RowError(line, "valid_from must be YYYY-MM-DD"))
                 continue
-        key = (commune.id, units.fold(name))
+        key = (commune.id, fold(name))
         duplicate = key in seen or any(
-            u.parent_id == commune.id
-            for u in await units.find(session, name, (UnitKind.HAMLET,))
+            u.parent_id == commune.id for u in await units.find(session, name, (UnitKind.HAMLET,))
         )
         if duplicate:
             errors.append(RowError(line, f"'{name}' already exists in {commune.label}"))

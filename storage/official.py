@@ -10,8 +10,8 @@ from vietnam_provinces import Province, Ward
 
 from storage.enums import UnitKind
 from storage.models import Unit
-from storage.units import new_unit, split_division
 from storage.text import fold
+from storage.units import new_unit, split_division
 
 
 @dataclass(frozen=True)
@@ -45,8 +45,12 @@ async def sync(session: AsyncSession) -> SyncResult:
     for province in Province.iter_all():
         division = DISPLAY_DIVISION.get(province.division_type.value, province.division_type.value)
         unit, was_added, was_updated = _upsert(
-            existing, UnitKind.PROVINCE, _code(province.code.value),
-            split_division(province.name, division), division, None,
+            existing,
+            UnitKind.PROVINCE,
+            _code(province.code.value),
+            split_division(province.name, division),
+            division,
+            None,
         )
         if was_added:
             session.add(unit)
@@ -57,8 +61,12 @@ async def sync(session: AsyncSession) -> SyncResult:
         division = ward.division_type.value
         parent = provinces[ward.province_code.value]
         unit, was_added, was_updated = _upsert(
-            existing, UnitKind.COMMUNE, _code(ward.code.value),
-            split_division(ward.name, division), division, parent.id,
+            existing,
+            UnitKind.COMMUNE,
+            _code(ward.code.value),
+            split_division(ward.name, division),
+            division,
+            parent.id,
         )
         if was_added:
             session.add(unit)
@@ -77,7 +85,9 @@ def _upsert(
 ) -> tuple[Unit, bool, bool]:
     unit = existing.get((kind, code))
     if unit is None:
-        unit = new_unit(kind=kind, name=name, division_type=division, parent_id=parent_id, code=code)
+        unit = new_unit(
+            kind=kind, name=name, division_type=division, parent_id=parent_id, code=code
+        )
         existing[(kind, code)] = unit
         return unit, True, False
     changed = (unit.name, unit.division_type, unit.parent_id) != (name, division, parent_id)

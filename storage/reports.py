@@ -46,21 +46,21 @@ def record_change(
     at: datetime,
 ) -> None:
     session.add(
-        ReportChange(report_id=report.id, at=at, person_id=person_id, action=action, changes=changes)
+        ReportChange(
+            report_id=report.id, at=at, person_id=person_id, action=action, changes=changes
+        )
     )
     report.updated_at = at
 
 
-def subtree_ids(unit_id: int) -> Select[tuple[int]]:
+def subtree_ids(unit_id: int) -> Select[int]:
     """The unit and every unit under it, at any depth."""
     tree = select(Unit.id).where(Unit.id == unit_id).cte("tree", recursive=True)
     tree = tree.union_all(select(Unit.id).where(Unit.parent_id == tree.c.id))
     return select(tree.c.id)
 
 
-async def recent_by_person(
-    session: AsyncSession, person_id: int, limit: int = 5
-) -> list[Report]:
+async def recent_by_person(session: AsyncSession, person_id: int, limit: int = 5) -> list[Report]:
     query = (
         select(Report)
         .where(Report.reporter_id == person_id)

@@ -47,9 +47,7 @@ class Ambiguous(Exception):
     candidates: list[Unit]
 
 
-async def find(
-    session: AsyncSession, query: str, kinds: tuple[UnitKind, ...] = ()
-) -> list[Unit]:
+async def find(session: AsyncSession, query: str, kinds: tuple[UnitKind, ...] = ()) -> list[Unit]:
     """Units whose code is `query`, else whose name matches it with or without diacritics."""
     base = select(Unit)
     if kinds:
@@ -58,7 +56,7 @@ async def find(
     if by_code:
         return by_code
     key = fold(query)
-    for prefix in OFFICIAL_PREFIXES + ("thôn", "bản", "xóm", "ấp", "tổ dân phố", "khu phố", "phố"):
+    for prefix in (*OFFICIAL_PREFIXES, "thôn", "bản", "xóm", "ấp", "tổ dân phố", "khu phố", "phố"):
         if key.startswith(fold(prefix) + " "):
             unprefixed = key[len(fold(prefix)) + 1 :]
             found = await _by_search_name(session, base, unprefixed)
@@ -67,9 +65,7 @@ async def find(
     return await _by_search_name(session, base, key)
 
 
-async def _by_search_name(
-    session: AsyncSession, base: Select[tuple[Unit]], key: str
-) -> list[Unit]:
+async def _by_search_name(session: AsyncSession, base: Select[Unit], key: str) -> list[Unit]:
     query = base.where(Unit.search_name == key).order_by(Unit.valid_to.is_not(None), Unit.id)
     return list((await session.execute(query)).scalars())
 

@@ -74,7 +74,9 @@ async def _pick_or_reprompt(ctx: Ctx, event: InEvent) -> str | None:
     picked = ctx.pick(event)
     if isinstance(picked, Picked):
         return picked.id
-    ctx.reprompt(ctx.t("error.stale_choice" if isinstance(picked, StaleChoice) else "error.pick_one"))
+    ctx.reprompt(
+        ctx.t("error.stale_choice" if isinstance(picked, StaleChoice) else "error.pick_one")
+    )
     return None
 
 
@@ -148,7 +150,7 @@ async def on_place(ctx: Ctx, event: InEvent) -> None:
         )
         await drafting.advance(ctx, INCIDENT, "place")
         return
-    picked = ctx.pick(event)
+    picked = ctx.pick(event, loose=False)
     if isinstance(picked, Picked):
         current.update(place=None, latitude=None, longitude=None)
         await drafting.advance(ctx, INCIDENT, "place")
@@ -167,8 +169,9 @@ async def on_place(ctx: Ctx, event: InEvent) -> None:
 async def summarize(ctx: Ctx, values: dict[str, Any]) -> Markup:
     day = date.fromisoformat(values["day"])
     if values.get("latitude") is not None:
-        place = ctx.t("incident.place_gps", lat=f"{values['latitude']:.5f}",
-                      lon=f"{values['longitude']:.5f}")
+        place = ctx.t(
+            "incident.place_gps", lat=f"{values['latitude']:.5f}", lon=f"{values['longitude']:.5f}"
+        )
     else:
         place = values.get("place") or ctx.t("common.none")
     return ctx.t(

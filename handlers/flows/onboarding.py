@@ -68,7 +68,7 @@ def _ask_name(ctx: Ctx) -> None:
 
 @step(FLOW, "name")
 async def on_name(ctx: Ctx, event: InEvent) -> None:
-    picked = ctx.pick(event)
+    picked = ctx.pick(event, loose=False)
     if isinstance(picked, Picked):
         _finish(ctx)
         return

@@ -34,7 +34,7 @@ def _kind_label(ctx: Ctx, report: Report) -> str:
 def _line(ctx: Ctx, report: Report) -> str:
     day = ctx.t.date(report.occurred_at.astimezone(ctx.tz).date())
     parts = [f"#{report.id}", day, _kind_label(ctx, report)]
-    if report.text:
+    if report.text and _may_read(ctx, report):
         parts.append(_preview(report.text))
     if report.withdrawn_at is not None:
         parts.append(str(ctx.t("recent.withdrawn_mark")))
@@ -108,7 +108,9 @@ async def _picked(ctx: Ctx, event: InEvent) -> str | None:
             menu.show(ctx)
             return None
         return picked.id
-    ctx.reprompt(ctx.t("error.stale_choice" if isinstance(picked, StaleChoice) else "error.pick_one"))
+    ctx.reprompt(
+        ctx.t("error.stale_choice" if isinstance(picked, StaleChoice) else "error.pick_one")
+    )
     return None
 
 

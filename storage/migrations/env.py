@@ -6,7 +6,7 @@ import os
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from storage.db import create_engine
+from storage.db import DEFAULT_SQLITE_URL, create_engine
 from storage.models import Base
 
 target_metadata = Base.metadata
@@ -25,9 +25,7 @@ def run_with(connection: Connection) -> None:
 
 async def run_standalone() -> None:
     """For the `alembic` command line: `TUQUAN_DATABASE_URL=... alembic revision --autogenerate`."""
-    from bot.settings import get_settings
-
-    url = os.environ.get("TUQUAN_DATABASE_URL") or get_settings().database_url
+    url = os.environ.get("TUQUAN_DATABASE_URL") or DEFAULT_SQLITE_URL
     engine = create_engine(url)
     async with engine.begin() as connection:
         await connection.run_sync(run_with)

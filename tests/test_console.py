@@ -1,0 +1,72 @@
+"""The console as a person uses it: a scripted session, an invite, an export."""
+
+from __future__ import annotations
+
+from tests.cli import exported, tuquan
+
+INCIDENT_TEXT = "Đổ rác <b>trộm</b> & đốt ở bờ suối"
+SESSION = "\n".join(
+    [
+        "/menu",
+        "bao su viec",
+        "2",
+        "khong khan",
+        INCIDENT_TEXT,
+        "hôm nay",
+        "/vitri 22.28, 105.86",
+        "/anh bo-suoi.jpg",
+        "xong",
+        "gửi báo cáo",
+        "Báo hoạt động mô hình",
+        "tieng mo",
+        "Tuần tra đêm & gõ mõ thử",
+        "12",
+        "bỏ qua",
+        "1",
+        "tuần này bình thường",
+        "",
+    ]
+)
+
+
+def test_scripted_session_stores_each_report_once_with_text_unchanged(database_url: str) -> None:
+    before = exported(database_url)
+    result = tuquan("chat", "--as", "hamlet-head", database_url=database_url, stdin=SESSION)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("Đã ghi nhận báo cáo số") == 2
+    assert "Đã ghi nhận: tuần 2026-W48" in result.stdout or "bình thường. Cảm ơn" in result.stdout
+    assert "  1. Báo sự việc" in result.stdout
+
+    new = exported(database_url)[len(before) :]
+    assert [(row["kind"], row["text"]) for row in new] == [
+        ("incident", INCIDENT_TEXT),
+        ("activity", "Tuần tra đêm & gõ mõ thử"),
+        ("nothing", ""),
+    ]
+    incident = new[0]
+    assert incident["unit_path"] == "tỉnh Thái Nguyên / xã Phủ Thông / thôn Nà Phải"
+    assert incident["category"] == "environment"
+    assert incident["reporter"] == "Hoàng Văn Thào"
+
+
+def test_invite_from_the_command_line_binds_a_new_console_user(database_url: str) -> None:
+    ambiguous = tuquan(
+        "invite", "create", "--unit", "Phu Thong", "--role", "officer", database_url=database_url
+    )
+    assert ambiguous.returncode == 1
+    assert "[1969]" in ambiguous.stderr and "thị trấn Phủ Thông" in ambiguous.stderr
+
+    created = tuquan(
+        "invite", "create", "--unit", "na phai", "--role", "deputy", database_url=database_url
+    )
+    assert created.returncode == 0, created.stderr
+    code = created.stdout.strip()
+    assert len(code) == 8
+
+    chat = tuquan(
+        "chat", "--user-id", "42", database_url=database_url, stdin=f"/start {code}\nLâm Văn Phúc\n"
+    )
+    assert "phó thôn (báo cáo thay) của thôn Nà Phải" in chat.stdout
+    assert "Cảm ơn Lâm Văn Phúc" in chat.stdout
+    again = tuquan("chat", "--user-id", "43", database_url=database_url, stdin=f"{code}\n")
+    assert "đã được dùng" in again.stdout

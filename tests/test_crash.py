@@ -1,0 +1,65 @@
+"""SIGKILL at each stage of the pipeline: after a restart, the report exists exactly once."""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+
+from tests.cli import exported, tuquan
+
+TEXT = "Sạt taluy đường vào bản sau mưa lớn"
+LINES = ["/menu", "1", "6", "1", TEXT, "1", "1", "1", "1"]
+SCRIPT = "\n".join(LINES) + "\n"
+# The console passes each failpoint once for its opening "resume" and once per line.
+LAST_LINE_HIT = len(LINES) + 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "failpoint", ["after_inbox_commit", "engine_before_commit", "after_engine_commit"]
+)
+def test_killed_while_sending_the_report_then_restarted(database_url: str, failpoint: str) -> None:
+    before = len(exported(database_url))
+    killed = tuquan(
+        "chat",
+        "--as",
+        "hamlet-head",
+        database_url=database_url,
+        stdin=SCRIPT,
+        failpoints=f"{failpoint}:{LAST_LINE_HIT}",
+    )
+    assert killed.returncode == -signal.SIGKILL
+    assert "Đã ghi nhận báo cáo số" not in killed.stdout
+
+    restarted = tuquan("chat", "--as", "hamlet-head", database_url=database_url, stdin="")
+    assert restarted.returncode == 0, restarted.stderr
+    assert restarted.stdout.count("Đã ghi nhận báo cáo số") == 1
+
+    rows = exported(database_url)[before:]
+    assert [(row["kind"], row["category"], row["text"]) for row in rows] == [
+        ("incident", "disaster", TEXT)
+    ]
+    again = tuquan("chat", "--as", "hamlet-head", database_url=database_url, stdin="")
+    assert "Đã ghi nhận báo cáo số" not in again.stdout
+    assert len(exported(database_url)) == before + 1
+
+
+@pytest.mark.slow
+def test_killed_after_showing_a_reply_shows_it_at_most_once_more(database_url: str) -> None:
+    killed = tuquan(
+        "chat",
+        "--as",
+        "hamlet-head",
+        database_url=database_url,
+        stdin=SCRIPT,
+        failpoints="after_send_before_mark:1",
+    )
+    assert killed.returncode == -signal.SIGKILL
+    first_prompt = killed.stdout.strip().splitlines()[0]
+    restarted = tuquan("chat", "--as", "hamlet-head", database_url=database_url, stdin="")
+    # Once again for the row that was shown but not marked, once for this run's own greeting;
+    # and never a third time on a later start.
+    assert restarted.stdout.count(first_prompt) == 2
+    later = tuquan("chat", "--as", "hamlet-head", database_url=database_url, stdin="")
+    assert later.stdout.count(first_prompt) == 1

@@ -1,0 +1,52 @@
+"""handlers/ and storage/ know no platform: only bot/ may import one."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PLATFORM_LIBRARIES = {"telegram", "aiogram", "httpx", "aiohttp", "requests", "urllib3"}
+# bot → scheduler → handlers → storage: each may import only those to its right.
+ALLOWED = {
+    "storage": {"storage"},
+    "handlers": {"handlers", "storage"},
+    "scheduler": {"scheduler", "handlers", "storage"},
+}
+OURS = {"bot", "scheduler", "handlers", "storage"}
+
+
+def imported_roots(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    roots: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            roots |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+@pytest.mark.parametrize("package", sorted(ALLOWED))
+def test_imports_point_one_way(package: str) -> None:
+    files = list((ROOT / package).rglob("*.py"))
+    assert files
+    for path in files:
+        roots = imported_roots(path)
+        assert not roots & PLATFORM_LIBRARIES, f"{path} imports {roots & PLATFORM_LIBRARIES}"
+        assert roots & OURS <= ALLOWED[package], f"{path} imports {roots & OURS}"
+
+
+def test_loading_the_engine_loads_no_platform_library() -> None:
+    probe = (
+        "import sys, handlers.engine, handlers.flows, storage.demo, storage.official;"
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {PLATFORM_LIBRARIES!r}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert result.stdout.strip() == "[]"
