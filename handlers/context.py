@@ -35,6 +35,17 @@ class StaleChoice:
     """A button from an earlier question, or data that was never offered."""
 
 
+@dataclass(frozen=True)
+class Notice:
+    """A message to someone other than the person who wrote, e.g. an alert to an officer."""
+
+    key: str
+    identity_id: int
+    channel: str
+    chat_key: str
+    message: OutMessage
+
+
 @dataclass
 class Ctx:
     session: AsyncSession
@@ -50,6 +61,7 @@ class Ctx:
     data: dict[str, Any] = field(default_factory=dict)
     version: int = 0
     replies: list[OutMessage] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
 
     @property
     def local_now(self) -> datetime:
@@ -117,6 +129,12 @@ class Ctx:
             return False
         self.replies.append(OutMessage.model_validate(stored))
         return True
+
+    def notify(self, recipient: Identity, message: OutMessage, key: str) -> None:
+        """Send to another identity; `key` makes the message unique (kind:subject:recipient)."""
+        self.notices.append(
+            Notice(key, recipient.id, recipient.channel, recipient.chat_key, message)
+        )
 
     def reset(self) -> None:
         self.flow, self.step, self.data = IDLE_FLOW, IDLE_STEP, {}

@@ -96,6 +96,15 @@ class Engine:
         conversation.data, conversation.version = ctx.data, ctx.version
         conversation.updated_at = now
         await self._enqueue_replies(session, item, identity.id, ctx.replies)
+        for notice in ctx.notices:
+            await outbox.enqueue(
+                session,
+                idempotency_key=notice.key,
+                channel=notice.channel,
+                chat_key=notice.chat_key,
+                identity_id=notice.identity_id,
+                message=notice.message.model_dump(exclude_defaults=True),
+            )
         item.status = InboxStatus.DONE
         item.processed_at = now
         item.attempts += 1

@@ -10,6 +10,8 @@ from babel.dates import format_date
 from babel.messages.pofile import read_po
 from markupsafe import Markup
 
+from storage.clock import week_days
+
 LOCALES_DIR = Path(__file__).parent / "locales"
 DEFAULT_LOCALE = "vi"
 SUPPORTED_LOCALES = ("vi", "en")
@@ -37,3 +39,9 @@ class Translator:
 
     def date(self, value: date) -> str:
         return format_date(value, "dd/MM/yyyy", locale=self.locale)
+
+    def week(self, week: str) -> str:
+        """`2026-W48` as people say it: 48 (23/11 - 29/11/2026)."""
+        monday, sunday = week_days(week)
+        start = format_date(monday, "dd/MM", locale=self.locale)
+        return f"{int(week.split('-W')[1])} ({start} - {self.date(sunday)})"

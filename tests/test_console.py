@@ -34,7 +34,7 @@ def test_scripted_session_stores_each_report_once_with_text_unchanged(database_u
     result = tuquan("chat", "--as", "hamlet-head", database_url=database_url, stdin=SESSION)
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("Đã ghi nhận báo cáo số") == 2
-    assert "Đã ghi nhận: tuần 2026-W48" in result.stdout or "bình thường. Cảm ơn" in result.stdout
+    assert "Đã ghi nhận: tuần 48 (23/11 - 29/11/2026) ở thôn Nà Phải bình thường" in result.stdout
     assert "  1. Báo sự việc" in result.stdout
 
     new = exported(database_url)[len(before) :]

@@ -226,7 +226,7 @@ async def nothing_to_report(ctx: Ctx) -> None:
         )
     )
     if existing.first() is not None:
-        menu.show(ctx, ctx.t("nothing.already", week=week))
+        menu.show(ctx, ctx.t("nothing.already", week=ctx.t.week(week)))
         return
     report = Report(
         unit_id=hamlet.id,
@@ -239,7 +239,7 @@ async def nothing_to_report(ctx: Ctx) -> None:
         source_inbox_id=ctx.inbox_id,
     )
     await reports.add(ctx.session, report, [], ctx.identity.channel, ctx.person.id)
-    menu.show(ctx, ctx.t("nothing.saved", unit=hamlet.label, week=week))
+    menu.show(ctx, ctx.t("nothing.saved", unit=hamlet.label, week=ctx.t.week(week)))
 
 
 INCIDENT = DraftFlow(
