@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-fast lint check clean
+.PHONY: run test test-fast lint check bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
 check: lint test
+
+## Benchmarks; each writes its section of docs/benchmarks.md.
+bench: $(VENV)/.installed-dev
+	TUQUAN_BENCH_POSTGRES_URL=$${TUQUAN_BENCH_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/postgres} \
+	$(BIN)/python -m bench all
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

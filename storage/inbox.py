@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from storage.enums import InboxStatus
 from storage.models import InboxItem, utcnow
@@ -48,20 +49,31 @@ async def store(
 
 
 async def claim_next(session: AsyncSession) -> InboxItem | None:
-    """The oldest pending row that heads its user's queue, locked where the database can."""
-    heads = (
-        select(func.min(InboxItem.id))
-        .where(InboxItem.status == InboxStatus.PENDING)
-        .group_by(InboxItem.channel, InboxItem.user_key)
+    """The oldest pending row with no earlier pending row of its user, locked where possible.
+
+    The oldest pending row overall always qualifies; the guard matters only when another
+    engine holds it locked, so that the next user's row is taken and never a later row of
+    the same user.
+    """
+    earlier = aliased(InboxItem)
+    same_user_before = (
+        select(earlier.id)
+        .where(
+            earlier.channel == InboxItem.channel,
+            earlier.user_key == InboxItem.user_key,
+            earlier.status == InboxStatus.PENDING,
+            earlier.id < InboxItem.id,
+        )
+        .exists()
     )
     query = (
         select(InboxItem)
-        .where(InboxItem.id.in_(heads), InboxItem.status == InboxStatus.PENDING)
+        .where(InboxItem.status == InboxStatus.PENDING, ~same_user_before)
         .order_by(InboxItem.id)
         .limit(1)
     )
     if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
+        query = query.with_for_update(skip_locked=True, of=InboxItem)
     return (await session.execute(query)).scalar_one_or_none()
 
 

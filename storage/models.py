@@ -255,7 +255,8 @@ class InboxItem(Base):
     __tablename__ = "inbox"
     __table_args__ = (
         UniqueConstraint("channel", "update_key"),
-        Index("ix_inbox_status_user", "status", "user_key", "id"),
+        Index("ix_inbox_status_user", "status", "channel", "user_key", "id"),
+        Index("ix_inbox_status_id", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

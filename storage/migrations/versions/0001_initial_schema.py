@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 10:44:16.169718
+Create Date: 2026-11-27 10:58:28.756187
 """
 
 from __future__ import annotations
@@ -48,7 +48,10 @@ def upgrade() -> None:
         sa.UniqueConstraint("channel", "update_key", name=op.f("uq_inbox_channel_update_key")),
     )
     with op.batch_alter_table("inbox", schema=None) as batch_op:
-        batch_op.create_index("ix_inbox_status_user", ["status", "user_key", "id"], unique=False)
+        batch_op.create_index("ix_inbox_status_id", ["status", "id"], unique=False)
+        batch_op.create_index(
+            "ix_inbox_status_user", ["status", "channel", "user_key", "id"], unique=False
+        )
 
     op.create_table(
         "model_types",
@@ -427,6 +430,7 @@ def downgrade() -> None:
     op.drop_table("model_types")
     with op.batch_alter_table("inbox", schema=None) as batch_op:
         batch_op.drop_index("ix_inbox_status_user")
+        batch_op.drop_index("ix_inbox_status_id")
 
     op.drop_table("inbox")
     # ### end Alembic commands ###

@@ -1,0 +1,32 @@
+"""`python -m bench NAME [args]`: run one benchmark; `python -m bench all`: every one."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+from pathlib import Path
+
+SKIP = {"machine", "results"}
+
+
+def names() -> list[str]:
+    here = Path(__file__).parent
+    return sorted(
+        m.name
+        for m in pkgutil.iter_modules([str(here)])
+        if m.name not in SKIP and not m.name.startswith("_")
+    )
+
+
+def main() -> None:
+    if len(sys.argv) < 2 or sys.argv[1] not in [*names(), "all"]:
+        print(f"usage: python -m bench {{{'|'.join([*names(), 'all'])}}} [args]")
+        sys.exit(2)
+    chosen = names() if sys.argv[1] == "all" else [sys.argv[1]]
+    for name in chosen:
+        module = importlib.import_module(f"bench.{name}")
+        module.main(sys.argv[2:])
+
+
+main()

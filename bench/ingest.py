@@ -1,0 +1,181 @@
+"""Ingest: updates per second from the inbox to the outbox through the real engine.
+
+Many hamlet heads each file an incident (9 updates: menu, category, urgency, text, day,
+place, photos, confirm), interleaved as they would arrive. Every update is in the inbox
+first; the clock runs while the engine turns them into reports and replies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bench.machine import describe
+from bench.results import write_section
+from handlers.engine import Engine
+from handlers.messages import InEvent
+from storage import demo, inbox, people, units
+from storage.db import create_engine, session_factory
+from storage.enums import Channel, Role, UnitKind
+from storage.migrate import upgrade
+from storage.models import Identity, Person, Report
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+SCRIPT = ["/menu", "1", "3", "2", "Xe tải làm gãy cột điện đầu thôn", "1", "1", "1", "1"]
+
+
+async def prepare(url: str, reporters: int) -> async_sessionmaker[AsyncSession]:
+    engine = create_engine(url)
+    await upgrade(engine)
+    sessions = session_factory(engine)
+    now = datetime.now(UTC)
+    async with sessions() as session, session.begin():
+        await demo.seed(session, now, TZ)
+        commune = await units.resolve(session, "1969", (UnitKind.COMMUNE,))
+        for number in range(reporters):
+            hamlet = units.new_unit(
+                kind=UnitKind.HAMLET,
+                name=f"Bench {number}",
+                division_type="thôn",
+                parent_id=commune.id,
+            )
+            person = Person(full_name=f"Người {number}", created_at=now)
+            session.add_all([hamlet, person])
+            await session.flush()
+            await people.assign(session, person.id, hamlet.id, Role.REPORTER, now)
+            session.add(
+                Identity(
+                    person_id=person.id,
+                    channel=Channel.CONSOLE,
+                    external_id=f"bench-{number}",
+                    chat_key=f"bench-{number}",
+                )
+            )
+    return sessions
+
+
+async def fill_inbox(sessions: async_sessionmaker[AsyncSession], reporters: int, run: int) -> int:
+    count = 0
+    async with sessions() as session, session.begin():
+        for step, line in enumerate(SCRIPT):
+            for number in range(reporters):
+                user = f"bench-{number}"
+                event = InEvent(
+                    channel="console", user_key=user, chat_key=user, kind="text", text=line
+                )
+                await inbox.store(
+                    session,
+                    channel="console",
+                    update_key=f"r{run}-{user}-{step}",
+                    user_key=user,
+                    chat_key=user,
+                    event=event.model_dump(exclude_defaults=True),
+                )
+                count += 1
+    return count
+
+
+async def measure(url: str, reporters: int, runs: int) -> dict[str, float]:
+    sessions = await prepare(url, reporters)
+    engine = Engine(sessions)
+    rates: list[float] = []
+    latencies: list[float] = []
+    for run in range(runs):
+        updates = await fill_inbox(sessions, reporters, run)
+        started = time.perf_counter()
+        while True:
+            step_started = time.perf_counter()
+            if not await engine.process_next():
+                break
+            latencies.append(time.perf_counter() - step_started)
+        rates.append(updates / (time.perf_counter() - started))
+    async with sessions() as session:
+        stored = (
+            await session.execute(
+                select(func.count()).select_from(Report).where(Report.text.like("Xe tải%"))
+            )
+        ).scalar_one()
+    assert stored == reporters * runs, f"{stored} reports for {reporters * runs} conversations"
+    raw = await raw_commit_rate(sessions)
+    latencies.sort()
+    return {
+        "rate": statistics.median(rates),
+        "p50_ms": latencies[len(latencies) // 2] * 1000,
+        "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000,
+        "raw_commits": raw,
+    }
+
+
+async def raw_commit_rate(sessions: async_sessionmaker[AsyncSession], commits: int = 500) -> float:
+    """The limit: one-row transactions per second on the same database and settings."""
+    async with sessions() as session, session.begin():
+        await session.execute(text("CREATE TABLE IF NOT EXISTS bench_raw (id INTEGER)"))
+    started = time.perf_counter()
+    for number in range(commits):
+        async with sessions() as session, session.begin():
+            await session.execute(text("INSERT INTO bench_raw (id) VALUES (:n)"), {"n": number})
+    return commits / (time.perf_counter() - started)
+
+
+async def fresh_postgres(admin_url: str, name: str = "tuquan_bench") -> str:
+    """A new, empty database beside the admin one; the benchmark never writes elsewhere."""
+    import asyncpg
+
+    plain = admin_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    connection = await asyncpg.connect(plain)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    base = plain.rpartition("/")[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+    return f"{base}/{name}"
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench ingest")
+    parser.add_argument("--reporters", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("TUQUAN_BENCH_POSTGRES_URL"),
+        help="admin URL of a server; the benchmark makes its own database",
+    )
+    args = parser.parse_args(argv)
+    rows = []
+    with tempfile.TemporaryDirectory() as directory:
+        url = f"sqlite+aiosqlite:///{Path(directory) / 'bench.sqlite3'}"
+        rows.append(
+            ("SQLite (WAL, synchronous=FULL)", asyncio.run(measure(url, args.reporters, args.runs)))
+        )
+    if args.postgres:
+        url = asyncio.run(fresh_postgres(args.postgres))
+        rows.append(("PostgreSQL", asyncio.run(measure(url, args.reporters, args.runs))))
+    lines = [
+        "## Ingest: inbox → engine → outbox",
+        "",
+        f"`python -m bench ingest --reporters {args.reporters} --runs {args.runs}`; {describe()}.",
+        f"{args.reporters} hamlet heads each file an incident of {len(SCRIPT)} updates, "
+        "interleaved; median of the runs.",
+        "",
+        "| database | updates/s | p50 per update | p99 per update | raw commits/s (the limit) |",
+        "|---|---|---|---|---|",
+    ]
+    for name, result in rows:
+        lines.append(
+            f"| {name} | {result['rate']:.0f} | {result['p50_ms']:.2f} ms | "
+            f"{result['p99_ms']:.2f} ms | {result['raw_commits']:.0f} |"
+        )
+    body = "\n".join(lines)
+    print(body)
+    write_section("ingest", body)
