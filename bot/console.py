@@ -12,6 +12,8 @@ from typing import TextIO
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.ratelimit import Limits
+from bot.sender import Sender
 from handlers.engine import Engine
 from handlers.i18n import Translator
 from handlers.messages import InEvent, Location, OutMessage
@@ -59,6 +61,27 @@ def to_event(line: str, user_key: str) -> InEvent:
     return InEvent(channel=CHANNEL, user_key=user_key, chat_key=user_key, kind="text", text=text)
 
 
+class ConsolePrinter:
+    """The console as a platform: a message is delivered once it is printed."""
+
+    channel = CHANNEL
+
+    def __init__(self, out: TextIO, *, color: bool) -> None:
+        self.out = out
+        self.color = color
+
+    def is_group(self, chat_key: str) -> bool:
+        return False
+
+    async def send(self, chat_key: str, message: OutMessage) -> str | None:
+        self.out.write(render(message, color=self.color) + "\n\n")
+        self.out.flush()
+        return None
+
+
+UNLIMITED = Limits(per_second=1e9, per_chat_per_second=1e9, chat_burst=1_000_000)
+
+
 class ConsoleChat:
     def __init__(
         self,
@@ -72,8 +95,9 @@ class ConsoleChat:
         self.sessions = sessions
         self.engine = engine
         self.user_key = user_key
-        self.out = out
-        self.color = color
+        self.sender = Sender(
+            sessions, ConsolePrinter(out, color=color), limits=UNLIMITED, chat_key=user_key
+        )
         self.session_id = uuid.uuid4().hex[:12]
         self.line_number = 0
 
@@ -89,23 +113,11 @@ class ConsoleChat:
             )
         failpoints.hit("after_inbox_commit")
         await self.engine.run_pending()
-        await self.flush()
-
-    async def flush(self) -> None:
-        """Print what waits for this chat; each row is marked sent right after it is shown."""
-        while True:
-            async with self.sessions() as session, session.begin():
-                waiting = await outbox.pending_for(session, CHANNEL, self.user_key, limit=1)
-                if not waiting:
-                    return
-                item = waiting[0]
-                message = OutMessage.model_validate(item.message)
-                self.out.write(render(message, color=self.color) + "\n\n")
-                self.out.flush()
-                failpoints.hit("after_send_before_mark")
-                outbox.mark_sent(item)
+        await self.sender.drain()
 
     async def run(self, lines: AsyncIterator[str]) -> None:
+        async with self.sessions() as session, session.begin():
+            await outbox.release_leases(session, CHANNEL, self.user_key)
         await self.engine.run_pending()
         await self.submit(
             InEvent(channel=CHANNEL, user_key=self.user_key, chat_key=self.user_key, kind="resume"),

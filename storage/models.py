@@ -277,7 +277,10 @@ class OutboxItem(Base):
     """A message to send; the idempotency key makes a job that runs twice write it once."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_channel", "status", "channel", "id"),)
+    __table_args__ = (
+        Index("ix_outbox_status_channel", "status", "channel", "id"),
+        Index("ix_outbox_chat", "channel", "chat_key", "status", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -290,4 +293,6 @@ class OutboxItem(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     not_before: Mapped[datetime | None] = mapped_column()
+    claimed_until: Mapped[datetime | None] = mapped_column()
     sent_at: Mapped[datetime | None] = mapped_column()
+    platform_message_id: Mapped[str | None] = mapped_column(String(64))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from storage.enums import OutboxStatus
 from storage.models import OutboxItem, utcnow
@@ -46,20 +47,88 @@ async def enqueue(
     return (await session.execute(statement)).scalar_one_or_none() is not None
 
 
+def _due(now: datetime) -> Any:
+    return (
+        (OutboxItem.status == OutboxStatus.PENDING)
+        & or_(OutboxItem.not_before.is_(None), OutboxItem.not_before <= now)
+        & or_(OutboxItem.claimed_until.is_(None), OutboxItem.claimed_until <= now)
+    )
+
+
 async def pending_for(
     session: AsyncSession, channel: str, chat_key: str | None = None, limit: int = 100
 ) -> list[OutboxItem]:
-    query = select(OutboxItem).where(
-        OutboxItem.status == OutboxStatus.PENDING, OutboxItem.channel == channel
-    )
+    query = select(OutboxItem).where(OutboxItem.channel == channel, _due(utcnow()))
     if chat_key is not None:
         query = query.where(OutboxItem.chat_key == chat_key)
-    now = utcnow()
-    query = query.where((OutboxItem.not_before.is_(None)) | (OutboxItem.not_before <= now))
     return list((await session.execute(query.order_by(OutboxItem.id).limit(limit))).scalars())
 
 
-def mark_sent(item: OutboxItem) -> None:
+async def claim(
+    session: AsyncSession,
+    channel: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int = 100,
+    *,
+    chat_key: str | None = None,
+) -> list[OutboxItem]:
+    """Due rows of the channel, leased to this sender so no other sender takes them meanwhile.
+
+    A row waits while an earlier row of its chat waits (a retry, another sender's lease):
+    each chat gets its messages in the order they were written.
+
+    A sender that dies while sending leaves the lease to run out; the row is then sent again,
+    so a crash can repeat a message but never lose it.
+    """
+    earlier = aliased(OutboxItem)
+    held_back_by_earlier = (
+        select(earlier.id)
+        .where(
+            earlier.channel == OutboxItem.channel,
+            earlier.chat_key == OutboxItem.chat_key,
+            earlier.status == OutboxStatus.PENDING,
+            earlier.id < OutboxItem.id,
+            or_(earlier.not_before > now, earlier.claimed_until > now),
+        )
+        .exists()
+    )
+    candidates = (
+        select(OutboxItem.id)
+        .where(OutboxItem.channel == channel, _due(now), ~held_back_by_earlier)
+        .order_by(OutboxItem.id)
+        .limit(limit)
+    )
+    if chat_key is not None:
+        candidates = candidates.where(OutboxItem.chat_key == chat_key)
+    if session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    ids = list((await session.execute(candidates)).scalars())
+    if not ids:
+        return []
+    await session.execute(
+        update(OutboxItem).where(OutboxItem.id.in_(ids)).values(claimed_until=now + lease)
+    )
+    query = select(OutboxItem).where(OutboxItem.id.in_(ids)).order_by(OutboxItem.id)
+    return list((await session.execute(query)).scalars())
+
+
+def mark_sent(item: OutboxItem, platform_message_id: str | None = None) -> None:
     item.status = OutboxStatus.SENT
     item.sent_at = utcnow()
     item.attempts += 1
+    item.claimed_until = None
+    item.platform_message_id = platform_message_id
+
+
+async def release_leases(session: AsyncSession, channel: str, chat_key: str) -> None:
+    """For a single-process chat restarting: rows it leased before dying are due again now."""
+    await session.execute(
+        update(OutboxItem)
+        .where(
+            OutboxItem.channel == channel,
+            OutboxItem.chat_key == chat_key,
+            OutboxItem.status == OutboxStatus.PENDING,
+        )
+        .values(claimed_until=None)
+    )

@@ -44,6 +44,7 @@ async def identity_for(
         session.add(identity)
         await session.flush()
     identity.last_seen_at = now
+    identity.active = True
     return identity
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 10:58:28.756187
+Create Date: 2026-11-27 11:05:37.858615
 """
 
 from __future__ import annotations
@@ -239,7 +239,9 @@ def upgrade() -> None:
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("created_at", storage.types.UtcDateTime(timezone=True), nullable=False),
         sa.Column("not_before", storage.types.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("claimed_until", storage.types.UtcDateTime(timezone=True), nullable=True),
         sa.Column("sent_at", storage.types.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("platform_message_id", sa.String(length=64), nullable=True),
         sa.ForeignKeyConstraint(
             ["identity_id"], ["identities.id"], name=op.f("fk_outbox_identity_id_identities")
         ),
@@ -247,6 +249,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("idempotency_key", name=op.f("uq_outbox_idempotency_key")),
     )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_outbox_chat", ["channel", "chat_key", "status", "id"], unique=False
+        )
         batch_op.create_index("ix_outbox_status_channel", ["status", "channel", "id"], unique=False)
 
     op.create_table(
@@ -408,6 +413,7 @@ def downgrade() -> None:
     op.drop_table("reports")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_status_channel")
+        batch_op.drop_index("ix_outbox_chat")
 
     op.drop_table("outbox")
     op.drop_table("conversations")
