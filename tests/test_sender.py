@@ -82,7 +82,8 @@ async def test_every_row_once_in_order_per_chat(
         assert texts == [f"{chat} #{n}" for n in range(4)]
         stored = await rows(sessions, chat)
         assert {row.status for row in stored} == {OutboxStatus.SENT}
-    assert [row.attempts for row in await rows(sessions, "103")][0] == 3
+    first_of_103 = (await rows(sessions, "103"))[0]
+    assert first_of_103.attempts == 3
     assert sender.paused_until is not None
 
 
