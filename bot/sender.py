@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable
@@ -111,8 +110,13 @@ class Sender:
             handled += len(rows)
         return handled
 
-    async def run(self, stop: asyncio.Event, idle: float = 0.5) -> None:
+    async def run(
+        self, stop: asyncio.Event, bell: asyncio.Event | None = None, idle: float = 0.5
+    ) -> None:
+        """Until `stop`: send what is due, then wait for the bell (new rows) or `idle` seconds."""
+        bell = bell or asyncio.Event()
         while not stop.is_set():
+            bell.clear()
             try:
                 if await self.drain():
                     continue
@@ -121,8 +125,12 @@ class Sender:
             wait = idle
             if self.paused_until is not None and self.paused:
                 wait = max(idle, (self.paused_until - self.clock()).total_seconds())
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), wait)
+            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(bell.wait())]
+            if self.paused:
+                waiters.pop()
+            await asyncio.wait(waiters, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
 
     async def _send_all(self, rows: list[OutboxItem]) -> None:
         """Chats in parallel, each chat's messages in order."""
