@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from markupsafe import Markup
+from sqlalchemy import select
 
 from handlers.context import Ctx, Picked, StaleChoice
 from handlers.flows import drafting, incident, menu
@@ -31,9 +32,12 @@ def _kind_label(ctx: Ctx, report: Report) -> str:
     return str(ctx.t(f"kind.{report.kind.value}"))
 
 
-def _line(ctx: Ctx, report: Report) -> str:
+def _line(ctx: Ctx, report: Report, unit_names: dict[int, str]) -> str:
     day = ctx.t.date(report.occurred_at.astimezone(ctx.tz).date())
-    parts = [f"#{report.id}", day, _kind_label(ctx, report)]
+    parts = [f"#{report.id}", day]
+    if report.unit_id in unit_names:
+        parts.append(unit_names[report.unit_id])
+    parts.append(_kind_label(ctx, report))
     if report.text and _may_read(ctx, report):
         parts.append(_preview(report.text))
     if report.withdrawn_at is not None:
@@ -57,8 +61,15 @@ async def start(ctx: Ctx) -> None:
     if not found:
         menu.show(ctx, ctx.t("recent.none"))
         return
-    options = [Choice(id=str(r.id), label=_line(ctx, r)) for r in found]
+    # An officer follows many hamlets: say whose report each line is.
+    unit_names = {} if hamlet is not None else await _unit_names(ctx, found)
+    options = [Choice(id=str(r.id), label=_line(ctx, r, unit_names)) for r in found]
     ctx.ask(FLOW, "list", ctx.t("recent.pick"), [*options, _back(ctx)])
+
+
+async def _unit_names(ctx: Ctx, found: list[Report]) -> dict[int, str]:
+    query = select(Unit.id, Unit.name).where(Unit.id.in_({r.unit_id for r in found}))
+    return {unit_id: name for unit_id, name in (await ctx.session.execute(query)).all()}
 
 
 def _editable(ctx: Ctx, report: Report) -> bool:
