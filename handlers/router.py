@@ -26,6 +26,9 @@ async def dispatch(ctx: Ctx, event: InEvent) -> None:
         return
     if event.kind == "text" and await _global(ctx, text):
         return
+    if event.kind == "choice" and event.choice_token != str(ctx.version):
+        ctx.reprompt(ctx.t("error.stale_choice"))
+        return
     handler = STEPS.get((ctx.flow, ctx.step))
     if handler is None:
         ctx.reset()
