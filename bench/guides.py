@@ -56,8 +56,8 @@ def measure(
         p50 = statistics.median(timings) * 1000
         p99 = timings[min(len(timings) - 1, int(len(timings) * 0.99))] * 1000
         rows.append(
-            f"| {set_name} ({len(questions)}) | {name} | {first / len(questions):.2f} | {top3 / len(questions):.2f} | "
-            f"{p50:.2f} ms | {p99:.2f} ms |"
+            f"| {set_name} ({len(questions)}) | {name} | {first / len(questions):.2f} | "
+            f"{top3 / len(questions):.2f} | {p50:.2f} ms | {p99:.2f} ms |"
         )
     return rows
 

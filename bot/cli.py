@@ -52,6 +52,8 @@ def _configure_logging(level: str, *, quiet: bool) -> None:
     if quiet:
         chosen = max(chosen, logging.WARNING)
     logging.basicConfig(level=chosen, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # bm25s sets its own logger to DEBUG and would print into the console chat.
+    logging.getLogger("bm25s").setLevel(max(chosen, logging.WARNING))
 
 
 def _parser() -> argparse.ArgumentParser:
