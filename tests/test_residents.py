@@ -5,8 +5,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
+from handlers.flows import hamlets
 from handlers.guides import DEFAULT_GUIDES_DIR, GuideLibrary
 from storage import units
 from storage.models import Conversation, Identity, Person
@@ -259,3 +261,17 @@ async def test_the_people_table_is_untouched_by_reading(harness: Harness) -> Non
     async with harness.sessions() as session:
         after = (await session.execute(select(Person.id))).scalars().all()
     assert before == after
+
+
+async def test_with_many_communes_the_name_is_typed(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(hamlets, "MAX_BUTTONS", 1)
+    await open_menu(harness)
+    ask = await harness.tap(RESIDENT, "Mô hình ở thôn")
+    assert "Gõ tên xã, phường" in text_of(ask)
+    assert labels(ask[-1]) == ["Về menu"]
+    hamlet_question = await harness.say(RESIDENT, "Bach Thong")
+    assert "Gõ tên thôn" in text_of(hamlet_question)
+    models = await harness.say(RESIDENT, "khuoi boc")
+    assert "Các mô hình tự quản ở thôn Khuổi Bốc" in text_of(models)
