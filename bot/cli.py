@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.console import ConsoleChat, banner, stdin_lines
 from bot.database import open_database
 from bot.settings import Settings, get_settings
+from handlers import guides
 from handlers.engine import Engine
 from handlers.i18n import Translator
 from storage import demo, export, hamlet_import, invites, official, units
@@ -51,6 +52,8 @@ def _configure_logging(level: str, *, quiet: bool) -> None:
     if quiet:
         chosen = max(chosen, logging.WARNING)
     logging.basicConfig(level=chosen, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # bm25s sets its own logger to DEBUG and would print into the console chat.
+    logging.getLogger("bm25s").setLevel(max(chosen, logging.WARNING))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -91,6 +94,12 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--days", type=int, default=14, help="days until it expires")
     create.add_argument("--uses", type=int, default=1, help="how many people may use it")
     create.set_defaults(handler=cmd_invite_create)
+
+    guide = commands.add_parser("guides", help="the guides residents read")
+    guide_commands = guide.add_subparsers(dest="guides_command", required=True)
+    checker = guide_commands.add_parser("check", help="check every guide; non-zero on a problem")
+    checker.add_argument("folder", nargs="?", type=Path, help="default: TUQUAN_GUIDES_DIR")
+    checker.set_defaults(handler=cmd_guides_check)
 
     exporter = commands.add_parser("export", help="print every report")
     exporter.add_argument("--format", choices=["csv"], default="csv")
@@ -150,7 +159,12 @@ async def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
             user_key, who = identity.external_id, demo.DEMO_PEOPLE[args.as_]
         else:
             user_key, who = f"user-{args.user_id}", f"user-{args.user_id}"
-        engine = Engine(sessions, timezone=settings.timezone, locale=settings.locale)
+        engine = Engine(
+            sessions,
+            timezone=settings.timezone,
+            locale=settings.locale,
+            guides=guides.shared_library(settings.guides_dir.resolve()),
+        )
         interactive = sys.stdin.isatty()
         chat = ConsoleChat(sessions, engine, user_key, sys.stdout, color=sys.stdout.isatty())
         if interactive:
@@ -240,6 +254,20 @@ async def cmd_invite_create(args: argparse.Namespace, settings: Settings) -> int
         return 0
 
     return await _with_sessions(settings, work)
+
+
+async def cmd_guides_check(args: argparse.Namespace, settings: Settings) -> int:
+    folder: Path = args.folder or settings.guides_dir
+    found, problems = await asyncio.to_thread(guides.check, folder)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(
+            f"{len(problems)} problem(s); fix them before residents see the guides", file=sys.stderr
+        )
+        return 1
+    print(f"{len(found)} guides in {folder}: all good")
+    return 0
 
 
 async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from handlers.guides import DEFAULT_GUIDES_DIR
 from storage.db import DEFAULT_SQLITE_URL
 
 
@@ -23,6 +24,7 @@ class Settings(BaseSettings):
     timezone: str = Field("Asia/Ho_Chi_Minh", validation_alias=AliasChoices("TUQUAN_TIMEZONE"))
     locale: Literal["vi", "en"] = Field("vi", validation_alias=AliasChoices("TUQUAN_LOCALE"))
     log_level: str = Field("INFO", validation_alias=AliasChoices("TUQUAN_LOG_LEVEL"))
+    guides_dir: Path = Field(DEFAULT_GUIDES_DIR, validation_alias=AliasChoices("TUQUAN_GUIDES_DIR"))
     telegram_bot_token: SecretStr | None = Field(
         None, validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN")
     )

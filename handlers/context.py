@@ -11,6 +11,7 @@ from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.choices import match
+from handlers.guides import GuideLibrary, shared_library
 from handlers.i18n import Translator
 from handlers.messages import Choice, InEvent, OutMessage
 from storage.enums import Role
@@ -56,6 +57,7 @@ class Ctx:
     tz: ZoneInfo
     t: Translator
     inbox_id: int | None = None
+    guides: GuideLibrary = field(default_factory=shared_library)
     flow: str = IDLE_FLOW
     step: str = IDLE_STEP
     data: dict[str, Any] = field(default_factory=dict)
@@ -80,6 +82,11 @@ class Ctx:
     @property
     def hamlet(self) -> Unit | None:
         return self.role_unit(*REPORTER_ROLES)
+
+    @property
+    def is_resident(self) -> bool:
+        """Anyone without a role: the people the guides are written for."""
+        return not self.roles
 
     def say(self, text: Markup | str) -> None:
         self.replies.append(OutMessage(text=str(text)))

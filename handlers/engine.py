@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers import router
 from handlers.context import Ctx
+from handlers.guides import GuideLibrary, shared_library
 from handlers.i18n import Translator
 from handlers.messages import InEvent, OutMessage
 from storage import failpoints, inbox, outbox, people
@@ -33,6 +34,7 @@ class Engine:
     timezone: str = "Asia/Ho_Chi_Minh"
     locale: str = "vi"
     clock: Clock = system_clock
+    guides: GuideLibrary = field(default_factory=shared_library)
 
     async def run_pending(self) -> int:
         """Process inbox rows until none is pending; how many were processed."""
@@ -86,6 +88,7 @@ class Engine:
             tz=ZoneInfo(self.timezone),
             t=Translator(identity.locale or self.locale),
             inbox_id=item.id,
+            guides=self.guides,
             flow=conversation.flow,
             step=conversation.step,
             data=dict(conversation.data or {}),

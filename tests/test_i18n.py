@@ -14,7 +14,7 @@ from storage.enums import IncidentCategory, ReportKind, Role
 ROOT = Path(__file__).resolve().parents[1]
 KEY_IN_CODE = re.compile(r"""\bt\(\s*["']([a-z_]+\.[a-z_]+)["']""")
 KEY_LITERAL = re.compile(
-    r"""["']((?:error|report|incident|activity|field|common|menu|recent|onboarding|nothing|cancel|help|welcome|start|console)\.[a-z_]+)["']"""
+    r"""["']((?:error|report|incident|activity|field|common|menu|recent|onboarding|nothing|cancel|help|welcome|start|console|guides|hamlet)\.[a-z_]+)["']"""
 )
 ALLOWED_TAGS = re.compile(r"</?([a-zA-Z]+)[^>]*>")
 

@@ -17,7 +17,7 @@ Starter = Callable[[Ctx], Awaitable[None]]
 
 
 def _actions(ctx: Ctx) -> list[tuple[str, str, Starter]]:
-    from handlers.flows import activity, incident, onboarding, recent
+    from handlers.flows import activity, guide, hamlets, incident, onboarding, recent
 
     if ctx.hamlet is not None:
         return [
@@ -25,14 +25,20 @@ def _actions(ctx: Ctx) -> list[tuple[str, str, Starter]]:
             ("act", "menu.activity", activity.start),
             ("ok", "menu.nothing", incident.nothing_to_report),
             ("mine", "menu.recent", recent.start),
+            ("guides", "menu.guides", guide.start),
             ("help", "menu.help", _help),
         ]
     if ctx.role_unit(Role.OFFICER, Role.ADMIN) is not None:
         return [
             ("unit", "menu.unit_reports", recent.start),
+            ("guides", "menu.guides", guide.start),
+            ("reload", "menu.reload_guides", guide.reload),
             ("help", "menu.help", _help),
         ]
     return [
+        ("guides", "menu.guides", guide.start),
+        ("models", "menu.hamlet_models", hamlets.start_models),
+        ("head", "menu.hamlet_head", hamlets.start_head),
         ("code", "menu.enter_code", onboarding.ask_code),
         ("help", "menu.help", _help),
     ]
@@ -46,7 +52,8 @@ def show(ctx: Ctx, intro: Markup | str | None = None) -> None:
     options = choices(ctx)
     ctx.data = {}
     labels = [option.label for option in options]
-    ctx.ask(IDLE_FLOW, IDLE_STEP, ctx.t("menu.question"), options, menu=labels, intro=intro)
+    question = ctx.t("menu.question_resident" if ctx.is_resident else "menu.question")
+    ctx.ask(IDLE_FLOW, IDLE_STEP, question, options, menu=labels, intro=intro)
 
 
 def welcome(ctx: Ctx) -> Markup:
@@ -97,10 +104,17 @@ async def _start(ctx: Ctx, action: str) -> None:
 
 @step(IDLE_FLOW, IDLE_STEP)
 async def on_menu(ctx: Ctx, event: InEvent) -> None:
-    picked = ctx.pick(event)
+    # A resident's words are a question, so only a number or a whole label picks an action.
+    picked = ctx.pick(event, loose=not ctx.is_resident)
     if isinstance(picked, Picked):
         await _start(ctx, picked.id)
     elif isinstance(picked, StaleChoice):
         ctx.reprompt(ctx.t("error.stale_choice"))
+    elif ctx.is_resident and event.kind == "text":
+        from handlers.flows import guide
+
+        await guide.answer(ctx, event.text or "")
+    elif ctx.is_resident:
+        ctx.reprompt(ctx.t("guides.text_or_choice"))
     else:
         ctx.reprompt(ctx.t("error.menu_expected"))

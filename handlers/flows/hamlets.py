@@ -1,0 +1,173 @@
+"""A resident picks a commune, then a hamlet: its models, or who heads it."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+
+from handlers.context import Ctx, Picked, StaleChoice
+from handlers.flows import guide, menu
+from handlers.messages import Choice, InEvent
+from handlers.registry import step
+from storage import directory, models_registry
+from storage.directory import Place
+from storage.models import Unit
+
+FLOW = "hamlet"
+MODELS, HEAD = "models", "head"
+MENU = "menu"
+# Up to this many places are offered as buttons; more are asked for by name.
+MAX_BUTTONS = 10
+
+
+async def start_models(ctx: Ctx) -> None:
+    ctx.data = {"purpose": MODELS}
+    await ask_commune(ctx)
+
+
+async def start_head(ctx: Ctx) -> None:
+    ctx.data = {"purpose": HEAD}
+    await ask_commune(ctx)
+
+
+async def ask_commune(ctx: Ctx) -> None:
+    communes = await directory.communes_with_hamlets(ctx.session)
+    if not communes:
+        menu.show(ctx, ctx.t("hamlet.none_on_record"))
+        return
+    _ask_place(ctx, "commune", communes, "hamlet.ask_commune", "hamlet.type_commune")
+
+
+async def ask_hamlet(ctx: Ctx, commune_id: int) -> None:
+    ctx.data["commune_id"] = commune_id
+    hamlets = await directory.hamlets_of(ctx.session, commune_id)
+    _ask_place(ctx, "hamlet", hamlets, "hamlet.ask_hamlet", "hamlet.type_hamlet")
+
+
+def _ask_place(ctx: Ctx, step_name: str, places: list[Place], pick_key: str, type_key: str) -> None:
+    menu_choice = Choice(id=MENU, label=str(ctx.t("common.back_to_menu")))
+    if len(places) > MAX_BUTTONS:
+        ctx.ask(FLOW, step_name, ctx.t(type_key), [menu_choice])
+        return
+    options = [Choice(id=str(place.id), label=_label(place)) for place in places]
+    ctx.ask(FLOW, step_name, ctx.t(pick_key), [*options, menu_choice])
+
+
+def _label(place: Place) -> str:
+    if place.parent_name:
+        return f"{place.unit.label} ({place.parent_name})"
+    return place.unit.label
+
+
+async def _chosen_place(ctx: Ctx, event: InEvent, places: list[Place]) -> Place | None:
+    """The place picked or typed; None after answering what went wrong."""
+    picked = ctx.pick(event, loose=False)
+    if isinstance(picked, Picked):
+        if picked.id == MENU:
+            menu.show(ctx)
+            return None
+        chosen = next((p for p in places if str(p.id) == picked.id), None)
+        if chosen is None:
+            menu.show(ctx, ctx.t("hamlet.gone"))
+        return chosen
+    if isinstance(picked, StaleChoice):
+        ctx.reprompt(ctx.t("error.stale_choice"))
+        return None
+    typed = (event.text or "").strip() if event.kind == "text" else ""
+    if not typed:
+        ctx.reprompt(ctx.t("hamlet.name_expected"))
+        return None
+    found = directory.by_name(typed, places)
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        ctx.reprompt(ctx.t("hamlet.not_found", name=typed[:60]))
+        return None
+    options = [Choice(id=str(place.id), label=_label(place)) for place in found[:MAX_BUTTONS]]
+    menu_choice = Choice(id=MENU, label=str(ctx.t("common.back_to_menu")))
+    ctx.ask(FLOW, ctx.step, ctx.t("hamlet.which_one", name=typed[:60]), [*options, menu_choice])
+    return None
+
+
+@step(FLOW, "commune")
+async def on_commune(ctx: Ctx, event: InEvent) -> None:
+    communes = await directory.communes_with_hamlets(ctx.session)
+    chosen = await _chosen_place(ctx, event, communes)
+    if chosen is not None:
+        await ask_hamlet(ctx, chosen.id)
+
+
+@step(FLOW, "hamlet")
+async def on_hamlet(ctx: Ctx, event: InEvent) -> None:
+    hamlets = await directory.hamlets_of(ctx.session, int(ctx.data.get("commune_id", 0)))
+    chosen = await _chosen_place(ctx, event, hamlets)
+    if chosen is None:
+        return
+    ctx.data["hamlet_id"] = chosen.id
+    if ctx.data.get("purpose") == HEAD:
+        await show_head(ctx, chosen.unit)
+    else:
+        await show_models(ctx, chosen.unit)
+
+
+async def show_models(ctx: Ctx, hamlet: Unit) -> None:
+    found = await models_registry.active_in_hamlet(ctx.session, hamlet.id)
+    guides = {g.model_type: g for g in ctx.guides.current().guides}
+    options: list[Choice] = []
+    if found:
+        lines = [
+            ctx.t("hamlet.model_line", model=model_type.name, organization=organization.name)
+            for _, model_type, organization in found
+        ]
+        text = ctx.t("hamlet.models", hamlet=hamlet.label) + Markup("\n") + Markup("\n").join(lines)
+        for _, model_type, _ in found:
+            readable = guides.get(model_type.code)
+            choice_id = f"{guide.GUIDE_PREFIX}{readable.slug}" if readable else None
+            if readable and all(option.id != choice_id for option in options):
+                label = str(ctx.t("hamlet.read_guide", model=model_type.name))
+                options.append(Choice(id=str(choice_id), label=label))
+    else:
+        text = ctx.t("hamlet.no_models", hamlet=hamlet.label)
+    options += [
+        Choice(id=HEAD, label=str(ctx.t("hamlet.see_head"))),
+        Choice(id=MENU, label=str(ctx.t("common.back_to_menu"))),
+    ]
+    ctx.ask(FLOW, "result", text, options)
+
+
+async def show_head(ctx: Ctx, hamlet: Unit) -> None:
+    head = await directory.hamlet_head(ctx.session, hamlet.id, ctx.now)
+    if head is None:
+        text = ctx.t("hamlet.no_head", hamlet=hamlet.label)
+    elif head.share_phone and head.phone:
+        text = ctx.t(
+            "hamlet.head_with_phone", hamlet=hamlet.label, name=head.full_name, phone=head.phone
+        )
+    else:
+        text = ctx.t("hamlet.head", hamlet=hamlet.label, name=head.full_name)
+    options = [
+        Choice(id=MODELS, label=str(ctx.t("hamlet.see_models"))),
+        Choice(id=MENU, label=str(ctx.t("common.back_to_menu"))),
+    ]
+    ctx.ask(FLOW, "result", text, options)
+
+
+@step(FLOW, "result")
+async def on_result(ctx: Ctx, event: InEvent) -> None:
+    picked = ctx.pick(event, loose=False)
+    if not isinstance(picked, Picked):
+        if isinstance(picked, StaleChoice):
+            ctx.reprompt(ctx.t("error.stale_choice"))
+        elif event.kind == "text" and (event.text or "").strip():
+            await guide.answer(ctx, event.text or "")
+        else:
+            ctx.reprompt(ctx.t("error.pick_one"))
+        return
+    hamlet = await ctx.session.get(Unit, int(ctx.data.get("hamlet_id", 0)))
+    if picked.id == MENU or hamlet is None:
+        menu.show(ctx)
+    elif picked.id == HEAD:
+        await show_head(ctx, hamlet)
+    elif picked.id == MODELS:
+        await show_models(ctx, hamlet)
+    elif picked.id.startswith(guide.GUIDE_PREFIX):
+        guide.show_guide(ctx, picked.id.removeprefix(guide.GUIDE_PREFIX))

@@ -1,0 +1,109 @@
+"""Where residents live and who heads their hamlet: communes, hamlets, hamlet heads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from storage.enums import Role, UnitKind
+from storage.models import Person, RoleAssignment, Unit
+from storage.text import fold
+
+# How alike a typed name must be to a unit's name to count as a typo of it (0-100).
+MIN_NAME_SIMILARITY = 85
+
+
+@dataclass(frozen=True)
+class Place:
+    """A unit with the name of the unit above it, to tell same-named ones apart."""
+
+    unit: Unit
+    parent_name: str | None
+
+    @property
+    def id(self) -> int:
+        return self.unit.id
+
+
+async def communes_with_hamlets(session: AsyncSession) -> list[Place]:
+    """Current communes that have at least one current hamlet on record."""
+    hamlet, province = aliased(Unit), aliased(Unit)
+    has_hamlet = (
+        select(hamlet.id)
+        .where(
+            hamlet.parent_id == Unit.id,
+            hamlet.kind == UnitKind.HAMLET,
+            hamlet.valid_to.is_(None),
+        )
+        .exists()
+    )
+    query = (
+        select(Unit, province.name)
+        .outerjoin(province, province.id == Unit.parent_id)
+        .where(Unit.kind == UnitKind.COMMUNE, Unit.valid_to.is_(None), has_hamlet)
+        .order_by(Unit.search_name, Unit.id)
+    )
+    return [Place(unit, name) for unit, name in (await session.execute(query)).all()]
+
+
+async def hamlets_of(session: AsyncSession, commune_id: int) -> list[Place]:
+    query = (
+        select(Unit)
+        .where(
+            Unit.parent_id == commune_id,
+            Unit.kind == UnitKind.HAMLET,
+            Unit.valid_to.is_(None),
+        )
+        .order_by(Unit.search_name, Unit.id)
+    )
+    return [Place(unit, None) for unit in (await session.execute(query)).scalars()]
+
+
+async def hamlet_head(session: AsyncSession, hamlet_id: int, now: datetime) -> Person | None:
+    """The person who holds the hamlet head's role there now."""
+    query = (
+        select(Person)
+        .join(RoleAssignment, RoleAssignment.person_id == Person.id)
+        .where(
+            RoleAssignment.unit_id == hamlet_id,
+            RoleAssignment.role == Role.REPORTER,
+            RoleAssignment.valid_from <= now,
+            or_(RoleAssignment.valid_to.is_(None), RoleAssignment.valid_to > now),
+        )
+        .order_by(RoleAssignment.valid_from.desc(), RoleAssignment.id.desc())
+        .limit(1)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+def by_name(typed: str, places: Sequence[Place]) -> list[Place]:
+    """The places a typed name means, with or without diacritics or its kind ('xã ...').
+
+    The same name in full first; then names that contain what was typed; then typos.
+    """
+    key = fold(typed)
+    if not key:
+        return []
+    names = {place.id: fold(place.unit.name) for place in places}
+    labels = {place.id: fold(place.unit.label) for place in places}
+    exact = [p for p in places if key in (names[p.id], labels[p.id])]
+    if exact:
+        return exact
+    partial = [p for p in places if key in labels[p.id]]
+    if partial:
+        return partial
+    close = process.extract(
+        key,
+        names,
+        scorer=fuzz.ratio,
+        score_cutoff=MIN_NAME_SIMILARITY,
+        limit=len(names),
+    )
+    wanted = {int(found[2]) for found in close}
+    return [p for p in places if p.id in wanted]
