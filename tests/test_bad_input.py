@@ -50,7 +50,13 @@ STEPS: dict[str, tuple[str, list[str]]] = {
     "recent/list": (HEAD, ["/menu", "4"]),
     "recent/detail": (HEAD, ["/menu", "4", "1"]),
     "menu/main@resident": (RESIDENT, ["/menu"]),
-    "onboarding/code": (RESIDENT, ["/menu", "1"]),
+    "onboarding/code": (RESIDENT, ["/menu", "4"]),
+    "guide/topics": (RESIDENT, ["/menu", "1"]),
+    "guide/guide": (RESIDENT, ["/menu", "1", "1"]),
+    "guide/answer": (RESIDENT, ["/menu", "1", "1", "1"]),
+    "hamlet/commune": (RESIDENT, ["/menu", "2"]),
+    "hamlet/hamlet": (RESIDENT, ["/menu", "2", "1"]),
+    "hamlet/result": (RESIDENT, ["/menu", "2", "1", "1"]),
 }
 
 NASTY_TEXT = st.one_of(
@@ -159,6 +165,8 @@ def test_any_input_at_any_step(
         await h.say(user, "/huy")
         for line in script:
             await h.say(user, line)
+        _, flow, step, *_ = await snapshot(h, user)
+        assert f"{flow}/{step}" == where.split("@")[0], "the script no longer reaches its step"
 
     @settings(
         max_examples=EXAMPLES,
