@@ -21,7 +21,7 @@ from bot.settings import Settings, get_settings
 from handlers import guides
 from handlers.engine import Engine
 from handlers.i18n import Translator
-from storage import demo, export, hamlet_import, invites, official, units
+from storage import demo, export, hamlet_import, invites, official, retention, units
 from storage.clock import system_clock
 from storage.enums import Role, UnitKind
 from storage.models import Unit
@@ -100,6 +100,15 @@ def _parser() -> argparse.ArgumentParser:
     checker = guide_commands.add_parser("check", help="check every guide; non-zero on a problem")
     checker.add_argument("folder", nargs="?", type=Path, help="default: TUQUAN_GUIDES_DIR")
     checker.set_defaults(handler=cmd_guides_check)
+
+    privacy = commands.add_parser("privacy", help="personal data")
+    privacy_commands = privacy.add_subparsers(dest="privacy_command", required=True)
+    forget = privacy_commands.add_parser("forget", help="erase a person's name and accounts")
+    forget.add_argument("--person", type=int, required=True, help="the person's id")
+    forget.set_defaults(handler=cmd_privacy_forget)
+    privacy_commands.add_parser(
+        "clean", help="delete what is past its keeping time (TUQUAN_RETENTION_*)"
+    ).set_defaults(handler=cmd_privacy_clean)
 
     exporter = commands.add_parser("export", help="print every report")
     exporter.add_argument("--format", choices=["csv"], default="csv")
@@ -277,6 +286,29 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         writer = csv.writer(sys.stdout)
         writer.writerow(export.COLUMNS)
         writer.writerows(rows)
+        return 0
+
+    return await _with_sessions(settings, work)
+
+
+async def cmd_privacy_forget(args: argparse.Namespace, settings: Settings) -> int:
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> int:
+        async with sessions() as session, session.begin():
+            found = await retention.forget_person(session, args.person, system_clock())
+        if not found:
+            print(f"no person {args.person}", file=sys.stderr)
+            return 1
+        print(f"person {args.person}: name, phone and accounts erased; reports kept anonymous")
+        return 0
+
+    return await _with_sessions(settings, work)
+
+
+async def cmd_privacy_clean(args: argparse.Namespace, settings: Settings) -> int:
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> int:
+        async with sessions() as session, session.begin():
+            cleaned = await retention.clean(session, system_clock(), settings.retention)
+        print(", ".join(f"{count} {what}" for what, count in cleaned.counts.items()) + " deleted")
         return 0
 
     return await _with_sessions(settings, work)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -9,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from handlers.guides import DEFAULT_GUIDES_DIR
 from storage.db import DEFAULT_SQLITE_URL
+from storage.retention import RetentionPolicy
 
 
 class Settings(BaseSettings):
@@ -35,6 +37,22 @@ class Settings(BaseSettings):
     zalo_api_url: str = Field(
         "https://bot-api.zaloplatforms.com", validation_alias=AliasChoices("ZALO_API_URL")
     )
+
+    retention_reports_days: int = Field(
+        5 * 365, validation_alias=AliasChoices("TUQUAN_RETENTION_REPORTS_DAYS")
+    )
+    retention_raw_days: int = Field(30, validation_alias=AliasChoices("TUQUAN_RETENTION_RAW_DAYS"))
+    retention_conversation_days: int = Field(
+        7, validation_alias=AliasChoices("TUQUAN_RETENTION_CONVERSATION_DAYS")
+    )
+
+    @property
+    def retention(self) -> RetentionPolicy:
+        return RetentionPolicy(
+            reports=timedelta(days=self.retention_reports_days),
+            raw_updates=timedelta(days=self.retention_raw_days),
+            conversations=timedelta(days=self.retention_conversation_days),
+        )
 
     @property
     def sqlite_path(self) -> Path | None:

@@ -99,6 +99,7 @@ class Person(Base):
     share_phone: Mapped[bool] = mapped_column(Boolean, default=False)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    forgotten_at: Mapped[datetime | None] = mapped_column()
 
 
 class Identity(Base):
@@ -146,6 +147,30 @@ class InviteCode(Base):
     uses: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+
+class InviteFailure(Base):
+    """A wrong invite code typed; counted to slow down guessing."""
+
+    __tablename__ = "invite_failures"
+    __table_args__ = (Index("ix_invite_failures_identity_at", "identity_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    identity_id: Mapped[int] = mapped_column(ForeignKey("identities.id"))
+    at: Mapped[datetime] = mapped_column(index=True)
+
+
+class AuditEntry(Base):
+    """Who looked at or took out what: exports, confidential reports, erasures."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class Organization(Base):

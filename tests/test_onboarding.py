@@ -114,3 +114,18 @@ async def test_code_typed_from_the_menu(harness: Harness) -> None:
     assert "8 chữ và số" in text_of(bad)
     bound = await harness.say("user-7", code)
     assert "phó thôn" in text_of(bound)
+
+
+async def test_guessing_codes_is_slowed_down_and_a_good_code_waits(harness: Harness) -> None:
+    code = await make_invite(harness, "Bản Châng", role=Role.DEPUTY)
+    for attempt in range(5):
+        wrong = await harness.say("user-8", f"/start ZZZZ{attempt:04d}")
+        assert "không đúng" in text_of(wrong)
+    blocked = await harness.say("user-8", f"/start {code}")
+    assert "quá nhiều lần" in text_of(blocked)
+    async with harness.sessions() as session:
+        invite = await invites.find(session, code)
+        assert invite is not None and invite.uses == 0
+    harness.clock.advance(minutes=11)
+    bound = await harness.say("user-8", f"/start {code}")
+    assert "phó thôn" in text_of(bound)

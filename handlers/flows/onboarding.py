@@ -37,15 +37,20 @@ async def on_code(ctx: Ctx, event: InEvent) -> None:
 
 
 async def redeem(ctx: Ctx, text: str) -> None:
+    if await invites.guessing_blocked(ctx.session, ctx.identity.id, ctx.now):
+        _refuse(ctx, "onboarding.slow_down", minutes=int(invites.FAILURE_WINDOW.seconds / 60))
+        return
     invite = await invites.find(ctx.session, text) if looks_like_code(text) else None
+    problem = None
     if invite is None:
-        _refuse(ctx, "onboarding.unknown")
-        return
-    if invite.expires_at <= ctx.now:
-        _refuse(ctx, "onboarding.expired")
-        return
-    if invite.uses >= invite.max_uses:
-        _refuse(ctx, "onboarding.used")
+        problem = "onboarding.unknown"
+    elif invite.expires_at <= ctx.now:
+        problem = "onboarding.expired"
+    elif invite.uses >= invite.max_uses:
+        problem = "onboarding.used"
+    if problem is not None or invite is None:
+        await invites.record_failure(ctx.session, ctx.identity.id, ctx.now)
+        _refuse(ctx, problem or "onboarding.unknown")
         return
     unit = await ctx.session.get_one(Unit, invite.unit_id)
     if any(r.role == invite.role and r.unit.id == unit.id for r in ctx.roles):
@@ -85,9 +90,9 @@ def _finish(ctx: Ctx) -> None:
     menu.show(ctx, ctx.t("onboarding.thanks", name=ctx.person.full_name))
 
 
-def _refuse(ctx: Ctx, key: str) -> None:
+def _refuse(ctx: Ctx, key: str, **values: object) -> None:
     if ctx.flow == FLOW:
-        ctx.reprompt(ctx.t(key))
+        ctx.reprompt(ctx.t(key, **values))
     else:
         ctx.reset()
-        menu.show(ctx, ctx.t(key))
+        menu.show(ctx, ctx.t(key, **values))

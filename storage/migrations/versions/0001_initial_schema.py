@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 11:05:37.858615
+Create Date: 2026-11-27 11:20:50.183288
 """
 
 from __future__ import annotations
@@ -77,6 +77,7 @@ def upgrade() -> None:
         sa.Column("share_phone", sa.Boolean(), nullable=False),
         sa.Column("is_demo", sa.Boolean(), nullable=False),
         sa.Column("created_at", storage.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("forgotten_at", storage.types.UtcDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_people")),
     )
     op.create_table(
@@ -114,6 +115,22 @@ def upgrade() -> None:
     with op.batch_alter_table("units", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_units_parent_id"), ["parent_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_units_search_name"), ["search_name"], unique=False)
+
+    op.create_table(
+        "audit_log",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("at", storage.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=True),
+        sa.Column("action", sa.String(length=32), nullable=False),
+        sa.Column("subject", sa.String(length=64), nullable=False),
+        sa.Column("details", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["people.id"], name=op.f("fk_audit_log_person_id_people")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
+    )
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_audit_log_at"), ["at"], unique=False)
 
     op.create_table(
         "identities",
@@ -218,6 +235,22 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("identity_id", name=op.f("pk_conversations")),
     )
+    op.create_table(
+        "invite_failures",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("identity_id", sa.Integer(), nullable=False),
+        sa.Column("at", storage.types.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["identity_id"],
+            ["identities.id"],
+            name=op.f("fk_invite_failures_identity_id_identities"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_invite_failures")),
+    )
+    with op.batch_alter_table("invite_failures", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_invite_failures_at"), ["at"], unique=False)
+        batch_op.create_index("ix_invite_failures_identity_at", ["identity_id", "at"], unique=False)
+
     op.create_table(
         "outbox",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -416,6 +449,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_outbox_chat")
 
     op.drop_table("outbox")
+    with op.batch_alter_table("invite_failures", schema=None) as batch_op:
+        batch_op.drop_index("ix_invite_failures_identity_at")
+        batch_op.drop_index(batch_op.f("ix_invite_failures_at"))
+
+    op.drop_table("invite_failures")
     op.drop_table("conversations")
     with op.batch_alter_table("model_instances", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_model_instances_hamlet_id"))
@@ -426,6 +464,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_identities_person_id"))
 
     op.drop_table("identities")
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_audit_log_at"))
+
+    op.drop_table("audit_log")
     with op.batch_alter_table("units", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_units_search_name"))
         batch_op.drop_index(batch_op.f("ix_units_parent_id"))
