@@ -161,7 +161,10 @@ def register(flow: DraftFlow) -> None:
             return
         if picked.id == "send":
             report = await flow.save(ctx, draft(ctx))
-            menu.show(ctx, ctx.t("report.saved", number=report.id))
+            saved = ctx.t("report.saved", number=report.id)
+            if ctx.data.get("alerted"):
+                saved = Markup(f"{saved}\n{ctx.t('report.officers_alerted')}")
+            menu.show(ctx, saved)
         elif picked.id == "edit":
             options = [Choice(id=name, label=str(ctx.t(label))) for name, label in flow.editable]
             ctx.ask(flow.name, "edit", ctx.t("report.which_field"), options)
