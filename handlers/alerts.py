@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.context import Notice
@@ -68,6 +69,7 @@ async def describe(
     """The alert with its buttons, valid at any step of the officer's conversation."""
     unit = await session.get_one(Unit, report.unit_id)
     reporter = await session.get(Person, report.reporter_id) if report.reporter_id else None
+    place: Markup | str
     if report.latitude is not None and report.longitude is not None:
         place = t("incident.place_gps", lat=f"{report.latitude:.5f}", lon=f"{report.longitude:.5f}")
     else:

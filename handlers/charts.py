@@ -25,7 +25,7 @@ def render_png(digest: Digest, t: Translator) -> bytes:
     bars, heat = figure.subplots(
         2, 1, gridspec_kw={"height_ratios": [3, max(2, 0.35 * len(rows) + 1)]}
     )
-    bottoms = [0] * len(weeks)
+    bottoms = [0.0] * len(weeks)
     for color, (category, values) in zip(COLORS, digest.chart_categories.items(), strict=False):
         bars.bar(
             week_labels,
@@ -37,19 +37,21 @@ def render_png(digest: Digest, t: Translator) -> bytes:
         bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
     bars.set_title(str(t("chart.incidents", unit=digest.root.label)), fontsize=11)
     if digest.chart_categories:
+        # Head room above the tallest bar keeps the legend off the bars.
+        bars.set_ylim(0, max(bottoms) * 1.6 + 1)
         bars.legend(fontsize=8, loc="upper left", ncols=3)
     bars.set_ylabel(str(t("chart.count")))
-    gray = ListedColormap(["#d9534f", "#f0ad4e", "#5cb85c"])
+    traffic_light = ListedColormap(["#d9534f", "#f0ad4e", "#5cb85c"])
     matrix = [
         [float("nan") if v is None else v for v in digest.chart_completeness[group]]
         for group, _ in rows
     ]
     if matrix:
-        heat.imshow(matrix, aspect="auto", cmap=gray, vmin=0, vmax=1)
+        heat.imshow(matrix, aspect="auto", cmap=traffic_light, vmin=0, vmax=1)
         heat.set_yticks(range(len(rows)), [label for _, label in rows], fontsize=8)
         heat.set_xticks(range(len(weeks)), week_labels, fontsize=8)
-        for y, values in enumerate(matrix):
-            for x, value in enumerate(values):
+        for y, rates in enumerate(matrix):
+            for x, value in enumerate(rates):
                 if value == value:  # not NaN: the unit was expected to report that week
                     heat.text(x, y, f"{value * 100:.0f}", ha="center", va="center", fontsize=7)
     heat.set_title(str(t("chart.completeness")), fontsize=11)

@@ -199,13 +199,13 @@ def _models(digest: Digest, t: Translator, tz: ZoneInfo) -> list[Markup | str]:
             t,
             [
                 t(
-                    "digest.dormant_line",
+                    "digest.dormant_line" if d.model.last_activity else "digest.dormant_never",
                     hamlet=d.hamlet.label,
                     model=d.model.type_name,
                     organization=d.model.organization,
                     last=t.date(d.model.last_activity.astimezone(tz).date())
                     if d.model.last_activity
-                    else t("digest.never"),
+                    else "",
                 )
                 for d in digest.dormant
             ],

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,9 +42,9 @@ def _header(sheet: Worksheet, t: Translator, keys: list[str]) -> None:
 
 
 def _fit(sheet: Worksheet) -> None:
-    for column in sheet.columns:
+    for number, column in enumerate(sheet.columns, start=1):
         width = max(len(str(cell.value or "")) for cell in column)
-        letter = column[0].column_letter
+        letter = get_column_letter(number)
         sheet.column_dimensions[letter].width = min(MAX_COLUMN_WIDTH, max(8, width + 2))
 
 

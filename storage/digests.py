@@ -199,7 +199,20 @@ async def _counts(session: AsyncSession, tree: CTE, weeks: Sequence[str]) -> lis
             Report.sensitive,
         )
     )
-    return [CountRow(*row) for row in (await session.execute(query)).all()]
+    return [
+        CountRow(
+            unit_id=row[0],
+            week=row[1],
+            kind=row[2],
+            category=row[3],
+            urgent=row[4],
+            sensitive=row[5],
+            reports=row[6],
+            participants=int(row[7] or 0),
+            first_received=row[8],
+        )
+        for row in (await session.execute(query)).all()
+    ]
 
 
 async def _open_counts(session: AsyncSession, tree: CTE) -> list[OpenCount]:
@@ -213,7 +226,10 @@ async def _open_counts(session: AsyncSession, tree: CTE) -> list[OpenCount]:
         )
         .group_by(Report.status, Report.sensitive)
     )
-    return [OpenCount(*row) for row in (await session.execute(query)).all()]
+    return [
+        OpenCount(status or IncidentStatus.OPEN, sensitive, reports)
+        for status, sensitive, reports in (await session.execute(query)).all()
+    ]
 
 
 async def _incidents(
@@ -289,7 +305,19 @@ async def _models(session: AsyncSession, tree: CTE) -> list[ModelRow]:
         .order_by(ModelInstance.hamlet_id, ModelType.id, Organization.name)
     )
     rows = (await session.execute(query)).all()
-    return [ModelRow(*row[:7], last_activity=_aware(row[7])) for row in rows]
+    return [
+        ModelRow(
+            instance_id=row[0],
+            hamlet_id=row[1],
+            type_code=row[2],
+            type_name=row[3],
+            organization=row[4],
+            status=row[5],
+            started_on=row[6],
+            last_activity=_aware(row[7]),
+        )
+        for row in rows
+    ]
 
 
 def _aware(value: object) -> datetime | None:
@@ -350,4 +378,22 @@ async def report_lines(
         )
         .order_by(Report.occurred_at, Report.id)
     )
-    return [ReportLine(*row) for row in (await session.execute(query)).all()]
+    return [
+        ReportLine(
+            id=row[0],
+            unit_id=row[1],
+            kind=row[2],
+            category=row[3],
+            urgent=row[4],
+            sensitive=row[5],
+            text=row[6],
+            occurred_at=row[7],
+            received_at=row[8],
+            week=row[9],
+            status=row[10],
+            place=row[11],
+            participants=row[12],
+            reporter=row[13],
+        )
+        for row in (await session.execute(query)).all()
+    ]

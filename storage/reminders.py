@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -53,7 +53,7 @@ async def silent_hamlet_heads(
 
 def without_paused(
     due: list[Due],
-    ancestors: dict[int, Collection[int]],
+    ancestors: Mapping[int, Collection[int]],
     paused_units: set[int],
     paused_people: set[int],
 ) -> list[Due]:
