@@ -83,7 +83,7 @@ class Unit(Base):
     code: Mapped[str | None] = mapped_column(String(20))
     valid_from: Mapped[date | None] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
-    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
     parent: Mapped[Unit | None] = relationship(

@@ -145,9 +145,9 @@ async def show_missing(ctx: Ctx) -> None:
     ]
     lines += [
         ctx.t(
-            "officer.missing_line",
+            "officer.missing_line_commune" if digest.by_commune else "officer.missing_line",
             hamlet=m.hamlet.label,
-            commune=m.group.label if digest.by_commune else "",
+            commune=m.group.label,
             head=m.head or ctx.t("digest.no_head"),
         )
         for m in digest.missing[: digest_text.MAX_MISSING]
@@ -629,13 +629,21 @@ async def on_set_minutes(ctx: Ctx, event: InEvent) -> None:
 
 
 def _future_day(ctx: Ctx, event: InEvent) -> date | None:
-    """A day typed dd/mm or dd/mm/yyyy, today or later; a short date means the next one."""
+    """A day typed dd/mm or dd/mm/yyyy, from today to a year ahead; dd/mm is the next one."""
     today = ctx.local_now.date()
-    text = event.text or ""
-    parsed = drafting.parse_day(text, today + timedelta(days=366)) if event.kind == "text" else None
-    if parsed is None or parsed < today or parsed > today + timedelta(days=366):
+    found = drafting.DATE_PATTERN.match(event.text or "") if event.kind == "text" else None
+    if found is None:
         return None
-    return parsed
+    day, month, year_text = found.groups()
+    year = int(year_text) if year_text else today.year
+    year += 2000 if year < 100 else 0
+    try:
+        parsed = date(year, int(month), int(day))
+        if not year_text and parsed < today:
+            parsed = parsed.replace(year=year + 1)
+    except ValueError:
+        return None
+    return parsed if today <= parsed <= today + timedelta(days=366) else None
 
 
 @step(FLOW, "holiday_first")
