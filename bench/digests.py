@@ -280,7 +280,8 @@ def main(argv: list[str]) -> None:
             f"A synthetic province of {args.communes} communes and {hamlets:,} hamlets, "
             f"{int(result['reports']):,} reports over {args.weeks} weeks, on SQLite (WAL, "
             f"synchronous=FULL); the digest of last week, built (queries and arithmetic) and "
-            f"rendered as text, for each commune in turn.",
+            f"rendered as text, for each commune in turn. Statements are counted as the "
+            f"driver runs them, the transaction's BEGIN included.",
             "",
             "| what | result |",
             "|---|---|",

@@ -146,3 +146,16 @@ async def test_confidential_alerts_go_only_to_officers_named_for_them(harness: H
         COMMUNE_DEPUTY, kind="choice", choice_token=f"r{report_id}", choice_id="ack"
     )
     assert "không có quyền" in text_of(refused)
+
+
+async def test_a_report_made_urgent_afterwards_alerts_then(harness: Harness) -> None:
+    report_id = await file_incident(harness, "Môi trường", "Khói từ lò gạch", urgent=False)
+    assert await harness.read(OFFICER) == []
+    await harness.say(HEAD, "/menu")
+    await harness.tap(HEAD, "Báo cáo gần đây")
+    mine = next(label for label in labels(harness.last[HEAD]) if label.startswith(f"#{report_id} "))
+    await harness.tap(HEAD, mine)
+    await harness.tap(HEAD, "Sửa")
+    await harness.tap(HEAD, "Mức độ khẩn")
+    await harness.tap(HEAD, "Khẩn cấp")
+    assert f"Sự việc khẩn #{report_id}" in (await harness.read(OFFICER))[-1].text

@@ -198,3 +198,23 @@ async def test_the_digest_job_at_midnight_utc_is_seven_in_vietnam(harness: Harne
     outcome = await jobs_for(harness).run_slot("digest_at", WeeklyTime(0, 7, 0))
     assert (outcome.status, outcome.period) == ("ran", "2026-11-30T07:00")
     assert "tuần 48" in (await harness.read(OFFICER))[0].text
+
+
+async def test_only_one_process_leads_the_scheduler_on_postgresql(database_url: str) -> None:
+    from scheduler.runner import Leadership
+    from storage.db import create_engine
+
+    first_engine, second_engine = create_engine(database_url), create_engine(database_url)
+    first, second = Leadership(first_engine), Leadership(second_engine)
+    try:
+        assert await first.acquire()
+        is_postgres = first_engine.dialect.name == "postgresql"
+        assert await second.acquire() is not is_postgres
+        await first.release()
+        if is_postgres:
+            assert await second.acquire()
+    finally:
+        await first.release()
+        await second.release()
+        await first_engine.dispose()
+        await second_engine.dispose()
