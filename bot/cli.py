@@ -7,23 +7,28 @@ import asyncio
 import csv
 import logging
 import sys
+import uuid
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.console import ConsoleChat, banner, stdin_lines
+from bot.console import ConsoleChat, banner, render, stdin_lines
 from bot.database import open_database
 from bot.settings import Settings, get_settings
-from handlers import guides
+from handlers import guides, periods
+from handlers.digest_delivery import Extras, messages
 from handlers.engine import Engine
 from handlers.i18n import Translator
+from scheduler.jobs import REMINDER_KINDS, Jobs, Outcome
+from scheduler.runner import SchedulerService
 from storage import demo, export, hamlet_import, invites, official, retention, units
-from storage.clock import system_clock
+from storage.clock import Clock, system_clock
 from storage.enums import Role, UnitKind
+from storage.files import load as load_file
 from storage.models import Unit
 
 log = logging.getLogger("tuquan")
@@ -35,7 +40,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = _parser()
     args = parser.parse_args(argv)
     settings = get_settings()
-    quiet = args.command in ("chat", "run", "export")
+    quiet = args.command in ("chat", "run", "export", "digest")
     _configure_logging(settings.log_level, quiet=quiet)
     command: Command = args.handler
     try:
@@ -110,6 +115,25 @@ def _parser() -> argparse.ArgumentParser:
         "clean", help="delete what is past its keeping time (TUQUAN_RETENTION_*)"
     ).set_defaults(handler=cmd_privacy_clean)
 
+    digest = commands.add_parser("digest", help="print the digest of a unit for a week")
+    digest.add_argument("--unit", required=True, help="the unit's official code or its name")
+    when = digest.add_mutually_exclusive_group()
+    when.add_argument("--week", help="ISO week, e.g. 2026-W48 (default: last week)")
+    when.add_argument("--month", help="a month, e.g. 2026-11")
+    digest.add_argument("--chart", type=Path, help="also write the chart (PNG) to this file")
+    digest.add_argument("--xlsx", type=Path, help="also write the workbook to this file")
+    digest.set_defaults(handler=cmd_digest)
+
+    timed = commands.add_parser("scheduler", help="the timed jobs")
+    timed_commands = timed.add_subparsers(dest="scheduler_command", required=True)
+    timed_commands.add_parser("run", help="run the scheduler until stopped").set_defaults(
+        handler=cmd_scheduler_run
+    )
+    once = timed_commands.add_parser("run-once", help="run one job now, as the scheduler would")
+    once.add_argument("job", choices=[*REMINDER_KINDS, "digest", "escalations", "catch-up"])
+    once.add_argument("--at", help="pretend it is this local time, e.g. 2026-11-27T16:00")
+    once.set_defaults(handler=cmd_scheduler_once)
+
     exporter = commands.add_parser("export", help="print every report")
     exporter.add_argument("--format", choices=["csv"], default="csv")
     exporter.set_defaults(handler=cmd_export)
@@ -154,10 +178,12 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     await cmd_seed(args, settings)
     args.as_, args.user_id = "hamlet-head", None
-    return await cmd_chat(args, settings)
+    return await cmd_chat(args, settings, with_scheduler=True)
 
 
-async def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+async def cmd_chat(
+    args: argparse.Namespace, settings: Settings, *, with_scheduler: bool = False
+) -> int:
     async def work(sessions: async_sessionmaker[AsyncSession]) -> int:
         if args.as_:
             identity = demo.DEMO_IDENTITIES[args.as_]
@@ -178,10 +204,25 @@ async def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
         chat = ConsoleChat(sessions, engine, user_key, sys.stdout, color=sys.stdout.isatty())
         if interactive:
             print(banner(Translator(settings.locale), who) + "\n")
-        await chat.run(stdin_lines("> "))
+        if not with_scheduler:
+            await chat.run(stdin_lines("> "))
+            return 0
+        service = SchedulerService(_jobs(sessions, settings), database)
+        await service.start()
+        poller = asyncio.create_task(chat.poll())
+        try:
+            await chat.run(stdin_lines("> "))
+        finally:
+            poller.cancel()
+            await service.stop()
         return 0
 
-    return await _with_sessions(settings, work)
+    engine_and_sessions = await open_database(settings)
+    database, sessions = engine_and_sessions
+    try:
+        return await work(sessions)
+    finally:
+        await database.dispose()
 
 
 async def cmd_units_sync(args: argparse.Namespace, settings: Settings) -> int:
@@ -286,6 +327,117 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         writer = csv.writer(sys.stdout)
         writer.writerow(export.COLUMNS)
         writer.writerows(rows)
+        return 0
+
+    return await _with_sessions(settings, work)
+
+
+def _jobs(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, clock: Clock = system_clock
+) -> Jobs:
+    return Jobs(sessions, timezone=settings.timezone, locale=settings.locale, clock=clock)
+
+
+async def cmd_scheduler_run(args: argparse.Namespace, settings: Settings) -> int:
+    database, sessions = await open_database(settings)
+    service = SchedulerService(_jobs(sessions, settings), database)
+    try:
+        await service.start()
+        await asyncio.Event().wait()
+    finally:
+        await service.stop()
+        await database.dispose()
+    return 0
+
+
+def _print_outcome(outcome: Outcome) -> None:
+    if outcome.status == "ran":
+        print(f"{outcome.job} {outcome.period}: {outcome.messages} messages written")
+    elif outcome.status == "already":
+        print(f"{outcome.job} {outcome.period}: already ran, nothing written")
+    else:
+        print(f"{outcome.job}: not due at this time")
+
+
+async def cmd_scheduler_once(args: argparse.Namespace, settings: Settings) -> int:
+    tz = ZoneInfo(settings.timezone)
+    clock: Clock = system_clock
+    if args.at:
+        try:
+            moment = datetime.fromisoformat(args.at)
+        except ValueError:
+            print(
+                f"--at must be a date and time, e.g. 2026-11-27T16:00: {args.at}", file=sys.stderr
+            )
+            return 2
+        fixed = moment if moment.tzinfo else moment.replace(tzinfo=tz)
+
+        def at_moment() -> datetime:
+            return fixed
+
+        clock = at_moment
+
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> int:
+        jobs = _jobs(sessions, settings, clock)
+        if args.job == "escalations":
+            print(f"escalations: {await jobs.escalate()} messages written")
+            return 0
+        if args.job == "catch-up":
+            for outcome in await jobs.catch_up():
+                _print_outcome(outcome)
+            return 0
+        kind = "digest_at" if args.job == "digest" else args.job
+        for moment in sorted((await jobs.moments())[kind]):
+            _print_outcome(await jobs.run_slot(kind, moment))
+        return 0
+
+    return await _with_sessions(settings, work)
+
+
+def _period(args: argparse.Namespace, settings: Settings) -> periods.Period:
+    if args.month:
+        year, _, month = str(args.month).partition("-")
+        return periods.month_period(int(year), int(month))
+    if args.week:
+        return periods.parse_week(args.week)
+    return periods.last_week(system_clock().astimezone(ZoneInfo(settings.timezone)))
+
+
+async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        period = _period(args, settings)
+    except ValueError:
+        print("give the week as 2026-W48 and the month as 2026-11", file=sys.stderr)
+        return 2
+    tz = ZoneInfo(settings.timezone)
+    t = Translator(settings.locale)
+
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> int:
+        async with sessions() as session, session.begin():
+            unit = await pick_unit(session, args.unit)
+            if unit is None:
+                return 1
+            _, found = await messages(
+                session,
+                unit.id,
+                period,
+                system_clock(),
+                tz,
+                t,
+                file_key=f"cli:{uuid.uuid4().hex}",
+                extras=Extras(chart=args.chart is not None, workbook=args.xlsx is not None),
+            )
+            print(render(found[0], color=False))
+            for message in found[1:]:
+                if message.attachment is None:
+                    continue
+                stored = await load_file(session, message.attachment.file_id)
+                target = args.chart if message.attachment.kind == "photo" else args.xlsx
+                if stored is not None and target is not None:
+                    await asyncio.to_thread(target.write_bytes, stored.content)
+                    print(f"wrote {target}", file=sys.stderr)
+            # Files made for a one-off print are not kept.
+            await session.rollback()
         return 0
 
     return await _with_sessions(settings, work)

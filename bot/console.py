@@ -8,16 +8,18 @@ import re
 import sys
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.ratelimit import Limits
 from bot.sender import Sender
+from handlers.choices import match
 from handlers.engine import Engine
 from handlers.i18n import Translator
 from handlers.messages import InEvent, Location, OutMessage
-from storage import failpoints, inbox, outbox
+from storage import failpoints, files, inbox, outbox
 from storage.enums import Channel
 
 CHANNEL = Channel.CONSOLE.value
@@ -25,6 +27,8 @@ _TAG = re.compile(r"</?(b|i)>")
 _LOCATION = re.compile(r"^/vitri\s+(-?\d+(?:\.\d+)?)\s*[, ]\s*(-?\d+(?:\.\d+)?)\s*$")
 _PHOTO = re.compile(r"^/anh(?:\s+(.+))?$")
 BOLD, RESET = "\033[1m", "\033[0m"
+FILES_DIR = Path("data/outbox-files")
+POLL_SECONDS = 2.0
 
 
 def render(message: OutMessage, *, color: bool) -> str:
@@ -39,9 +43,24 @@ def render(message: OutMessage, *, color: bool) -> str:
     return "\n".join(lines)
 
 
-def to_event(line: str, user_key: str) -> InEvent:
-    """What a typed line means; /vitri and /anh stand in for a phone's location and camera."""
+def to_event(line: str, user_key: str, last_shown: OutMessage | None = None) -> InEvent:
+    """What a typed line means; /vitri and /anh stand in for a phone's location and camera.
+
+    When the last message shown had choices outside the conversation (an alert, a reminder),
+    its number or words press that button, as a tap would on a platform with buttons.
+    """
     text = line.rstrip("\n")
+    if last_shown is not None and last_shown.choice_token and last_shown.choices:
+        chosen = match(text, last_shown.choices, loose=False)
+        if chosen is not None:
+            return InEvent(
+                channel=CHANNEL,
+                user_key=user_key,
+                chat_key=user_key,
+                kind="choice",
+                choice_token=last_shown.choice_token,
+                choice_id=chosen,
+            )
     located = _LOCATION.match(text.strip())
     if located:
         point = Location(latitude=float(located[1]), longitude=float(located[2]))
@@ -66,17 +85,46 @@ class ConsolePrinter:
 
     channel = CHANNEL
 
-    def __init__(self, out: TextIO, *, color: bool) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        out: TextIO,
+        *,
+        color: bool,
+        locale: str,
+        files_dir: Path = FILES_DIR,
+    ) -> None:
+        self.sessions = sessions
         self.out = out
         self.color = color
+        self.locale = locale
+        self.files_dir = files_dir
+        self.last_shown: OutMessage | None = None
 
     def is_group(self, chat_key: str) -> bool:
         return False
 
     async def send(self, chat_key: str, message: OutMessage) -> str | None:
-        self.out.write(render(message, color=self.color) + "\n\n")
+        shown = render(message, color=self.color)
+        if message.attachment is not None:
+            shown += "\n" + await self._save_attachment(message)
+        self.out.write(shown + "\n\n")
         self.out.flush()
+        if message.choices:
+            self.last_shown = message if _outside_conversation(message) else None
         return None
+
+    async def _save_attachment(self, message: OutMessage) -> str:
+        """Write the file where a person can open it, and say where."""
+        attachment = message.attachment
+        assert attachment is not None
+        async with self.sessions() as session:
+            stored = await files.load(session, attachment.file_id)
+        path = self.files_dir / f"{attachment.file_id}-{attachment.name}"
+        if stored is not None:
+            await asyncio.to_thread(_write_file, path, stored.content)
+        line = Translator(self.locale)("console.attached", name=attachment.name, path=path)
+        return html.unescape(_TAG.sub("", str(line)))
 
 
 UNLIMITED = Limits(per_second=1e9, per_chat_per_second=1e9, chat_burst=1_000_000)
@@ -95,11 +143,11 @@ class ConsoleChat:
         self.sessions = sessions
         self.engine = engine
         self.user_key = user_key
-        self.sender = Sender(
-            sessions, ConsolePrinter(out, color=color), limits=UNLIMITED, chat_key=user_key
-        )
+        self.printer = ConsolePrinter(sessions, out, color=color, locale=engine.locale)
+        self.sender = Sender(sessions, self.printer, limits=UNLIMITED, chat_key=user_key)
         self.session_id = uuid.uuid4().hex[:12]
         self.line_number = 0
+        self._printing = asyncio.Lock()
 
     async def submit(self, event: InEvent, update_key: str) -> None:
         async with self.sessions() as session, session.begin():
@@ -113,7 +161,18 @@ class ConsoleChat:
             )
         failpoints.hit("after_inbox_commit")
         await self.engine.run_pending()
-        await self.sender.drain()
+        await self.flush()
+
+    async def flush(self) -> None:
+        async with self._printing:
+            await self.sender.drain()
+
+    async def poll(self) -> None:
+        """Print what others sent meanwhile (reminders, alerts, digests), until cancelled."""
+        while True:
+            await asyncio.sleep(POLL_SECONDS)
+            await self.engine.run_pending()
+            await self.flush()
 
     async def run(self, lines: AsyncIterator[str]) -> None:
         async with self.sessions() as session, session.begin():
@@ -128,8 +187,19 @@ class ConsoleChat:
             if not line.strip():
                 continue
             await self.submit(
-                to_event(line, self.user_key), f"{self.session_id}:{self.line_number}"
+                to_event(line, self.user_key, self.printer.last_shown),
+                f"{self.session_id}:{self.line_number}",
             )
+
+
+def _outside_conversation(message: OutMessage) -> bool:
+    token = message.choice_token or ""
+    return bool(token) and not token.isdigit()
+
+
+def _write_file(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
 
 
 async def stdin_lines(prompt: str) -> AsyncIterator[str]:

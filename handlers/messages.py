@@ -36,11 +36,24 @@ class Choice(BaseModel):
     label: str
 
 
+class Attachment(BaseModel):
+    """A file sent with the message; its bytes are in the `files` table under `file_id`."""
+
+    kind: Literal["photo", "document"]
+    file_id: int
+    name: str
+
+
 class OutMessage(BaseModel):
-    """A reply: HTML-safe text (only <b> and <i>), optional choices bound to a step token."""
+    """A reply: HTML-safe text (only <b> and <i>), optional choices bound to a step token.
+
+    A numeric token is the conversation's version; a token that starts with a letter belongs
+    to a message outside the conversation (an alert, a reminder) and is valid at any step.
+    """
 
     text: str
     choices: list[Choice] = Field(default_factory=list)
     choice_token: str | None = None
     ask_location: bool = False
     menu: list[str] = Field(default_factory=list)
+    attachment: Attachment | None = None

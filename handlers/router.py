@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.context import Ctx
-from handlers.flows import menu, onboarding
+from handlers.flows import followup, menu, officer, onboarding
 from handlers.messages import InEvent
 from handlers.registry import STEPS
 from storage.text import fold
@@ -19,6 +19,9 @@ async def dispatch(ctx: Ctx, event: InEvent) -> None:
     if event.kind == "resume":
         if not ctx.resume():
             menu.show(ctx)
+        return
+    if followup.is_global(event):
+        await followup.on_global(ctx, event)
         return
     text = event.text or ""
     if event.kind == "text" and len(text) > MAX_TEXT:
@@ -45,6 +48,9 @@ async def _global(ctx: Ctx, text: str) -> bool:
     key = fold(stripped)
     if command == "/start":
         await _start(ctx, argument.strip())
+        return True
+    if command in officer.COMMANDS:
+        await officer.command(ctx, command, argument.strip())
         return True
     if command in CANCEL_WORDS or key in CANCEL_WORDS:
         _cancel(ctx)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage import official, people, reports, units
 from storage.clock import iso_week
 from storage.enums import (
+    AlertDuty,
     Channel,
     IncidentCategory,
     IncidentStatus,
@@ -31,6 +32,7 @@ from storage.models import (
     Report,
     Unit,
 )
+from storage.text import fold
 
 MODEL_TYPES = (
     ("moi_truong", "Khu dân cư bảo vệ môi trường sáng - xanh - sạch - đẹp"),
@@ -125,21 +127,41 @@ class DemoIdentity:
     external_id: str
     role: Role | None
     unit: str | None
+    confidential: bool = False
+    alerts: AlertDuty = AlertDuty.ON_DUTY
 
 
-# The console accounts `tuquan chat --as NAME` speaks as.
+# The console accounts `tuquan chat --as NAME` speaks as. The commune officer on duty is also
+# the one named for confidential reports; her deputy gets urgent alerts nobody acknowledged.
 DEMO_IDENTITIES = {
     "hamlet-head": DemoIdentity("demo-hamlet-head", Role.REPORTER, "Nà Phải"),
     "deputy": DemoIdentity("demo-deputy", Role.DEPUTY, "Nà Phải"),
-    "officer": DemoIdentity("demo-officer", Role.OFFICER, "phu_thong"),
+    "officer": DemoIdentity("demo-officer", Role.OFFICER, "phu_thong", confidential=True),
+    "commune-deputy": DemoIdentity(
+        "demo-commune-deputy", Role.OFFICER, "phu_thong", alerts=AlertDuty.DEPUTY
+    ),
+    "other-officer": DemoIdentity("demo-other-officer", Role.OFFICER, "bach_thong"),
+    "province-officer": DemoIdentity(
+        "demo-province-officer", Role.OFFICER, "province", confidential=True
+    ),
     "resident": DemoIdentity("demo-resident", None, None),
 }
 DEMO_PEOPLE = {
     "hamlet-head": "Hoàng Văn Thào",
     "deputy": "Lý Thị Mai",
     "officer": "Nông Thị Hoa",
+    "commune-deputy": "Đàm Văn Khoa",
+    "other-officer": "Hà Thị Xuân",
+    "province-officer": "Lê Minh Đức",
     "resident": "Triệu Văn Dũng",
 }
+
+
+def head_external_id(hamlet_name: str) -> str:
+    """The console account of every other demo hamlet head, so reminders reach someone."""
+    return "demo-head-" + fold(hamlet_name).replace(" ", "-")
+
+
 WEEKS = 8
 
 
@@ -163,7 +185,10 @@ async def seed(session: AsyncSession, now: datetime, tz: ZoneInfo) -> bool:
     organizations = await _catalog_rows(session, Organization, ORGANIZATIONS)
     hamlets, heads = await _hamlets(session, communes, now)
     instances = await _models(session, hamlets, model_types, organizations, now)
-    demo_people = await _demo_people(session, hamlets, heads, communes, now)
+    demo_people = await _demo_people(
+        session, hamlets, heads, {**communes, "province": province}, now
+    )
+    _head_accounts(session, heads, demo_people["hamlet-head"], now)
     await _reports(session, hamlets, heads, instances, now, tz, demo_people["hamlet-head"])
     return True
 
@@ -291,9 +316,10 @@ async def _demo_people(
             await session.flush()
             if demo.role is not None and demo.unit is not None:
                 unit = hamlets.get(demo.unit) or communes[demo.unit]
-                await people.assign(
+                assignment = await people.assign(
                     session, person.id, unit.id, demo.role, now - timedelta(days=300)
                 )
+                assignment.confidential, assignment.alerts = demo.confidential, demo.alerts
         session.add(
             Identity(
                 person_id=person.id,
@@ -307,6 +333,25 @@ async def _demo_people(
         found[key] = person
     await session.flush()
     return found
+
+
+def _head_accounts(
+    session: AsyncSession, heads: dict[str, Person], demo_head: Person, now: datetime
+) -> None:
+    for name, head in heads.items():
+        if head.id == demo_head.id:
+            continue
+        external_id = head_external_id(name)
+        session.add(
+            Identity(
+                person_id=head.id,
+                channel=Channel.CONSOLE,
+                external_id=external_id,
+                chat_key=external_id,
+                display_name=head.full_name,
+                created_at=now,
+            )
+        )
 
 
 async def _reports(

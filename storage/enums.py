@@ -61,3 +61,25 @@ class Channel(StrEnum):
     CONSOLE = "console"
     TELEGRAM = "telegram"
     ZALO = "zalo"
+
+
+class AlertDuty(StrEnum):
+    """Which urgent alerts an officer receives: at once, after the escalation time, or none."""
+
+    ON_DUTY = "on_duty"
+    DEPUTY = "deputy"
+    NONE = "none"
+
+
+class IncidentEventKind(StrEnum):
+    ALERTED = "alerted"
+    ESCALATED = "escalated"
+    NO_RECIPIENT = "no_recipient"
+    EXHAUSTED = "exhausted"
+    STATUS = "status"
+    NOTE = "note"
+
+
+class FileKind(StrEnum):
+    PHOTO = "photo"
+    DOCUMENT = "document"

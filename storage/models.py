@@ -12,16 +12,21 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from storage.enums import (
+    AlertDuty,
     Channel,
+    FileKind,
     InboxStatus,
+    IncidentEventKind,
     IncidentStatus,
     ModelStatus,
     OutboxStatus,
@@ -78,7 +83,7 @@ class Unit(Base):
     code: Mapped[str | None] = mapped_column(String(20))
     valid_from: Mapped[date | None] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
-    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
     parent: Mapped[Unit | None] = relationship(
@@ -133,6 +138,11 @@ class RoleAssignment(Base):
     valid_from: Mapped[datetime] = mapped_column(default=utcnow)
     valid_to: Mapped[datetime | None] = mapped_column()
     invite_id: Mapped[int | None] = mapped_column(ForeignKey("invite_codes.id"))
+    # Officers only: who may read social evils and sensitive reports, and who gets urgent alerts.
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    alerts: Mapped[AlertDuty] = mapped_column(
+        _enum(AlertDuty), default=AlertDuty.ON_DUTY, server_default=AlertDuty.ON_DUTY.value
+    )
 
 
 class InviteCode(Base):
@@ -321,3 +331,91 @@ class OutboxItem(Base):
     claimed_until: Mapped[datetime | None] = mapped_column()
     sent_at: Mapped[datetime | None] = mapped_column()
     platform_message_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class UnitSettings(Base):
+    """A unit's own schedule; what it leaves empty is inherited from the units above it."""
+
+    __tablename__ = "unit_settings"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    first_reminder: Mapped[str | None] = mapped_column(String(16))
+    second_reminder: Mapped[str | None] = mapped_column(String(16))
+    digest_at: Mapped[str | None] = mapped_column(String(16))
+    escalation_minutes: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+
+class ReminderPause(Base):
+    """No reminders for a subtree (a holiday such as Tết) or for one person, over some days."""
+
+    __tablename__ = "reminder_pauses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    cancelled_at: Mapped[datetime | None] = mapped_column()
+
+
+class JobRun(Base):
+    """Which scheduled job ran for which period: a restart neither skips nor repeats it."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("job", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(64))
+    period: Mapped[str] = mapped_column(String(32))
+    ran_at: Mapped[datetime] = mapped_column(default=utcnow)
+    messages: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StoredFile(Base):
+    """Bytes of a chart or workbook sent with a message, kept until the sender delivered them."""
+
+    __tablename__ = "files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[FileKind] = mapped_column(_enum(FileKind))
+    name: Mapped[str] = mapped_column(String(200))
+    media_type: Mapped[str] = mapped_column(String(100))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UrgentAlert(Base):
+    """The follow-up of one urgent incident: who was told, and when it escalates next."""
+
+    __tablename__ = "urgent_alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), unique=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    level: Mapped[int] = mapped_column(Integer, default=0)
+    escalate_at: Mapped[datetime | None] = mapped_column(index=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column()
+    acknowledged_by_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IncidentEvent(Base):
+    """Every step of an incident's follow-up: alerts, escalations, status changes, notes."""
+
+    __tablename__ = "incident_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[IncidentEventKind] = mapped_column(_enum(IncidentEventKind))
+    level: Mapped[int | None] = mapped_column(Integer)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    status: Mapped[IncidentStatus | None] = mapped_column(_enum(IncidentStatus))
+    note: Mapped[str] = mapped_column(Text, default="")
+    recipients: Mapped[int] = mapped_column(Integer, default=0)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.enums import Role
@@ -16,6 +17,7 @@ from storage.models import Identity, Person, RoleAssignment, Unit
 class ActiveRole:
     role: Role
     unit: Unit
+    confidential: bool = False
 
 
 async def identity_for(
@@ -60,7 +62,30 @@ async def active_roles(session: AsyncSession, person_id: int, now: datetime) -> 
         .order_by(RoleAssignment.id)
     )
     rows = (await session.execute(query)).all()
-    return [ActiveRole(role=assignment.role, unit=unit) for assignment, unit in rows]
+    return [
+        ActiveRole(role=assignment.role, unit=unit, confidential=assignment.confidential)
+        for assignment, unit in rows
+    ]
+
+
+def holds_role(now: datetime) -> ColumnElement[bool]:
+    """The role assignments in force at `now`."""
+    return and_(
+        RoleAssignment.valid_from <= now,
+        or_(RoleAssignment.valid_to.is_(None), RoleAssignment.valid_to > now),
+    )
+
+
+async def identities_of(session: AsyncSession, person_ids: Collection[int]) -> list[Identity]:
+    """Every active account of these people, in a stable order."""
+    if not person_ids:
+        return []
+    query = (
+        select(Identity)
+        .where(Identity.person_id.in_(person_ids), Identity.active.is_(True))
+        .order_by(Identity.person_id, Identity.id)
+    )
+    return list((await session.execute(query)).scalars())
 
 
 async def assign(

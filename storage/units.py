@@ -60,8 +60,10 @@ async def find(session: AsyncSession, query: str, kinds: tuple[UnitKind, ...] = 
         if key.startswith(fold(prefix) + " "):
             unprefixed = key[len(fold(prefix)) + 1 :]
             found = await _by_search_name(session, base, unprefixed)
-            if found:
-                return found
+            # 'xã Phủ Thông' means the commune, not the old town of the same name.
+            of_that_kind = [u for u in found if fold(u.division_type) == fold(prefix)]
+            if of_that_kind or found:
+                return of_that_kind or found
     return await _by_search_name(session, base, key)
 
 

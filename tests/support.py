@@ -86,6 +86,13 @@ class Harness:
             user, kind="choice", choice_token=prompt.choice_token, choice_id=chosen.id
         )
 
+    async def tap_on(self, user: str, message: OutMessage, label: str) -> list[OutMessage]:
+        """Press a button of an earlier message, e.g. an alert that stays on the screen."""
+        chosen = next(c for c in message.choices if c.label == label)
+        return await self.event(
+            user, kind="choice", choice_token=message.choice_token, choice_id=chosen.id
+        )
+
     async def photo(self, user: str, ref: str, caption: str | None = None) -> list[OutMessage]:
         return await self.event(user, kind="photo", photos=[ref], text=caption)
 

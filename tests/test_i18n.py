@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from handlers.i18n import Translator, catalog
-from storage.enums import IncidentCategory, ReportKind, Role
+from storage.enums import IncidentCategory, IncidentStatus, ModelStatus, ReportKind, Role
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY_IN_CODE = re.compile(r"""\bt\(\s*["']([a-z_]+\.[a-z_]+)["']""")
 KEY_LITERAL = re.compile(
-    r"""["']((?:error|report|incident|activity|field|common|menu|recent|onboarding|nothing|cancel|help|welcome|start|console|guides|hamlet)\.[a-z_]+)["']"""
+    r"""["']((?:error|report|incident|activity|field|common|menu|recent|onboarding|nothing|cancel|help|welcome|start|console|officer|alert|digest|reminder|pause|followup|period|chart|sheet|column|guides|hamlet)\.[a-z_]+)["']"""
 )
 ALLOWED_TAGS = re.compile(r"</?([a-zA-Z]+)[^>]*>")
 
@@ -27,6 +27,9 @@ def keys_in_code() -> set[str]:
     found |= {f"category.{c.value}" for c in IncidentCategory}
     found |= {f"kind.{k.value}" for k in ReportKind}
     found |= {f"role.{r.value}" for r in Role}
+    found |= {f"status.{s.value}" for s in IncidentStatus}
+    found |= {f"model_status.{s.value}" for s in ModelStatus}
+    found |= {f"weekday.{day}" for day in range(7)}
     return found
 
 

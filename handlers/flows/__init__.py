@@ -1,5 +1,25 @@
 """The conversations; importing this package registers every step."""
 
-from handlers.flows import activity, guide, hamlets, incident, menu, onboarding, recent
+from handlers.flows import (
+    activity,
+    followup,
+    guide,
+    hamlets,
+    incident,
+    menu,
+    officer,
+    onboarding,
+    recent,
+)
 
-__all__ = ["activity", "guide", "hamlets", "incident", "menu", "onboarding", "recent"]
+__all__ = [
+    "activity",
+    "followup",
+    "guide",
+    "hamlets",
+    "incident",
+    "menu",
+    "officer",
+    "onboarding",
+    "recent",
+]

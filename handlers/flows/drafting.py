@@ -74,12 +74,12 @@ def text_answer(ctx: Ctx, event: InEvent) -> str | None:
     return text
 
 
-_DATE = re.compile(r"^\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})(?:\s*[/.\-]\s*(\d{2,4}))?\s*$")
+DATE_PATTERN = re.compile(r"^\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})(?:\s*[/.\-]\s*(\d{2,4}))?\s*$")
 
 
 def parse_day(text: str, today: date) -> date | None:
     """'25/11', '25/11/2026' or '25-11-26', day first as Vietnamese dates are written."""
-    found = _DATE.match(text)
+    found = DATE_PATTERN.match(text)
     if not found:
         return None
     day, month, year_text = found.groups()
@@ -161,7 +161,10 @@ def register(flow: DraftFlow) -> None:
             return
         if picked.id == "send":
             report = await flow.save(ctx, draft(ctx))
-            menu.show(ctx, ctx.t("report.saved", number=report.id))
+            saved = ctx.t("report.saved", number=report.id)
+            if ctx.data.get("alerted"):
+                saved = Markup(f"{saved}\n{ctx.t('report.officers_alerted')}")
+            menu.show(ctx, saved)
         elif picked.id == "edit":
             options = [Choice(id=name, label=str(ctx.t(label))) for name, label in flow.editable]
             ctx.ask(flow.name, "edit", ctx.t("report.which_field"), options)

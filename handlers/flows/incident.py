@@ -8,6 +8,7 @@ from typing import Any
 from markupsafe import Markup
 from sqlalchemy import select
 
+from handlers import alerts
 from handlers.context import Ctx, Picked, StaleChoice
 from handlers.flows import drafting, menu
 from handlers.flows.drafting import DraftFlow, draft
@@ -16,7 +17,7 @@ from handlers.registry import step
 from storage import reports
 from storage.clock import iso_week
 from storage.enums import IncidentCategory, IncidentStatus, ReportKind
-from storage.models import Report
+from storage.models import Report, Unit
 from storage.text import clean
 
 FLOW = "incident"
@@ -207,16 +208,30 @@ async def save(ctx: Ctx, values: dict[str, Any]) -> Report:
         status=IncidentStatus.OPEN,
         source_inbox_id=ctx.inbox_id,
     )
-    return await reports.add(
+    await reports.add(
         ctx.session, report, values.get("photos", []), ctx.identity.channel, ctx.person.id
     )
+    if report.urgent:
+        await alert_officers(ctx, report)
+    return report
+
+
+async def alert_officers(ctx: Ctx, report: Report) -> None:
+    """In the transaction that stores the report: the officers on duty hear of it at once."""
+    notices = await alerts.raise_alert(ctx.session, report, ctx.now, ctx.tz, ctx.t.locale)
+    ctx.notices.extend(notices)
+    ctx.data["alerted"] = len(notices)
 
 
 async def nothing_to_report(ctx: Ctx) -> None:
     """One tap: this week was quiet. Tapped twice, it is still one report."""
     hamlet = ctx.hamlet
     assert hamlet is not None
-    week = iso_week(ctx.local_now)
+    menu.show(ctx, await record_nothing(ctx, hamlet, iso_week(ctx.local_now)))
+
+
+async def record_nothing(ctx: Ctx, hamlet: Unit, week: str) -> Markup:
+    """Store "nothing to report" for `week` unless it is there; what to tell the person."""
     existing = await ctx.session.execute(
         select(Report.id).where(
             Report.unit_id == hamlet.id,
@@ -226,8 +241,7 @@ async def nothing_to_report(ctx: Ctx) -> None:
         )
     )
     if existing.first() is not None:
-        menu.show(ctx, ctx.t("nothing.already", week=ctx.t.week(week)))
-        return
+        return ctx.t("nothing.already", week=ctx.t.week(week))
     report = Report(
         unit_id=hamlet.id,
         reporter_id=ctx.person.id,
@@ -239,7 +253,7 @@ async def nothing_to_report(ctx: Ctx) -> None:
         source_inbox_id=ctx.inbox_id,
     )
     await reports.add(ctx.session, report, [], ctx.identity.channel, ctx.person.id)
-    menu.show(ctx, ctx.t("nothing.saved", unit=hamlet.label, week=ctx.t.week(week)))
+    return ctx.t("nothing.saved", unit=hamlet.label, week=ctx.t.week(week))
 
 
 INCIDENT = DraftFlow(

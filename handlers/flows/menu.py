@@ -17,7 +17,16 @@ Starter = Callable[[Ctx], Awaitable[None]]
 
 
 def _actions(ctx: Ctx) -> list[tuple[str, str, Starter]]:
-    from handlers.flows import activity, guide, hamlets, incident, onboarding, recent
+    from handlers.flows import (
+        activity,
+        followup,
+        guide,
+        hamlets,
+        incident,
+        officer,
+        onboarding,
+        recent,
+    )
 
     if ctx.hamlet is not None:
         return [
@@ -26,11 +35,19 @@ def _actions(ctx: Ctx) -> list[tuple[str, str, Starter]]:
             ("ok", "menu.nothing", incident.nothing_to_report),
             ("mine", "menu.recent", recent.start),
             ("guides", "menu.guides", guide.start),
+            ("pause", "menu.pause", followup.ask_pause),
             ("help", "menu.help", _help),
         ]
     if ctx.role_unit(Role.OFFICER, Role.ADMIN) is not None:
         return [
+            ("sum", "menu.summary", officer.ask_summary),
+            ("missing", "menu.missing", officer.show_missing),
+            ("open", "menu.open_incidents", officer.list_open),
             ("unit", "menu.unit_reports", recent.start),
+            ("xlsx", "menu.export", officer.ask_export),
+            ("invite", "menu.invite", officer.ask_invite_role),
+            ("models", "menu.models", officer.list_models),
+            ("settings", "menu.settings", officer.show_settings),
             ("guides", "menu.guides", guide.start),
             ("reload", "menu.reload_guides", guide.reload),
             ("help", "menu.help", _help),

@@ -225,6 +225,8 @@ async def on_value(ctx: Ctx, event: InEvent) -> None:
     if report is None:
         return
     _apply(ctx, report, field, new_value)
+    if field == "urgency" and report.urgent and report.kind is ReportKind.INCIDENT:
+        await incident.alert_officers(ctx, report)
     menu.show(ctx, ctx.t("recent.edited", number=report.id))
 
 

@@ -1,0 +1,229 @@
+"""The digest as the text an officer reads: short lines, confidential reports only as counts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from markupsafe import Markup
+
+from handlers.digest import Digest
+from handlers.i18n import Translator
+from handlers.periods import Period
+from storage.digests import IncidentRow
+
+MAX_MISSING = 30
+MAX_GROUPS = 20
+MAX_INCIDENTS = 10
+MAX_MODELS = 15
+LOWEST_NAMED = 3
+PREVIEW = 60
+
+
+def period_label(t: Translator, period: Period) -> Markup:
+    if period.kind == "week":
+        return t("period.week", week=t.week(period.key))
+    year, month = period.key.split("-")
+    return t("period.month", month=int(month), year=year)
+
+
+def percent(value: float) -> str:
+    return f"{value * 100:.0f}"
+
+
+def _preview(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= PREVIEW else text[: PREVIEW - 1] + "…"
+
+
+def _capped(t: Translator, lines: Sequence[Markup | str], limit: int) -> list[Markup | str]:
+    shown: list[Markup | str] = list(lines[:limit])
+    if len(lines) > limit:
+        shown.append(t("digest.more", count=len(lines) - limit))
+    return shown
+
+
+def incident_line(
+    t: Translator, incident: IncidentRow, hamlet: str, now: datetime, tz: ZoneInfo
+) -> Markup:
+    return t(
+        "digest.incident_line",
+        number=incident.id,
+        hamlet=hamlet,
+        category=t(f"category.{incident.category}") if incident.category else "",
+        status=t(f"status.{incident.status.value}"),
+        age=max(0, (now - incident.received_at).days),
+        text=_preview(incident.text),
+    )
+
+
+def render(digest: Digest, t: Translator, now: datetime, tz: ZoneInfo) -> str:
+    root = digest.root.label
+    lines: list[Markup | str] = [
+        t("digest.title", period=period_label(t, digest.period), unit=root)
+    ]
+    if digest.is_empty:
+        lines.append(t("digest.empty", unit=root))
+        return "\n".join(lines)
+    lines += _completeness(digest, t)
+    lines.append("")
+    lines += _incidents(digest, t, now, tz)
+    lines.append("")
+    lines += _models(digest, t, tz)
+    return "\n".join(str(line) for line in lines).strip()
+
+
+def _completeness(digest: Digest, t: Translator) -> list[Markup | str]:
+    c = digest.completeness
+    key = (
+        "digest.completeness_week" if digest.period.kind == "week" else "digest.completeness_month"
+    )
+    lines: list[Markup | str] = [
+        t(
+            key,
+            reported=c.reported,
+            expected=c.expected,
+            rate=percent(c.rate),
+            nothing=c.nothing_only,
+            silent=c.expected - c.reported,
+            on_time=percent(c.on_time_rate),
+        )
+    ]
+    if digest.by_commune:
+        lines.append(t("digest.communes_title"))
+        lines += _capped(
+            t,
+            [
+                t(
+                    "digest.commune_line",
+                    commune=g.unit.label,
+                    reported=g.completeness.reported,
+                    expected=g.completeness.expected,
+                    rate=percent(g.completeness.rate),
+                )
+                for g in digest.groups
+            ],
+            MAX_GROUPS,
+        )
+        lowest = [g.unit.label for g in digest.groups if g.completeness.rate < 1][:LOWEST_NAMED]
+        if lowest:
+            lines.append(t("digest.lowest", names=", ".join(lowest)))
+    if not digest.missing:
+        lines.append(t("digest.all_reported"))
+        return lines
+    lines.append(t("digest.missing_title", count=len(digest.missing)))
+    weekly = digest.period.kind == "week"
+    lines += _capped(
+        t,
+        [
+            t(
+                "digest.missing_line" if weekly else "digest.missing_line_weeks",
+                hamlet=m.hamlet.label,
+                head=m.head or t("digest.no_head"),
+                commune=m.group.label,
+                weeks=m.weeks,
+            )
+            if not digest.by_commune
+            else t(
+                "digest.missing_line_commune",
+                hamlet=m.hamlet.label,
+                head=m.head or t("digest.no_head"),
+                commune=m.group.label,
+            )
+            for m in digest.missing
+        ],
+        MAX_MISSING,
+    )
+    return lines
+
+
+def _incidents(digest: Digest, t: Translator, now: datetime, tz: ZoneInfo) -> list[Markup | str]:
+    lines: list[Markup | str] = []
+    if digest.categories:
+        lines.append(t("digest.incidents_title"))
+        for category, (current, before) in digest.categories.items():
+            lines.append(
+                t(
+                    "digest.category_line",
+                    category=t(f"category.{category}"),
+                    now=current,
+                    before=before,
+                )
+            )
+    else:
+        lines.append(t("digest.no_incidents"))
+    if digest.confidential:
+        lines.append(t("digest.confidential", count=digest.confidential))
+    label = {u.id: u.label for u in digest.units.values()}
+    urgent_count = len(digest.urgent) + digest.urgent_confidential
+    if urgent_count:
+        lines.append(t("digest.urgent_title", count=urgent_count))
+        lines += _capped(
+            t,
+            [incident_line(t, i, label.get(i.unit_id, ""), now, tz) for i in digest.urgent],
+            MAX_INCIDENTS,
+        )
+        if digest.urgent_confidential:
+            lines.append(t("digest.urgent_confidential", count=digest.urgent_confidential))
+    open_total = sum(digest.open_by_status.values())
+    if open_total:
+        statuses = ", ".join(
+            str(t("digest.status_count", status=t(f"status.{s.value}"), count=n))
+            for s, n in digest.open_by_status.items()
+        )
+        lines.append(t("digest.open_title", count=open_total, statuses=statuses))
+        lines += _capped(
+            t,
+            [incident_line(t, i, label.get(i.unit_id, ""), now, tz) for i in digest.open_listed],
+            MAX_INCIDENTS,
+        )
+        if digest.open_confidential:
+            lines.append(t("digest.open_confidential", count=digest.open_confidential))
+    return lines
+
+
+def _models(digest: Digest, t: Translator, tz: ZoneInfo) -> list[Markup | str]:
+    lines: list[Markup | str] = []
+    if digest.activities:
+        lines.append(t("digest.activities_title"))
+        lines += [
+            t("digest.activity_line", model=name, reports=reports, people=people)
+            for name, reports, people in digest.activities
+        ]
+    else:
+        lines.append(t("digest.no_activities"))
+    if digest.dormant:
+        lines.append(t("digest.dormant_title", count=len(digest.dormant)))
+        lines += _capped(
+            t,
+            [
+                t(
+                    "digest.dormant_line" if d.model.last_activity else "digest.dormant_never",
+                    hamlet=d.hamlet.label,
+                    model=d.model.type_name,
+                    organization=d.model.organization,
+                    last=t.date(d.model.last_activity.astimezone(tz).date())
+                    if d.model.last_activity
+                    else "",
+                )
+                for d in digest.dormant
+            ],
+            MAX_MODELS,
+        )
+    if digest.overlaps:
+        lines.append(t("digest.overlap_title", count=len(digest.overlaps)))
+        lines += _capped(
+            t,
+            [
+                t(
+                    "digest.overlap_line",
+                    hamlet=o.hamlet.label,
+                    model=o.type_name,
+                    organizations=", ".join(o.organizations),
+                )
+                for o in digest.overlaps
+            ],
+            MAX_MODELS,
+        )
+    return lines

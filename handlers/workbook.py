@@ -1,0 +1,171 @@
+"""The full Excel workbook of a period: reports, reporting per hamlet per week, and models."""
+
+from __future__ import annotations
+
+import io
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.digest import Digest, HamletWeek
+from handlers.i18n import Translator
+from storage import digests
+from storage.digests import ReportLine, UnitRow
+
+MAX_COLUMN_WIDTH = 60
+
+
+async def render_xlsx(session: AsyncSession, digest: Digest, t: Translator, tz: ZoneInfo) -> bytes:
+    weeks = digest.period.weeks if digest.period.kind == "month" else digest.chart_weeks
+    lines = await digests.report_lines(session, digest.root.id, digest.period.weeks)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = str(t("sheet.reports"))
+    _reports(sheet, lines, digest, t, tz)
+    _completeness(book.create_sheet(str(t("sheet.completeness"))), digest, weeks, t)
+    _models(book.create_sheet(str(t("sheet.models"))), digest, t, tz)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _header(sheet: Worksheet, t: Translator, keys: list[str]) -> None:
+    sheet.append([str(t(key)) for key in keys])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+
+
+def _fit(sheet: Worksheet) -> None:
+    for number, column in enumerate(sheet.columns, start=1):
+        width = max(len(str(cell.value or "")) for cell in column)
+        letter = get_column_letter(number)
+        sheet.column_dimensions[letter].width = min(MAX_COLUMN_WIDTH, max(8, width + 2))
+
+
+def _path(units: dict[int, UnitRow], unit_id: int) -> str:
+    labels: list[str] = []
+    current = units.get(unit_id)
+    while current is not None:
+        labels.append(current.label)
+        current = units.get(current.parent_id) if current.parent_id else None
+    return " / ".join(reversed(labels))
+
+
+def _reports(
+    sheet: Worksheet, lines: list[ReportLine], digest: Digest, t: Translator, tz: ZoneInfo
+) -> None:
+    _header(
+        sheet,
+        t,
+        [
+            "column.number",
+            "column.unit",
+            "column.kind",
+            "column.category",
+            "column.urgent",
+            "column.text",
+            "column.occurred",
+            "column.received",
+            "column.week",
+            "column.status",
+            "column.place",
+            "column.participants",
+            "column.reporter",
+        ],
+    )
+    confidential = str(t("recent.confidential"))
+    for line in lines:
+        category = ""
+        if line.category:
+            key = f"category.{line.category}"
+            category = str(t(key)) if line.kind.value == "incident" else line.category
+        sheet.append(
+            [
+                line.id,
+                _path(digest.units, line.unit_id),
+                str(t(f"kind.{line.kind.value}")),
+                category,
+                str(t("common.yes")) if line.urgent else "",
+                confidential if line.sensitive else line.text,
+                line.occurred_at.astimezone(tz).replace(tzinfo=None),
+                line.received_at.astimezone(tz).replace(tzinfo=None),
+                line.week,
+                str(t(f"status.{line.status.value}")) if line.status else "",
+                "" if line.sensitive else (line.place or ""),
+                line.participants,
+                "" if line.sensitive else (line.reporter or ""),
+            ]
+        )
+    for row in sheet.iter_rows(min_row=2, min_col=7, max_col=8):
+        for cell in row:
+            cell.number_format = "DD/MM/YYYY HH:MM"
+    _fit(sheet)
+
+
+def _cell_text(t: Translator, cell: HamletWeek | None) -> str:
+    if cell is None or not cell.expected:
+        return ""
+    if not cell.reported:
+        return str(t("digest.state_missing"))
+    return str(t("digest.state_nothing" if cell.nothing_only else "digest.state_content"))
+
+
+def _completeness(sheet: Worksheet, digest: Digest, weeks: tuple[str, ...], t: Translator) -> None:
+    sheet.append([str(t("column.unit")), *weeks])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "B2"
+    hamlet_ids = sorted(
+        {hamlet_id for hamlet_id, _ in digest.cells},
+        key=lambda h: _path(digest.units, h),
+    )
+    for hamlet_id in hamlet_ids:
+        sheet.append(
+            [
+                _path(digest.units, hamlet_id),
+                *(_cell_text(t, digest.cells.get((hamlet_id, week))) for week in weeks),
+            ]
+        )
+    _fit(sheet)
+
+
+def _models(sheet: Worksheet, digest: Digest, t: Translator, tz: ZoneInfo) -> None:
+    _header(
+        sheet,
+        t,
+        [
+            "column.unit",
+            "column.model",
+            "column.organization",
+            "column.status",
+            "column.started",
+            "column.last_activity",
+            "column.dormant",
+            "column.overlap",
+        ],
+    )
+    dormant = {d.model.instance_id for d in digest.dormant}
+    overlapping = {(o.hamlet.id, o.type_name) for o in digest.overlaps}
+    for model in digest.models:
+        sheet.append(
+            [
+                _path(digest.units, model.hamlet_id),
+                model.type_name,
+                model.organization,
+                str(t(f"model_status.{model.status.value}")),
+                model.started_on,
+                model.last_activity.astimezone(tz).date() if model.last_activity else None,
+                str(t("common.yes")) if model.instance_id in dormant else "",
+                str(t("common.yes")) if (model.hamlet_id, model.type_name) in overlapping else "",
+            ]
+        )
+    for row in sheet.iter_rows(min_row=2, min_col=5, max_col=6):
+        for cell in row:
+            cell.number_format = "DD/MM/YYYY"
+    _fit(sheet)

@@ -1,0 +1,167 @@
+"""The digest's content, its set-based queries, confidentiality, and merged units."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from handlers.digest import build
+from handlers.digest_text import render
+from handlers.i18n import Translator
+from handlers.periods import week_period
+from storage import people, reports, units
+from storage.enums import ReportKind, Role, UnitKind
+from storage.models import Person, Report
+from tests.cli import tuquan
+from tests.databases import TZ
+from tests.officers import file_incident
+from tests.support import Harness
+
+NOW = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
+
+
+@contextmanager
+def counted(sessions: async_sessionmaker[AsyncSession]) -> Iterator[list[str]]:
+    statements: list[str] = []
+    engine = sessions.kw["bind"].sync_engine
+
+    def record(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+async def add_hamlets(session: AsyncSession, commune_code: str, count: int) -> None:
+    """Many more hamlets, each with a head and a report a week."""
+    commune = await units.resolve(session, commune_code, (UnitKind.COMMUNE,))
+    for number in range(count):
+        hamlet = units.new_unit(
+            kind=UnitKind.HAMLET,
+            name=f"Thôn thử {number}",
+            division_type="thôn",
+            parent_id=commune.id,
+        )
+        head = Person(full_name=f"Người thử {number}", created_at=NOW)
+        session.add_all([hamlet, head])
+        await session.flush()
+        await people.assign(session, head.id, hamlet.id, Role.REPORTER, NOW - timedelta(days=90))
+        for weeks_back in range(1, 10):
+            moment = NOW - timedelta(weeks=weeks_back)
+            await reports.add(
+                session,
+                Report(
+                    unit_id=hamlet.id,
+                    reporter_id=head.id,
+                    kind=ReportKind.NOTHING,
+                    text="",
+                    occurred_at=moment,
+                    received_at=moment,
+                    week=f"{moment.astimezone(TZ).isocalendar()[0]}-W{moment.astimezone(TZ).isocalendar()[1]:02d}",
+                ),
+                [],
+                "console",
+                head.id,
+            )
+
+
+async def test_statements_per_digest_do_not_grow_with_the_hamlets(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    period = week_period("2026-W48")
+
+    async def statements_for(code: str) -> tuple[int, int]:
+        async with sessions() as session:
+            unit = await units.resolve(session, code)
+            with counted(sessions) as statements:
+                digest = await build(session, unit.id, period, NOW, TZ)
+            return len(statements), digest.completeness.expected
+
+    small, small_hamlets = await statements_for("1969")
+    async with sessions() as session, session.begin():
+        await add_hamlets(session, "1969", 40)
+    bigger, bigger_hamlets = await statements_for("1969")
+    province, province_hamlets = await statements_for("19")
+    assert (small_hamlets, bigger_hamlets, province_hamlets) == (5, 45, 50)
+    assert small == bigger == province == 6
+
+
+async def test_confidential_reports_are_counts_only_in_every_digest(harness: Harness) -> None:
+    await file_incident(harness, "Tệ nạn xã hội", "Ổ cờ bạc sau nhà văn hóa", urgent=True)
+    async with harness.sessions() as session:
+        for code in ("1969", "19"):
+            unit = await units.resolve(session, code)
+            digest = await build(session, unit.id, week_period("2026-W48"), NOW, TZ)
+            text = render(digest, Translator("vi"), NOW, TZ)
+            assert "cờ bạc" not in text and "Hoàng Văn Thào" not in text
+            assert "Trong đó bảo mật: 1 (chỉ báo số lượng)" in text
+            assert "1 sự việc khẩn bảo mật (chỉ báo số lượng)" in text
+
+
+async def test_a_merged_unit_rolls_its_history_into_its_successor(harness: Harness) -> None:
+    """An old hamlet of Phương Linh, merged into Nà Phải: its 2019 reports count for Nà Phải."""
+    async with harness.sessions() as session, session.begin():
+        phuong_linh = await units.resolve(session, "Phương Linh")
+        na_phai = await units.resolve(session, "Nà Phải")
+        old = units.new_unit(
+            kind=UnitKind.HAMLET,
+            name="Nà Phải cũ",
+            division_type="thôn",
+            parent_id=phuong_linh.id,
+        )
+        old.valid_to, old.merged_into_id = date(2019, 12, 31), na_phai.id
+        session.add(old)
+        await session.flush()
+        moment = datetime(2019, 11, 20, 3, tzinfo=UTC)
+        await reports.add(
+            session,
+            Report(
+                unit_id=old.id,
+                kind=ReportKind.INCIDENT,
+                category="traffic",
+                text="Xe lật",
+                occurred_at=moment,
+                received_at=moment,
+                week="2019-W47",
+            ),
+            [],
+            "console",
+            None,
+        )
+        commune_id = (await units.resolve(session, "1969")).id
+        na_phai_id = na_phai.id
+    async with harness.sessions() as session:
+        digest = await build(session, commune_id, week_period("2019-W47"), NOW, TZ)
+    assert digest.categories == {"traffic": (1, 0)}
+    assert digest.cells[(na_phai_id, "2019-W47")].reported
+
+
+def test_the_digest_command_names_the_missing_hamlets(database_url: str) -> None:
+    result = tuquan("digest", "--unit", "1969", "--week", "2026-W47", database_url=database_url)
+    assert result.returncode == 0, result.stderr
+    assert "Tổng hợp tuần 47 (16/11 - 22/11/2026) — xã Phủ Thông" in result.stdout
+    assert "Chưa báo cáo (1):\n• thôn Bản Đán — Triệu Văn Sinh" in result.stdout
+    assert "<b>" not in result.stdout
+    by_name = tuquan(
+        "digest", "--unit", "xa phu thong", "--week", "2026-W47", database_url=database_url
+    )
+    assert "Chưa báo cáo (1)" in by_name.stdout
+    shared = tuquan("digest", "--unit", "Phủ Thông", database_url=database_url)
+    assert shared.returncode == 1 and "1969" in shared.stderr
+
+
+def test_run_once_twice_writes_once(database_url: str) -> None:
+    args = ("scheduler", "run-once", "first_reminder", "--at", "2026-11-27T16:30")
+    first = tuquan(*args, database_url=database_url)
+    assert first.returncode == 0, first.stderr
+    assert "first_reminder@4-1600 2026-11-27T16:00: 10 messages written" in first.stdout
+    again = tuquan(*args, database_url=database_url)
+    assert "already ran, nothing written" in again.stdout
