@@ -335,7 +335,13 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 def _jobs(
     sessions: async_sessionmaker[AsyncSession], settings: Settings, clock: Clock = system_clock
 ) -> Jobs:
-    return Jobs(sessions, timezone=settings.timezone, locale=settings.locale, clock=clock)
+    return Jobs(
+        sessions,
+        timezone=settings.timezone,
+        locale=settings.locale,
+        clock=clock,
+        retention=settings.retention,
+    )
 
 
 async def cmd_scheduler_run(args: argparse.Namespace, settings: Settings) -> int:

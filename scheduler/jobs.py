@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,12 +22,13 @@ from handlers.digest_delivery import Extras, messages
 from handlers.i18n import Translator
 from handlers.messages import OutMessage
 from handlers.periods import Period, month_period, week_of, week_period
-from storage import jobruns, outbox, people, schedules
+from storage import jobruns, outbox, people, retention, schedules
 from storage.alerts import OFFICER_ROLES
 from storage.clock import Clock, iso_week, system_clock
 from storage.enums import UnitKind
 from storage.models import Identity, RoleAssignment, Unit
 from storage.people import holds_role
+from storage.retention import RetentionPolicy
 from storage.schedules import ScheduleBook, WeeklyTime
 
 log = logging.getLogger(__name__)
@@ -74,10 +75,18 @@ class Jobs:
     timezone: str = "Asia/Ho_Chi_Minh"
     locale: str = "vi"
     clock: Clock = system_clock
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    async def clean_up(self) -> dict[str, int]:
+        """Delete personal data past its keeping time (TUQUAN_RETENTION_*)."""
+        async with self.sessions() as session, session.begin():
+            cleaned = await retention.clean(session, self.clock(), self.retention)
+        log.info("retention clean-up: %s", cleaned.counts)
+        return cleaned.counts
 
     async def moments(self) -> dict[str, set[WeeklyTime]]:
         async with self.sessions() as session:

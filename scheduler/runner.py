@@ -30,6 +30,9 @@ LEADER_LOCK = 0x74_75_71_75_61_6E
 SLOT_PREFIXES = tuple(f"{kind}@" for kind in KINDS)
 ESCALATIONS = "escalations"
 SCHEDULE_SYNC = "schedule-sync"
+RETENTION = "retention"
+# Clean-up runs when nobody reports: three in the morning, local time.
+RETENTION_AT = {"hour": 3, "minute": 0}
 MISFIRE_GRACE_SECONDS = 300
 LEADER_RETRY_SECONDS = 30
 
@@ -128,6 +131,12 @@ class SchedulerService:
             self.sync_slots,
             IntervalTrigger(minutes=1, timezone=self.tz),
             id=SCHEDULE_SYNC,
+            replace_existing=True,
+        )
+        self.scheduler.add_job(
+            self.jobs.clean_up,
+            CronTrigger(timezone=self.tz, **RETENTION_AT),
+            id=RETENTION,
             replace_existing=True,
         )
 

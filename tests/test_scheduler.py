@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete
 
+from scheduler.jobs import Jobs
+from scheduler.runner import SchedulerService
 from storage.models import JobRun
 from storage.schedules import WeeklyTime
 from tests.officers import (
@@ -218,3 +222,25 @@ async def test_only_one_process_leads_the_scheduler_on_postgresql(database_url: 
         await second.release()
         await first_engine.dispose()
         await second_engine.dispose()
+
+
+async def test_start_up_jobs_have_fixed_ids_and_cleaning_runs_at_three_local(
+    database_url: str,
+) -> None:
+    from storage.db import create_engine, session_factory
+
+    engine = create_engine(database_url)
+    service = SchedulerService(Jobs(session_factory(engine)), engine)
+    service.add_startup_jobs()
+    service.add_startup_jobs()  # a second start replaces, never duplicates
+    service.scheduler.start(paused=True)
+    ids = sorted(job.id for job in service.scheduler.get_jobs())
+    assert ids == ["escalations", "retention", "schedule-sync"]
+    trigger = service.scheduler.get_job("retention").trigger
+    monday = datetime(2026, 11, 30, 12, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    fire = trigger.get_next_fire_time(None, monday)
+    assert (fire.hour, fire.minute, fire.utcoffset()) == (3, 0, timedelta(hours=7))
+    service.scheduler.shutdown(wait=False)
+    counts = await service.jobs.clean_up()
+    assert set(counts) == {"reports", "inbox", "outbox", "conversations"}
+    await engine.dispose()
