@@ -94,10 +94,12 @@ async def measure(url: str, reporters: int, runs: int) -> dict[str, float]:
         updates = await fill_inbox(sessions, reporters, run)
         started = time.perf_counter()
         while True:
-            step_started = time.perf_counter()
-            if not await engine.process_next():
+            batch_started = time.perf_counter()
+            processed = await engine.process_batch()
+            if not processed:
                 break
-            latencies.append(time.perf_counter() - step_started)
+            # Every update of a batch waits for its commit: that is its latency.
+            latencies += [time.perf_counter() - batch_started] * processed
         rates.append(updates / (time.perf_counter() - started))
     async with sessions() as session:
         stored = (

@@ -49,11 +49,16 @@ async def store(
 
 
 async def claim_next(session: AsyncSession) -> InboxItem | None:
-    """The oldest pending row with no earlier pending row of its user, locked where possible.
+    """The oldest pending row with no earlier pending row of its user, locked where possible."""
+    heads = await claim_heads(session, 1)
+    return heads[0] if heads else None
 
-    The oldest pending row overall always qualifies; the guard matters only when another
-    engine holds it locked, so that the next user's row is taken and never a later row of
-    the same user.
+
+async def claim_heads(session: AsyncSession, limit: int) -> list[InboxItem]:
+    """The oldest pending rows that each head their user's queue, locked where possible.
+
+    The oldest pending row overall always qualifies; the guard keeps a later row of a user out
+    while an earlier one is pending, whether it is in this batch or locked by another engine.
     """
     earlier = aliased(InboxItem)
     same_user_before = (
@@ -70,11 +75,11 @@ async def claim_next(session: AsyncSession) -> InboxItem | None:
         select(InboxItem)
         .where(InboxItem.status == InboxStatus.PENDING, ~same_user_before)
         .order_by(InboxItem.id)
-        .limit(1)
+        .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=InboxItem)
-    return (await session.execute(query)).scalar_one_or_none()
+    return list((await session.execute(query)).scalars())
 
 
 async def pending_count(session: AsyncSession) -> int:
