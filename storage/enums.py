@@ -61,3 +61,9 @@ class Channel(StrEnum):
     CONSOLE = "console"
     TELEGRAM = "telegram"
     ZALO = "zalo"
+
+
+class MediaStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
