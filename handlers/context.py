@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.channels import FULL, ChannelTraits
 from handlers.choices import match
 from handlers.i18n import Translator
 from handlers.messages import Choice, InEvent, OutMessage
@@ -56,6 +57,7 @@ class Ctx:
     tz: ZoneInfo
     t: Translator
     inbox_id: int | None = None
+    traits: ChannelTraits = FULL
     flow: str = IDLE_FLOW
     step: str = IDLE_STEP
     data: dict[str, Any] = field(default_factory=dict)

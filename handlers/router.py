@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.context import Ctx
-from handlers.flows import menu, onboarding
+from handlers.flows import linking, menu, onboarding
 from handlers.messages import InEvent
 from handlers.registry import STEPS
 from storage.text import fold
@@ -13,12 +13,16 @@ MAX_TEXT = 4000
 CANCEL_WORDS = {"huy", "/huy", "/cancel", "huy bo", "thoat"}
 HELP_WORDS = {"/trogiup", "/help", "tro giup", "giup", "help"}
 MENU_WORDS = {"/menu", "menu"}
+LINK_PHRASE = "lien ket"
 
 
 async def dispatch(ctx: Ctx, event: InEvent) -> None:
     if event.kind == "resume":
         if not ctx.resume():
             menu.show(ctx)
+        return
+    if event.kind == "unsupported":
+        ctx.reprompt(ctx.t("error.unsupported"))
         return
     text = event.text or ""
     if event.kind == "text" and len(text) > MAX_TEXT:
@@ -58,6 +62,12 @@ async def _global(ctx: Ctx, text: str) -> bool:
             ctx.say(ctx.t("cancel.done"))
         menu.show(ctx)
         return True
+    if command in linking.COMMANDS:
+        await linking.handle(ctx, argument.strip())
+        return True
+    if key == LINK_PHRASE:
+        await linking.issue(ctx)
+        return True
     if stripped.startswith("/"):
         ctx.reprompt(ctx.t("error.unknown_command", command=command))
         if not ctx.data:
@@ -66,7 +76,9 @@ async def _global(ctx: Ctx, text: str) -> bool:
     if not ctx.is_idle and await menu.start_by_label(ctx, stripped):
         return True
     if ctx.is_idle and onboarding.looks_like_code(stripped) and not ctx.roles:
-        await onboarding.redeem(ctx, stripped)
+        # A new account is also where a link code is typed, often without the command.
+        if not await linking.redeem_if_known(ctx, stripped):
+            await onboarding.redeem(ctx, stripped)
         return True
     return False
 
