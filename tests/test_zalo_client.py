@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import socket
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -162,17 +163,15 @@ def test_split_cuts_between_lines_then_at_spaces_and_counts_like_zalo() -> None:
 
 
 def test_webhook_bodies_are_read_in_both_shapes() -> None:
-    event = {
-        "event_name": "message.image.received",
-        "message": {
-            "message_id": "m1",
-            "date": 1766619597466,
-            "chat": {"id": "c1", "chat_type": "GROUP"},
-            "from": {"id": "u1", "display_name": "Lan", "is_bot": False},
-            "photo": "https://example.invalid/p.jpg",
-            "caption": "bờ suối",
-        },
+    message: dict[str, Any] = {
+        "message_id": "m1",
+        "date": 1766619597466,
+        "chat": {"id": "c1", "chat_type": "GROUP"},
+        "from": {"id": "u1", "display_name": "Lan", "is_bot": False},
+        "photo": "https://example.invalid/p.jpg",
+        "caption": "bờ suối",
     }
+    event = {"event_name": "message.image.received", "message": message}
     for body in (event, {"ok": True, "result": event}):
         update = unwrap(body)
         assert update is not None
@@ -181,6 +180,6 @@ def test_webhook_bodies_are_read_in_both_shapes() -> None:
         assert incoming.event.kind == "photo"
         assert incoming.event.photos == ["https://example.invalid/p.jpg"]
         assert incoming.event.text == "bờ suối"
-    from_a_bot = {**event, "message": {**event["message"], "from": {"id": "b", "is_bot": True}}}
+    from_a_bot = {**event, "message": {**message, "from": {"id": "b", "is_bot": True}}}
     assert parse(from_a_bot) is None
     assert parse({"event_name": "message.text.received"}) is None

@@ -24,9 +24,12 @@ class ZaloClient:
 
     channel = CHANNEL
 
-    def __init__(self, api: ZaloApi, *, part_interval: float = 0.0) -> None:
+    def __init__(
+        self, api: ZaloApi, *, part_interval: float = 0.0, retry_after: float = RETRY_AFTER_SECONDS
+    ) -> None:
         self.api = api
         self.part_interval = part_interval
+        self.retry_after = retry_after
         self.groups: set[str] = set()
         # A long reply goes out in parts; if a later part fails, the retry of the same row
         # must not send the earlier parts again. Rows of one chat are sent strictly in
@@ -50,7 +53,7 @@ class ZaloClient:
             except (ZaloApiError, ZaloUnreachable) as error:
                 if index and _retryable(error):
                     self._unfinished[chat_key] = (digest, index)
-                raise _for_sender(error) from None
+                raise _for_sender(error, self.retry_after) from None
         return message_id
 
 
@@ -60,12 +63,12 @@ def _retryable(error: Exception) -> bool:
     )
 
 
-def _for_sender(error: ZaloApiError | ZaloUnreachable) -> Exception:
+def _for_sender(error: ZaloApiError | ZaloUnreachable, retry_after: float) -> Exception:
     """What the sender should do: wait, retry later, stop writing to this person, or drop."""
     if isinstance(error, ZaloUnreachable):
         return Transient(str(error))
     if error.code == 429:
-        return RetryAfter(RETRY_AFTER_SECONDS)
+        return RetryAfter(retry_after)
     if error.code == 403:
         return Blocked(error.description)
     if error.code == 401:
