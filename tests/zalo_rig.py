@@ -154,6 +154,8 @@ async def running_bot(
         yield Rig(fake, sessions, transport, media_dir, webhook_url)
     finally:
         stop.set()
+        fake.end_polls()
+        hub.inbox_changed()  # the engine's idle wait ends now rather than in half a second
         await task
         await transport.aclose()
         await engine.dispose()

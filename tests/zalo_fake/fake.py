@@ -140,6 +140,11 @@ class ZaloFake:
     def limit_rate(self, per_second: int | None) -> None:
         self.state.rate_per_second = per_second
 
+    def end_polls(self) -> None:
+        """Long polls in progress end empty now, as if their time were up."""
+        self.state.poll_generation += 1
+        self.state.changed()
+
     def fail_photo(self, name: str, times: int) -> None:
         self.state.photo_failures[name] = times
 

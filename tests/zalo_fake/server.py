@@ -114,9 +114,10 @@ async def get_updates(state: FakeState, params: Json) -> Json:
         raise ApiError(409, "Conflict: a webhook is set; delete it to use getUpdates")
     seconds = float(params.get("timeout") or 30)
     deadline = time.monotonic() + seconds
+    generation = state.poll_generation
     while not state.queue:
         remaining = deadline - time.monotonic()
-        if remaining <= 0:
+        if remaining <= 0 or state.poll_generation != generation:
             raise ApiError(408, "Request Timeout")
         await state.wait_change(remaining)
     # Handed out is delivered: there is no offset to confirm it later.

@@ -67,6 +67,7 @@ class FakeState:
     deliveries: list[WebhookDelivery] = field(default_factory=list)
     recent_sends: deque[float] = field(default_factory=deque)
     next_id: int = 1
+    poll_generation: int = 0
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     def new_id(self, prefix: str) -> str:
