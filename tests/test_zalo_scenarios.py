@@ -3,14 +3,19 @@ real sender, on each database, by polling and by webhook."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from storage.enums import Channel, MediaStatus, ReportKind, Role
-from storage.models import MediaFile, Report, ReportPhoto
+from bot.zalo.render import render
+from handlers.messages import InEvent, OutMessage
+from storage import inbox, outbox
+from storage.enums import Channel, InboxStatus, MediaStatus, ReportKind, Role
+from storage.models import InboxItem, MediaFile, Report, ReportPhoto
+from tests.support import HEAD
 from tests.test_onboarding import make_invite
 from tests.zalo_fake import FakeUser
 from tests.zalo_rig import Mode, Rig, as_head, running_bot, wait_for
@@ -181,3 +186,52 @@ async def test_bad_input_keeps_the_step_and_repeats_the_options(rig: Rig, head: 
     assert "Không có lệnh /xoa_het" in unknown
     assert not rig.zalo.rejected
     assert len(await reports(rig)) == before
+
+
+async def on_console(rig: Rig, user: str, text: str) -> str:
+    """The same person at the local console, served by the same engine."""
+    event = InEvent(channel="console", user_key=user, chat_key=user, kind="text", text=text)
+    async with rig.sessions() as session, session.begin():
+        inbox_id = await inbox.store(
+            session,
+            channel="console",
+            update_key=f"console-{uuid.uuid4().hex}",
+            user_key=user,
+            chat_key=user,
+            event=event.model_dump(exclude_defaults=True),
+        )
+    rig.hub.inbox_changed()
+
+    async def processed() -> bool:
+        async with rig.sessions() as session:
+            item = await session.get(InboxItem, inbox_id)
+            return item is not None and item.status is not InboxStatus.PENDING
+
+    await wait_for(processed, "the console line")
+    async with rig.sessions() as session, session.begin():
+        items = await outbox.pending_for(session, "console", user, limit=100)
+        for item in items:
+            outbox.mark_sent(item)
+        return "\n".join(render(OutMessage.model_validate(item.message)) for item in items)
+
+
+async def test_a_head_linked_on_console_and_zalo_sees_the_same_reports(rig: Rig) -> None:
+    issued = await on_console(rig, HEAD, "/lienket")
+    code = issued.split("/lienket ")[1].split()[0]
+    phone = rig.zalo.user("zl-linked", "Thào")
+    linked = await rig.say(phone, f"/lienket {code}")
+    assert "Đã liên kết" in linked and "1. Báo sự việc" in linked
+    assert "Zalo vừa được liên kết" in await on_console(rig, HEAD, "/trogiup")
+
+    await rig.conversation(phone, "1", "1", "2", "Trộm gà ở xóm dưới", "1", "nhà văn hóa", "1")
+    saved = await rig.say(phone, "1")
+    number = saved.split("Đã ghi nhận báo cáo số ")[1].split(".")[0]
+    await on_console(rig, HEAD, "/menu")
+    on_the_console = await on_console(rig, HEAD, "Báo cáo gần đây")
+    assert f"#{number} " in on_the_console
+
+    await rig.say(phone, "/menu")
+    on_zalo = await rig.say(phone, "bao cao gan day")
+    listed = [line for line in on_zalo.splitlines() if line[:1].isdigit() and "#" in line]
+    assert f"#{number} " in on_zalo
+    assert len(listed) > 1  # the reports made at the console before the link are there too

@@ -35,6 +35,7 @@ class Rig:
     zalo: ZaloFake
     sessions: async_sessionmaker[AsyncSession]
     transport: ZaloTransport
+    hub: Hub
     media_dir: Path
     webhook_url: str | None
 
@@ -151,7 +152,7 @@ async def running_bot(
             await fake.wait_until(lambda: fake.state.webhook is not None, what="setWebhook")
         else:
             await fake.wait_until(lambda: fake.called("getUpdates") > 0, what="first poll")
-        yield Rig(fake, sessions, transport, media_dir, webhook_url)
+        yield Rig(fake, sessions, transport, hub, media_dir, webhook_url)
     finally:
         stop.set()
         fake.end_polls()

@@ -55,5 +55,6 @@ async def _without_webhook(api: ZaloApi) -> None:
         if await api.get_webhook_info() is not None:
             await api.delete_webhook()
             log.warning("Zalo webhook removed: this bot now polls")
-    except ZaloUnreachable as error:
+    except (ZaloApiError, ZaloUnreachable) as error:
+        # Polling still starts: if a webhook really is set, getUpdates will say so.
         log.warning("could not check the Zalo webhook: %s", error)
