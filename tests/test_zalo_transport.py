@@ -3,19 +3,22 @@ the webhook's secret, the platform's limits, photos copied within a size cap."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
+from typing import cast
 
 import httpx
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import Hub
 from bot.zalo import ingest
 from bot.zalo.media import FetchPolicy, MediaFetcher
 from bot.zalo.render import render
-from bot.zalo.updates import Incoming
+from bot.zalo.updates import Incoming, parse
 from handlers.messages import OutMessage
 from storage import media
 from storage.enums import Channel, MediaStatus, OutboxStatus
@@ -273,3 +276,40 @@ async def test_a_photo_report_does_not_wait_for_the_copy(database_url: str, tmp_
         async with rig.sessions() as session:
             row = await session.scalar(select(MediaFile).where(MediaFile.source_url == url))
         assert row is not None and row.status is MediaStatus.PENDING and row.attempts >= 1
+
+
+async def test_polling_waits_out_the_database_but_not_one_message_that_never_stores(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    away: Exception = OperationalError("INSERT", {}, ConnectionRefusedError("refused"))
+    outcomes: list[Exception | bool] = [*[away] * 7, True]
+    poison: list[Exception | bool] = [ValueError("cannot be stored")] * 10
+
+    async def store(hub: Hub, incoming: Incoming) -> bool:
+        script = outcomes if incoming.update_key == "fine" else poison
+        outcome = script.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    monkeypatch.setattr(ingest, "store", store)
+    monkeypatch.setattr(ingest, "FIRST_RETRY_SECONDS", 0.001)
+    monkeypatch.setattr(ingest, "MAX_RETRY_SECONDS", 0.001)
+    stop = asyncio.Event()
+    hub = cast(Hub, None)
+
+    def update(key: str) -> Incoming:
+        message = {
+            "message_id": key,
+            "chat": {"id": "c", "chat_type": "PRIVATE"},
+            "from": {"id": "u", "is_bot": False},
+            "text": "xin chào",
+        }
+        parsed = parse({"event_name": "message.text.received", "message": message})
+        assert parsed is not None
+        return parsed
+
+    assert await ingest.store_until_kept(hub, update("fine"), stop) is True
+    assert outcomes == []
+    assert await ingest.store_until_kept(hub, update("poison"), stop) is False
+    assert len(poison) == 10 - ingest.MAX_REFUSALS

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
 from bot.app import Hub
 from bot.zalo.pause import pause
 from bot.zalo.updates import CHANNEL, Incoming
@@ -14,6 +16,7 @@ log = logging.getLogger(__name__)
 
 FIRST_RETRY_SECONDS = 0.5
 MAX_RETRY_SECONDS = 30.0
+MAX_REFUSALS = 5
 
 
 async def store(hub: Hub, incoming: Incoming) -> bool:
@@ -40,16 +43,20 @@ async def store(hub: Hub, incoming: Incoming) -> bool:
 async def store_until_kept(hub: Hub, incoming: Incoming, stop: asyncio.Event) -> bool:
     """Store, retrying while the database is away: a polled update has no second delivery.
 
-    Gives up only when told to stop and the database still refuses; that loss is logged.
+    Gives up (and logs the loss) only when told to stop while the database still refuses, or
+    when this one update keeps failing although the database answers: one message that can
+    never be stored must not stop every later one from arriving.
     """
     delay = FIRST_RETRY_SECONDS
+    refusals = 0
     while True:
         try:
             return await store(hub, incoming)
         except Exception as error:
-            if stop.is_set():
+            refusals += 0 if _database_away(error) else 1
+            if stop.is_set() or refusals >= MAX_REFUSALS:
                 log.error(
-                    "Zalo message %s could not be stored before shutdown: %s",
+                    "Zalo message %s dropped: it could not be stored (%s)",
                     incoming.update_key,
                     type(error).__name__,
                 )
@@ -57,3 +64,11 @@ async def store_until_kept(hub: Hub, incoming: Incoming, stop: asyncio.Event) ->
             log.warning("inbox unavailable (%s); retrying in %ss", type(error).__name__, delay)
         await pause(stop, delay)
         delay = min(delay * 2, MAX_RETRY_SECONDS)
+
+
+def _database_away(error: Exception) -> bool:
+    if isinstance(error, OSError | TimeoutError | InterfaceError):
+        return True
+    return isinstance(error, DBAPIError) and (
+        error.connection_invalidated or isinstance(error, OperationalError)
+    )
