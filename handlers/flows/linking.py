@@ -6,6 +6,7 @@ from markupsafe import Markup
 
 from handlers.context import Ctx
 from handlers.flows import menu
+from handlers.i18n import Translator
 from handlers.messages import OutMessage
 from storage import links, people
 from storage.models import Identity, Person
@@ -76,7 +77,8 @@ async def redeem(ctx: Ctx, text: str) -> None:
 
 
 def _tell_issuer(ctx: Ctx, issuer: Identity, link_id: int) -> None:
-    text = ctx.t("link.done_other", channel=_channel_name(ctx, ctx.identity.channel))
+    t = Translator(issuer.locale) if issuer.locale else ctx.t
+    text = t("link.done_other", channel=t(f"channel.{ctx.identity.channel}"))
     ctx.notify(issuer, OutMessage(text=str(text)), key=f"link:{link_id}:{issuer.id}")
 
 
