@@ -22,7 +22,8 @@ async def dispatch(ctx: Ctx, event: InEvent) -> None:
             menu.show(ctx)
         return
     if event.kind == "unsupported":
-        ctx.reprompt(ctx.t("error.unsupported"))
+        located = ctx.traits.shares_location
+        ctx.reprompt(ctx.t("error.unsupported" if located else "error.unsupported_with_location"))
         return
     text = event.text or ""
     if event.kind == "text" and len(text) > MAX_TEXT:
