@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.console import ConsoleChat, banner, render, stdin_lines
 from bot.database import open_database
+from bot.run import configured, serve_transports
 from bot.settings import Settings, get_settings
 from handlers import guides, periods
 from handlers.digest_delivery import Extras, messages
@@ -66,6 +67,11 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="start the bot (console chat when no token is set)")
+    run.add_argument(
+        "--transport",
+        type=lambda text: [name.strip() for name in text.split(",") if name.strip()],
+        help="platforms to serve, comma separated (e.g. zalo); default: those with a token",
+    )
     run.set_defaults(handler=cmd_run)
 
     commands.add_parser("migrate", help="bring the database schema up to date").set_defaults(
@@ -169,6 +175,8 @@ async def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.transport or configured(settings):
+        return await serve_transports(args.transport or configured(settings), settings)
     if settings.telegram_bot_token is not None and settings.telegram_bot_token.get_secret_value():
         print(
             "TELEGRAM_BOT_TOKEN is set, but this version has no Telegram transport yet; "

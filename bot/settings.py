@@ -37,6 +37,26 @@ class Settings(BaseSettings):
     zalo_api_url: str = Field(
         "https://bot-api.zaloplatforms.com", validation_alias=AliasChoices("ZALO_API_URL")
     )
+    zalo_poll_timeout: int = Field(
+        30, ge=1, le=60, validation_alias=AliasChoices("ZALO_POLL_TIMEOUT")
+    )
+    zalo_webhook_url: str | None = Field(None, validation_alias=AliasChoices("ZALO_WEBHOOK_URL"))
+    zalo_webhook_secret: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("ZALO_WEBHOOK_SECRET")
+    )
+    zalo_webhook_listen: str = Field(
+        "127.0.0.1:8080", validation_alias=AliasChoices("ZALO_WEBHOOK_LISTEN")
+    )
+    zalo_rate_per_second: float = Field(
+        5.0, gt=0, validation_alias=AliasChoices("ZALO_RATE_PER_SECOND")
+    )
+    zalo_rate_per_chat_per_second: float = Field(
+        1.0, gt=0, validation_alias=AliasChoices("ZALO_RATE_PER_CHAT_PER_SECOND")
+    )
+    media_dir: Path = Field(Path("data/media"), validation_alias=AliasChoices("TUQUAN_MEDIA_DIR"))
+    media_max_bytes: int = Field(
+        10 * 1024 * 1024, gt=0, validation_alias=AliasChoices("TUQUAN_MEDIA_MAX_BYTES")
+    )
 
     retention_reports_days: int = Field(
         5 * 365, validation_alias=AliasChoices("TUQUAN_RETENTION_REPORTS_DAYS")

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.channels import FULL, ChannelTraits
 from handlers.choices import match
 from handlers.guides import GuideLibrary, shared_library
 from handlers.i18n import Translator
@@ -58,6 +59,7 @@ class Ctx:
     t: Translator
     inbox_id: int | None = None
     guides: GuideLibrary = field(default_factory=shared_library)
+    traits: ChannelTraits = FULL
     flow: str = IDLE_FLOW
     step: str = IDLE_STEP
     data: dict[str, Any] = field(default_factory=dict)

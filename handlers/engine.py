@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers import router
+from handlers.channels import traits_for
 from handlers.context import Ctx
 from handlers.guides import GuideLibrary, shared_library
 from handlers.i18n import Translator
@@ -111,6 +112,7 @@ class Engine:
         )
         person = await session.get_one(Person, identity.person_id)
         conversation = await session.get(Conversation, identity.id)
+        first_contact = conversation is None
         if conversation is None:
             conversation = Conversation(identity_id=identity.id, flow="menu", step="main", data={})
             session.add(conversation)
@@ -124,12 +126,15 @@ class Engine:
             t=Translator(identity.locale or self.locale),
             inbox_id=item.id,
             guides=self.guides,
+            traits=traits_for(item.channel),
             flow=conversation.flow,
             step=conversation.step,
             data=dict(conversation.data or {}),
             version=conversation.version or 0,
         )
         await router.dispatch(ctx, event)
+        if first_contact and ctx.traits.announces_automation:
+            ctx.replies.insert(0, OutMessage(text=str(ctx.t("notice.automated"))))
         conversation.flow, conversation.step = ctx.flow, ctx.step
         conversation.data, conversation.version = ctx.data, ctx.version
         conversation.updated_at = now

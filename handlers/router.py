@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.context import Ctx
-from handlers.flows import followup, menu, officer, onboarding
+from handlers.flows import followup, linking, menu, officer, onboarding
 from handlers.messages import InEvent
 from handlers.registry import STEPS
 from storage.text import fold
@@ -13,6 +13,7 @@ MAX_TEXT = 4000
 CANCEL_WORDS = {"huy", "/huy", "/cancel", "huy bo", "thoat"}
 HELP_WORDS = {"/trogiup", "/help", "tro giup", "giup", "help"}
 MENU_WORDS = {"/menu", "menu"}
+LINK_PHRASE = "lien ket"
 
 
 async def dispatch(ctx: Ctx, event: InEvent) -> None:
@@ -22,6 +23,10 @@ async def dispatch(ctx: Ctx, event: InEvent) -> None:
         return
     if followup.is_global(event):
         await followup.on_global(ctx, event)
+        return
+    if event.kind == "unsupported":
+        located = ctx.traits.shares_location
+        ctx.reprompt(ctx.t("error.unsupported" if located else "error.unsupported_with_location"))
         return
     text = event.text or ""
     if event.kind == "text" and len(text) > MAX_TEXT:
@@ -67,6 +72,12 @@ async def _global(ctx: Ctx, text: str) -> bool:
             ctx.say(ctx.t("cancel.done"))
         menu.show(ctx)
         return True
+    if command in linking.COMMANDS:
+        await linking.handle(ctx, argument.strip())
+        return True
+    if key == LINK_PHRASE:
+        await linking.issue(ctx)
+        return True
     if stripped.startswith("/"):
         ctx.reprompt(ctx.t("error.unknown_command", command=command))
         if not ctx.data:
@@ -75,7 +86,9 @@ async def _global(ctx: Ctx, text: str) -> bool:
     if not ctx.is_idle and await menu.start_by_label(ctx, stripped):
         return True
     if ctx.is_idle and onboarding.looks_like_code(stripped) and not ctx.roles:
-        await onboarding.redeem(ctx, stripped)
+        # A new account is also where a link code is typed, often without the command.
+        if not await linking.redeem_if_known(ctx, stripped):
+            await onboarding.redeem(ctx, stripped)
         return True
     return False
 

@@ -83,3 +83,9 @@ class IncidentEventKind(StrEnum):
 class FileKind(StrEnum):
     PHOTO = "photo"
     DOCUMENT = "document"
+
+
+class MediaStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"

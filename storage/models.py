@@ -28,6 +28,7 @@ from storage.enums import (
     InboxStatus,
     IncidentEventKind,
     IncidentStatus,
+    MediaStatus,
     ModelStatus,
     OutboxStatus,
     ReportKind,
@@ -419,3 +420,45 @@ class IncidentEvent(Base):
     status: Mapped[IncidentStatus | None] = mapped_column(_enum(IncidentStatus))
     note: Mapped[str] = mapped_column(Text, default="")
     recipients: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LinkCode(Base):
+    """A one-time code that joins a second account to a person; kept as the record of the join."""
+
+    __tablename__ = "link_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    identity_id: Mapped[int] = mapped_column(ForeignKey("identities.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()
+    used_by_identity_id: Mapped[int | None] = mapped_column(ForeignKey("identities.id"))
+    kept_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    merged_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+
+class MediaFile(Base):
+    """A photo a platform gave us only as a URL, copied to the media folder before it expires."""
+
+    __tablename__ = "media_files"
+    __table_args__ = (
+        UniqueConstraint("inbox_id", "position"),
+        Index("ix_media_files_status", "status", "not_before"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inbox_id: Mapped[int] = mapped_column(ForeignKey("inbox.id"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    channel: Mapped[Channel] = mapped_column(_enum(Channel))
+    source_url: Mapped[str] = mapped_column(Text)
+    status: Mapped[MediaStatus] = mapped_column(_enum(MediaStatus), default=MediaStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime | None] = mapped_column()
+    claimed_until: Mapped[datetime | None] = mapped_column()
+    local_path: Mapped[str | None] = mapped_column(String(512))
+    size_bytes: Mapped[int | None] = mapped_column(Integer)
+    content_type: Mapped[str | None] = mapped_column(String(100))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    fetched_at: Mapped[datetime | None] = mapped_column()

@@ -22,6 +22,7 @@ def tuquan(
     env = {**os.environ, "TUQUAN_DATABASE_URL": database_url, "TUQUAN_LOG_LEVEL": "WARNING"}
     env.pop("TUQUAN_FAILPOINTS", None)
     env.pop("TELEGRAM_BOT_TOKEN", None)
+    env.pop("ZALO_BOT_TOKEN", None)
     if failpoints:
         env["TUQUAN_FAILPOINTS"] = failpoints
     return subprocess.run(

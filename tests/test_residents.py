@@ -230,7 +230,7 @@ async def test_bad_input_gets_a_short_answer_and_changes_nothing(harness: Harnes
     await harness.tap(RESIDENT, "Hướng dẫn")
     before = await conversation(harness, RESIDENT)
     sticker = await harness.event(RESIDENT, kind="unsupported")
-    assert "chỉ đọc được chữ" in text_of(sticker)
+    assert "chưa đọc được loại tin nhắn này" in text_of(sticker)
     huge = await harness.say(RESIDENT, "mõ " * 5000)
     assert "quá dài" in text_of(huge)
     empty = await harness.say(RESIDENT, "   ")

@@ -64,7 +64,10 @@ async def ask_when(ctx: Ctx) -> None:
 
 async def ask_place(ctx: Ctx) -> None:
     skip = [Choice(id="skip", label=str(ctx.t("common.skip")))]
-    ctx.ask(FLOW, "place", ctx.t("incident.ask_place"), skip, ask_location=True)
+    if ctx.traits.shares_location:
+        ctx.ask(FLOW, "place", ctx.t("incident.ask_place"), skip, ask_location=True)
+    else:
+        ctx.ask(FLOW, "place", ctx.t("incident.ask_place_text"), skip)
 
 
 async def ask_photos(ctx: Ctx) -> None:
@@ -158,7 +161,10 @@ async def on_place(ctx: Ctx, event: InEvent) -> None:
         return
     place = clean(event.text or "") if event.kind == "text" else ""
     if isinstance(picked, StaleChoice) or not place:
-        ctx.reprompt(ctx.t("incident.place_expected"))
+        located = ctx.traits.shares_location
+        ctx.reprompt(
+            ctx.t("incident.place_expected" if located else "incident.place_text_expected")
+        )
         return
     if len(place) > MAX_PLACE:
         ctx.reprompt(ctx.t("error.text_too_long", limit=MAX_PLACE, length=len(place)))

@@ -85,9 +85,9 @@ def welcome(ctx: Ctx) -> Markup:
 
 def help_text(ctx: Ctx) -> Markup:
     if ctx.hamlet is not None:
-        return ctx.t("help.reporter")
+        return Markup("\n").join([ctx.t("help.reporter"), ctx.t("help.linking")])
     if ctx.role_unit(Role.OFFICER, Role.ADMIN) is not None:
-        return ctx.t("help.officer")
+        return Markup("\n").join([ctx.t("help.officer"), ctx.t("help.linking")])
     return ctx.t("help.resident")
 
 

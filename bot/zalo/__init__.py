@@ -1,0 +1,1 @@
+"""The Zalo Bot API transport: polling or webhook in, the sender's client out."""

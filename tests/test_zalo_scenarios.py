@@ -1,0 +1,237 @@
+"""The hamlet head's conversations on Zalo, through bot.app.serve, the Zalo transport and the
+real sender, on each database, by polling and by webhook."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.zalo.render import render
+from handlers.messages import InEvent, OutMessage
+from storage import inbox, outbox
+from storage.enums import Channel, InboxStatus, MediaStatus, ReportKind, Role
+from storage.models import InboxItem, MediaFile, Report, ReportPhoto
+from tests.support import HEAD
+from tests.test_onboarding import make_invite
+from tests.zalo_fake import FakeUser
+from tests.zalo_rig import Mode, Rig, as_head, running_bot, wait_for
+
+JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40 + b"\xff\xd9"
+
+
+@pytest.fixture(params=["polling", "webhook"])
+async def rig(
+    request: pytest.FixtureRequest, database_url: str, tmp_path: Path
+) -> AsyncIterator[Rig]:
+    mode: Mode = request.param
+    async with running_bot(database_url, tmp_path, mode=mode) as running:
+        yield running
+
+
+@pytest.fixture
+async def head(rig: Rig) -> FakeUser:
+    user = rig.zalo.user("zl-head", "Hoàng Văn Thào")
+    await as_head(rig.sessions, user)
+    return user
+
+
+async def reports(rig: Rig, **filters: object) -> list[Report]:
+    async with rig.sessions() as session:
+        query = select(Report).filter_by(**filters).order_by(Report.id)
+        return list((await session.execute(query)).scalars())
+
+
+async def test_onboarding_with_an_invite_code(rig: Rig) -> None:
+    code = await make_invite_for(rig, "Khuổi Bốc")
+    newcomer = rig.zalo.user("zl-new", "Bàn Văn Tú")
+    first = await rig.say(newcomer, code)
+    opening = rig.zalo.sent_to(newcomer.chat_id)[0].text
+    assert "trợ lý tự động" in opening and "không phải với một người" in opening
+    assert "trưởng thôn" in first and "Khuổi Bốc" in first
+    assert first.endswith("1. Giữ tên: Bàn Văn Tú")
+    done = await rig.say(newcomer, "1")
+    assert "Cảm ơn Bàn Văn Tú" in done
+    assert "1. Báo sự việc" in done and "3. Tuần này bình thường" in done
+    assert "<b>" not in done and "&amp;" not in done
+    later = await rig.say(newcomer, "/menu")
+    assert "trợ lý tự động" not in later
+
+
+async def make_invite_for(rig: Rig, hamlet: str) -> str:
+    from tests.support import Harness, MutableClock
+
+    return await make_invite(Harness(rig.sessions, MutableClock()), hamlet, role=Role.REPORTER)
+
+
+async def test_incident_with_a_photo_and_a_typed_place(rig: Rig, head: FakeUser) -> None:
+    url = rig.zalo.add_photo("bo-suoi.jpg", JPEG)
+    menu, categories, urgency, _, _, asks_place = await rig.conversation(
+        head,
+        "/menu",
+        "bao su viec",
+        "2",
+        "khong khan",
+        "Đổ rác <b>trộm</b> & đốt ở bờ suối",
+        "hôm nay",
+    )
+    assert "1. Báo sự việc" in menu
+    assert "1. An ninh trật tự" in categories and "6. Thiên tai, sự cố" in categories
+    assert "khẩn" in urgency
+    assert "Gõ vài chữ mô tả nơi xảy ra" in asks_place and "vị trí" not in asks_place
+    assert asks_place.endswith("1. Bỏ qua")
+    asks_photos = await rig.say(head, "bờ suối đầu bản")
+    assert "ảnh" in asks_photos
+    got_photo = await rig.exchange(head, head.sends_photo(url, field="photo_url"))
+    assert "Đã nhận 1 ảnh" in got_photo
+    summary = await rig.say(head, "xong")
+    assert "Nội dung: Đổ rác <b>trộm</b> & đốt ở bờ suối" in summary
+    assert "Địa điểm: bờ suối đầu bản" in summary and "Ảnh: 1" in summary
+    saved = await rig.say(head, "gửi báo cáo")
+    assert "Đã ghi nhận báo cáo số" in saved
+
+    report = (await reports(rig, kind=ReportKind.INCIDENT))[-1]
+    assert (report.category, report.urgent, report.place) == (
+        "environment",
+        False,
+        "bờ suối đầu bản",
+    )
+    assert report.text == "Đổ rác <b>trộm</b> & đốt ở bờ suối"
+    async with rig.sessions() as session:
+        photos = list(
+            (
+                await session.execute(select(ReportPhoto).where(ReportPhoto.report_id == report.id))
+            ).scalars()
+        )
+    assert [(p.channel, p.file_ref) for p in photos] == [(Channel.ZALO, url)]
+
+    async def copied() -> bool:
+        async with rig.sessions() as session:
+            row = await session.scalar(select(MediaFile).where(MediaFile.source_url == url))
+        return row is not None and row.status is MediaStatus.DONE
+
+    await wait_for(copied, "the photo to be copied")
+    async with rig.sessions() as session:
+        row = await session.scalar(select(MediaFile).where(MediaFile.source_url == url))
+    assert row is not None and row.local_path is not None
+    assert (rig.media_dir / row.local_path).read_bytes() == JPEG
+
+
+async def test_activity_of_a_model(rig: Rig, head: FakeUser) -> None:
+    await rig.say(head, "/menu")
+    models = await rig.say(head, "2")
+    assert "Tiếng mõ an ninh (Hội Cựu chiến binh)" in models
+    await rig.conversation(head, "tieng mo an ninh", "Tuần tra đêm, thử hiệu lệnh mõ")
+    wrong = await rig.say(head, "nhiều lắm")
+    assert "con số" in wrong
+    await rig.conversation(head, "khoảng 18 người", "1")
+    saved = await rig.say(head, "1")
+    assert "Đã ghi nhận báo cáo số" in saved
+    report = (await reports(rig, kind=ReportKind.ACTIVITY))[-1]
+    assert (report.category, report.participants) == ("tieng_mo", 18)
+
+
+async def test_nothing_to_report_once_a_week(rig: Rig, head: FakeUser) -> None:
+    await rig.say(head, "/menu")
+    first = await rig.say(head, "3")
+    assert "bình thường" in first
+    second = await rig.say(head, "tuan nay binh thuong")
+    assert "đã được báo" in second
+
+
+async def test_edit_a_long_report_before_sending(rig: Rig, head: FakeUser) -> None:
+    await rig.conversation(head, "/menu", "1", "1", "2", "Mất trộm xe đạp", "1", "1", "1")
+    fields = await rig.say(head, "2")
+    assert "Sửa phần nào?" in fields and "3. Nội dung" in fields
+    asks = await rig.say(head, "noi dung")
+    assert "mô tả" in asks.lower()
+    long_text = " ".join(["Mất trộm xe máy Honda Wave màu đỏ ở sân nhà văn hóa"] * 38)[:2000]
+    sent_before = len(rig.zalo.sent_to(head.chat_id))
+    summary = await rig.say(head, long_text)
+    parts = rig.zalo.sent_to(head.chat_id)[sent_before:]
+    assert len(parts) > 1 and all(len(part.text) <= 2000 for part in parts)
+    assert " ".join(summary.split()).count(long_text) == 1
+    assert not rig.zalo.rejected
+    assert summary.endswith("1. Gửi báo cáo\n2. Sửa\n3. Hủy")
+    await rig.say(head, "1")
+    assert (await reports(rig, kind=ReportKind.INCIDENT))[-1].text == long_text
+
+
+async def test_cancel_saves_nothing(rig: Rig, head: FakeUser) -> None:
+    before = len(await reports(rig))
+    await rig.conversation(head, "/menu", "1", "2")
+    cancelled = await rig.say(head, "/huy")
+    assert "Đã hủy" in cancelled and "1. Báo sự việc" in cancelled
+    assert len(await reports(rig)) == before
+
+
+async def test_bad_input_keeps_the_step_and_repeats_the_options(rig: Rig, head: FakeUser) -> None:
+    before = len(await reports(rig))
+    await rig.conversation(head, "/menu", "1")
+    unmatched = await rig.say(head, "cái gì đó")
+    assert "Vui lòng chọn" in unmatched
+    assert "1. An ninh trật tự" in unmatched and "6. Thiên tai, sự cố" in unmatched
+    await rig.conversation(head, "te nan xa hoi")
+    sticker = await rig.exchange(head, head.sends_sticker())
+    assert "gõ chữ" in sticker and "1. Khẩn cấp" in sticker
+    location = await rig.exchange(head, head.sends_location())
+    assert "gõ chữ" in location and "1. Khẩn cấp" in location
+    await rig.say(head, "khong khan")
+    huge = await rig.say(head, "x" * 10_000)
+    assert "quá dài" in huge and "Mô tả ngắn" in huge
+    unknown = await rig.say(head, "/xoa_het")
+    assert "Không có lệnh /xoa_het" in unknown
+    assert not rig.zalo.rejected
+    assert len(await reports(rig)) == before
+
+
+async def on_console(rig: Rig, user: str, text: str) -> str:
+    """The same person at the local console, served by the same engine."""
+    event = InEvent(channel="console", user_key=user, chat_key=user, kind="text", text=text)
+    async with rig.sessions() as session, session.begin():
+        inbox_id = await inbox.store(
+            session,
+            channel="console",
+            update_key=f"console-{uuid.uuid4().hex}",
+            user_key=user,
+            chat_key=user,
+            event=event.model_dump(exclude_defaults=True),
+        )
+    rig.hub.inbox_changed()
+
+    async def processed() -> bool:
+        async with rig.sessions() as session:
+            item = await session.get(InboxItem, inbox_id)
+            return item is not None and item.status is not InboxStatus.PENDING
+
+    await wait_for(processed, "the console line")
+    async with rig.sessions() as session, session.begin():
+        items = await outbox.pending_for(session, "console", user, limit=100)
+        for item in items:
+            outbox.mark_sent(item)
+        return "\n".join(render(OutMessage.model_validate(item.message)) for item in items)
+
+
+async def test_a_head_linked_on_console_and_zalo_sees_the_same_reports(rig: Rig) -> None:
+    issued = await on_console(rig, HEAD, "/lienket")
+    code = issued.split("/lienket ")[1].split()[0]
+    phone = rig.zalo.user("zl-linked", "Thào")
+    linked = await rig.say(phone, f"/lienket {code}")
+    assert "Đã liên kết" in linked and "1. Báo sự việc" in linked
+    assert "Zalo vừa được liên kết" in await on_console(rig, HEAD, "/trogiup")
+
+    await rig.conversation(phone, "1", "1", "2", "Trộm gà ở xóm dưới", "1", "nhà văn hóa", "1")
+    saved = await rig.say(phone, "1")
+    number = saved.split("Đã ghi nhận báo cáo số ")[1].split(".")[0]
+    await on_console(rig, HEAD, "/menu")
+    on_the_console = await on_console(rig, HEAD, "Báo cáo gần đây")
+    assert f"#{number} " in on_the_console
+
+    await rig.say(phone, "/menu")
+    on_zalo = await rig.say(phone, "bao cao gan day")
+    listed = [line for line in on_zalo.splitlines() if line[:1].isdigit() and "#" in line]
+    assert f"#{number} " in on_zalo
+    assert len(listed) > 1  # the reports made at the console before the link are there too
