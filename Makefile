@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-fast lint check bench clean
+.PHONY: run test test-fast lint check bench reliability clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
 check: lint test
+
+## The reliability suite with many more random inputs per conversation step.
+reliability: $(VENV)/.installed-dev
+	TUQUAN_PROPERTY_EXAMPLES=80 $(BIN)/pytest tests/test_bad_input.py tests/test_crash.py \
+		tests/test_concurrency.py tests/test_engine.py tests/test_sender.py tests/test_access.py
 
 ## Benchmarks; each writes its section of docs/benchmarks.md.
 bench: $(VENV)/.installed-dev

@@ -26,7 +26,7 @@ from handlers.engine import Engine
 from handlers.i18n import Translator
 from scheduler.jobs import REMINDER_KINDS, Jobs, Outcome
 from scheduler.runner import SchedulerService
-from storage import demo, export, hamlet_import, invites, official, retention, units
+from storage import audit, demo, export, hamlet_import, invites, official, retention, units
 from storage.clock import Clock, system_clock
 from storage.enums import Role, UnitKind
 from storage.files import load as load_file
@@ -330,8 +330,17 @@ async def cmd_guides_check(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     async def work(sessions: async_sessionmaker[AsyncSession]) -> int:
-        async with sessions() as session:
+        async with sessions() as session, session.begin():
             rows = await export.report_rows(session, ZoneInfo(settings.timezone))
+            audit.record(
+                session,
+                at=system_clock(),
+                person_id=None,
+                action="export",
+                subject="all",
+                via="cli",
+                rows=len(rows),
+            )
         writer = csv.writer(sys.stdout)
         writer.writerow(export.COLUMNS)
         writer.writerows(rows)

@@ -14,7 +14,7 @@ from handlers.digest import Digest, build
 from handlers.i18n import Translator
 from handlers.messages import Attachment, OutMessage
 from handlers.periods import Period
-from storage import files
+from storage import audit, files
 from storage.enums import FileKind
 from storage.text import fold
 
@@ -81,13 +81,24 @@ async def workbook_message(
     tz: ZoneInfo,
     file_key: str,
     now: datetime,
+    person_id: int | None = None,
 ) -> OutMessage:
+    """The workbook as an attachment; every one made is written to the audit log."""
     key = f"{file_key}:xlsx"
     name = f"bao-cao-{_slug(digest.root.label)}-{digest.period.key}.xlsx"
     content = (
         b""
         if await files.exists(session, key)
         else await workbook.render_xlsx(session, digest, t, tz)
+    )
+    audit.record(
+        session,
+        at=now,
+        person_id=person_id,
+        action="export",
+        subject=f"unit:{digest.root.id}",
+        period=digest.period.key,
+        file=key,
     )
     file_id = await files.store(
         session,

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from markupsafe import Markup
 
+from handlers import access
 from handlers.choices import match
 from handlers.context import IDLE_FLOW, IDLE_STEP, Ctx, Picked, StaleChoice
 from handlers.messages import Choice, InEvent
@@ -16,7 +17,7 @@ from storage.text import fold
 Starter = Callable[[Ctx], Awaitable[None]]
 
 
-def _actions(ctx: Ctx) -> list[tuple[str, str, Starter]]:
+def _starters() -> dict[str, tuple[str, Starter]]:
     from handlers.flows import (
         activity,
         followup,
@@ -28,37 +29,33 @@ def _actions(ctx: Ctx) -> list[tuple[str, str, Starter]]:
         recent,
     )
 
-    if ctx.hamlet is not None:
-        return [
-            ("inc", "menu.incident", incident.start),
-            ("act", "menu.activity", activity.start),
-            ("ok", "menu.nothing", incident.nothing_to_report),
-            ("mine", "menu.recent", recent.start),
-            ("guides", "menu.guides", guide.start),
-            ("pause", "menu.pause", followup.ask_pause),
-            ("help", "menu.help", _help),
-        ]
-    if ctx.role_unit(Role.OFFICER, Role.ADMIN) is not None:
-        return [
-            ("sum", "menu.summary", officer.ask_summary),
-            ("missing", "menu.missing", officer.show_missing),
-            ("open", "menu.open_incidents", officer.list_open),
-            ("unit", "menu.unit_reports", recent.start),
-            ("xlsx", "menu.export", officer.ask_export),
-            ("invite", "menu.invite", officer.ask_invite_role),
-            ("models", "menu.models", officer.list_models),
-            ("settings", "menu.settings", officer.show_settings),
-            ("guides", "menu.guides", guide.start),
-            ("reload", "menu.reload_guides", guide.reload),
-            ("help", "menu.help", _help),
-        ]
-    return [
-        ("guides", "menu.guides", guide.start),
-        ("models", "menu.hamlet_models", hamlets.start_models),
-        ("head", "menu.hamlet_head", hamlets.start_head),
-        ("code", "menu.enter_code", onboarding.ask_code),
-        ("help", "menu.help", _help),
-    ]
+    return {
+        "inc": ("menu.incident", incident.start),
+        "act": ("menu.activity", activity.start),
+        "ok": ("menu.nothing", incident.nothing_to_report),
+        "mine": ("menu.recent", recent.start),
+        "pause": ("menu.pause", followup.ask_pause),
+        "sum": ("menu.summary", officer.ask_summary),
+        "missing": ("menu.missing", officer.show_missing),
+        "open": ("menu.open_incidents", officer.list_open),
+        "unit": ("menu.unit_reports", recent.start),
+        "xlsx": ("menu.export", officer.ask_export),
+        "invite": ("menu.invite", officer.ask_invite_role),
+        "models": ("menu.models", officer.list_models),
+        "settings": ("menu.settings", officer.show_settings),
+        "guides": ("menu.guides", guide.start),
+        "reload": ("menu.reload_guides", guide.reload),
+        "here": ("menu.hamlet_models", hamlets.start_models),
+        "head": ("menu.hamlet_head", hamlets.start_head),
+        "code": ("menu.enter_code", onboarding.ask_code),
+        "help": ("menu.help", _help),
+    }
+
+
+def _actions(ctx: Ctx) -> list[tuple[str, str, Starter]]:
+    """This person's menu, as `handlers.access.MENU` declares it for their audience."""
+    starters = _starters()
+    return [(key, *starters[key]) for key in access.MENU[access.audience_of(ctx)]]
 
 
 def choices(ctx: Ctx) -> list[Choice]:

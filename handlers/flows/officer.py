@@ -18,7 +18,7 @@ from handlers.messages import Choice, InEvent
 from handlers.periods import Period
 from handlers.registry import step
 from storage import alerts as alert_records
-from storage import invites, pauses, registry, schedules
+from storage import audit, invites, pauses, registry, schedules
 from storage.enums import ModelStatus, Role, UnitKind
 from storage.models import ModelInstance, ModelType, Organization, Report, Unit
 from storage.schedules import WeeklyTime
@@ -206,6 +206,14 @@ async def on_open(ctx: Ctx, event: InEvent) -> None:
     if report is None or not await followup.may_act(ctx, report):
         _refuse(ctx)
         return
+    if report.sensitive:
+        audit.record(
+            ctx.session,
+            at=ctx.now,
+            person_id=ctx.person.id,
+            action="view_confidential",
+            subject=f"report:{report.id}",
+        )
     details = await alerts.describe(ctx.session, report, ctx.t, ctx.tz)
     history = await alert_records.events_of(ctx.session, report.id)
     text = details.text
@@ -246,7 +254,7 @@ async def on_export(ctx: Ctx, event: InEvent) -> None:
     period = PERIODS[chosen](ctx.local_now)
     digest = await build(ctx.session, unit.id, period, ctx.now, ctx.tz)
     message = await workbook_message(
-        ctx.session, digest, ctx.t, ctx.tz, f"request:{ctx.inbox_id}", ctx.now
+        ctx.session, digest, ctx.t, ctx.tz, f"request:{ctx.inbox_id}", ctx.now, ctx.person.id
     )
     ctx.replies.append(message)
     menu.show(ctx)

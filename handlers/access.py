@@ -1,0 +1,77 @@
+"""Who may do what: the one declaration that menus, commands and buttons are checked against.
+
+`tests/test_access.py` runs every action here for every kind of person and compares what
+happened with what is declared; `docs/reliability.md` shows the table it is generated from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from handlers.context import Ctx
+from storage.enums import Role
+
+
+class Audience(StrEnum):
+    """The three kinds of person the bot serves; a role decides which one someone is."""
+
+    RESIDENT = "resident"
+    REPORTER = "reporter"
+    OFFICER = "officer"
+
+
+def audience_of(ctx: Ctx) -> Audience:
+    if ctx.hamlet is not None:
+        return Audience.REPORTER
+    if ctx.role_unit(Role.OFFICER, Role.ADMIN) is not None:
+        return Audience.OFFICER
+    return Audience.RESIDENT
+
+
+# Each audience's menu, in the order shown.
+MENU: dict[Audience, tuple[str, ...]] = {
+    Audience.REPORTER: ("inc", "act", "ok", "mine", "guides", "pause", "help"),
+    Audience.OFFICER: (
+        "sum", "missing", "open", "unit", "xlsx", "invite", "models", "settings",
+        "guides", "reload", "help",
+    ),
+    Audience.RESIDENT: ("guides", "here", "head", "code", "help"),
+}  # fmt: skip
+
+
+class Scope(StrEnum):
+    """Whom an action that names a unit or a report is open to."""
+
+    EVERYONE = "everyone"
+    OFFICER = "any officer, for their own unit"
+    OFFICER_ABOVE = "an officer of a unit above it"
+    REPORTER_OF = "its hamlet's head or deputy"
+
+
+@dataclass(frozen=True)
+class Targeted:
+    """An action on a named unit, report or week, from any step."""
+
+    name: str
+    scope: Scope
+
+
+# Commands typed at any step; officers' commands act on a unit of their own subtree.
+COMMANDS: dict[str, Scope] = {
+    "/start": Scope.EVERYONE,
+    "/huy": Scope.EVERYONE,
+    "/menu": Scope.EVERYONE,
+    "/trogiup": Scope.EVERYONE,
+    "/lienket": Scope.EVERYONE,
+    "/tonghop": Scope.OFFICER_ABOVE,
+    "/chuabao": Scope.OFFICER,
+    "/sukien": Scope.OFFICER,
+    "/xuatexcel": Scope.OFFICER,
+}
+
+# Buttons outside the conversation, by the first letter of their token.
+BUTTONS: dict[str, Targeted] = {
+    "r": Targeted("urgent alert: Đã nhận / Đang xử lý / Đã xử lý / Ghi chú", Scope.OFFICER_ABOVE),
+    "w": Targeted("reminder: Tuần này bình thường / Báo cáo / Tạm dừng", Scope.REPORTER_OF),
+}
