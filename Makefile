@@ -38,8 +38,9 @@ check: lint test
 
 ## The reliability suite with many more random inputs per conversation step.
 reliability: $(VENV)/.installed-dev
-	TUQUAN_PROPERTY_EXAMPLES=80 $(BIN)/pytest tests/test_bad_input.py tests/test_crash.py \
-		tests/test_concurrency.py tests/test_engine.py tests/test_sender.py tests/test_access.py
+	TUQUAN_PROPERTY_EXAMPLES=80 TUQUAN_OUTAGE_SECONDS=30 $(BIN)/pytest tests/test_bad_input.py \
+		tests/test_crash.py tests/test_concurrency.py tests/test_engine.py tests/test_sender.py \
+		tests/test_access.py tests/test_database_outage.py
 
 ## Benchmarks; each writes its section of docs/benchmarks.md.
 bench: $(VENV)/.installed-dev

@@ -69,6 +69,8 @@ class Engine:
                 raise DatabaseUnavailable(str(error)) from error
             if not taken:
                 raise
+        except OSError as error:
+            raise DatabaseUnavailable(str(error)) from error
         except Exception:
             if not taken:
                 raise
@@ -98,6 +100,8 @@ class Engine:
                 raise
             await self._record_failure(item_id, error)
             return True
+        except OSError as error:
+            raise DatabaseUnavailable(str(error)) from error
         except Exception as error:
             if item_id is None:
                 raise
@@ -197,5 +201,8 @@ def _is_connection_problem(error: DBAPIError) -> bool:
             "connection was closed",
             "cannot connect",
             "the database system is",
+            "connection is closed",
+            "connection does not exist",
+            "terminating connection",
         )
     )

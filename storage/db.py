@@ -16,7 +16,9 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///./data/tuquan.sqlite3"
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def create_engine(
+    url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs: Any
+) -> AsyncEngine:
     """An engine with the durability settings the promises rely on."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
@@ -25,11 +27,11 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(url, **kwargs)
-    _make_sqlite_durable(engine)
+    _make_sqlite_durable(engine, busy_timeout_ms)
     return engine
 
 
-def _make_sqlite_durable(engine: AsyncEngine) -> None:
+def _make_sqlite_durable(engine: AsyncEngine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # The driver's own implicit BEGIN is deferred; writers must take the lock up front
@@ -39,7 +41,7 @@ def _make_sqlite_durable(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
