@@ -22,7 +22,7 @@ from handlers.digest_delivery import Extras, messages
 from handlers.i18n import Translator
 from handlers.messages import OutMessage
 from handlers.periods import Period, month_period, week_of, week_period
-from storage import jobruns, outbox, people, retention, schedules
+from storage import failpoints, jobruns, outbox, people, retention, schedules
 from storage.alerts import OFFICER_ROLES
 from storage.clock import Clock, iso_week, system_clock
 from storage.enums import UnitKind
@@ -172,6 +172,7 @@ class Jobs:
             if book.of(unit_id).digest_at != moment:
                 continue
             written += await self._send(session, unit_id, week, "digest", accounts, now)
+            failpoints.hit("digest_unit_written")
             if month is not None:
                 written += await self._send(
                     session, unit_id, month, "digest-month", accounts, now, workbook=True

@@ -63,3 +63,35 @@ def test_killed_after_showing_a_reply_shows_it_at_most_once_more(database_url: s
     assert restarted.stdout.count(first_prompt) == 2
     later = tuquan("chat", "--as", "hamlet-head", database_url=database_url, stdin="")
     assert later.stdout.count(first_prompt) == 1
+
+
+@pytest.mark.slow
+async def test_scheduler_killed_in_the_middle_of_the_digest(database_url: str) -> None:
+    from sqlalchemy import select
+
+    from storage.db import create_engine, session_factory
+    from storage.models import OutboxItem
+
+    async def digest_keys() -> list[str]:
+        engine = create_engine(database_url)
+        async with session_factory(engine)() as session:
+            query = select(OutboxItem.idempotency_key).where(
+                OutboxItem.idempotency_key.like("digest:%")
+            )
+            keys = list((await session.execute(query)).scalars())
+        await engine.dispose()
+        return keys
+
+    args = ("scheduler", "run-once", "digest", "--at", "2026-11-30T07:10")
+    killed = tuquan(*args, database_url=database_url, failpoints="digest_unit_written:2")
+    assert killed.returncode == -signal.SIGKILL
+    assert await digest_keys() == []
+
+    again = tuquan(*args, database_url=database_url)
+    assert again.returncode == 0, again.stderr
+    keys = await digest_keys()
+    recipients = [key.rsplit(":", 1)[-1] for key in keys]
+    assert keys and len(recipients) == len(set(recipients))
+    third = tuquan(*args, database_url=database_url)
+    assert "already ran, nothing written" in third.stdout
+    assert await digest_keys() == keys
