@@ -90,7 +90,7 @@ async def test_scheduler_killed_in_the_middle_of_the_digest(database_url: str) -
     again = tuquan(*args, database_url=database_url)
     assert again.returncode == 0, again.stderr
     keys = await digest_keys()
-    recipients = [key.rsplit(":", 1)[-1] for key in keys]
+    recipients = [key.split(":", 2)[2] for key in keys]  # unit:recipient
     assert keys and len(recipients) == len(set(recipients))
     third = tuquan(*args, database_url=database_url)
     assert "already ran, nothing written" in third.stdout
