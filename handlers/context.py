@@ -153,6 +153,15 @@ class Ctx:
         stored = self.data.get(PROMPT_KEY)
         return OutMessage.model_validate(stored).choices if stored else []
 
+    def choose(self, event: InEvent, *, loose: bool = True) -> str | None:
+        """The chosen option's id; otherwise the question is asked again and None returned."""
+        picked = self.pick(event, loose=loose)
+        if isinstance(picked, Picked):
+            return picked.id
+        stale = isinstance(picked, StaleChoice)
+        self.reprompt(self.t("error.stale_choice" if stale else "error.pick_one"))
+        return None
+
     def pick(self, event: InEvent, *, loose: bool = True) -> Picked | StaleChoice | None:
         """The option the event names; None when it names none (typed words matching nothing).
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from handlers.context import Ctx, Picked, StaleChoice
+from handlers.context import Ctx
 from handlers.flows import drafting, menu
 from handlers.flows.drafting import DraftFlow, draft
 from handlers.messages import Choice, InEvent
@@ -58,12 +58,10 @@ async def ask_photos(ctx: Ctx) -> None:
 
 @step(FLOW, "model")
 async def on_model(ctx: Ctx, event: InEvent) -> None:
-    picked = ctx.pick(event)
-    if not isinstance(picked, Picked):
-        key = "error.stale_choice" if isinstance(picked, StaleChoice) else "error.pick_one"
-        ctx.reprompt(ctx.t(key))
+    chosen = ctx.choose(event)
+    if chosen is None:
         return
-    draft(ctx)["model_instance_id"] = int(picked.id)
+    draft(ctx)["model_instance_id"] = int(chosen)
     await drafting.advance(ctx, ACTIVITY, "model")
 
 

@@ -154,18 +154,16 @@ def register(flow: DraftFlow) -> None:
 
     @step(flow.name, "confirm")
     async def on_confirm(ctx: Ctx, event: InEvent) -> None:
-        picked = ctx.pick(event)
-        if not isinstance(picked, Picked):
-            key = "error.stale_choice" if isinstance(picked, StaleChoice) else "error.pick_one"
-            ctx.reprompt(ctx.t(key))
+        chosen = ctx.choose(event)
+        if chosen is None:
             return
-        if picked.id == "send":
+        if chosen == "send":
             report = await flow.save(ctx, draft(ctx))
             saved = ctx.t("report.saved", number=report.id)
             if ctx.data.get("alerted"):
                 saved = Markup(f"{saved}\n{ctx.t('report.officers_alerted')}")
             menu.show(ctx, saved)
-        elif picked.id == "edit":
+        elif chosen == "edit":
             options = [Choice(id=name, label=str(ctx.t(label))) for name, label in flow.editable]
             ctx.ask(flow.name, "edit", ctx.t("report.which_field"), options)
         else:
@@ -173,10 +171,8 @@ def register(flow: DraftFlow) -> None:
 
     @step(flow.name, "edit")
     async def on_edit(ctx: Ctx, event: InEvent) -> None:
-        picked = ctx.pick(event)
-        if not isinstance(picked, Picked):
-            key = "error.stale_choice" if isinstance(picked, StaleChoice) else "error.pick_one"
-            ctx.reprompt(ctx.t(key))
+        chosen = ctx.choose(event)
+        if chosen is None:
             return
         ctx.data["editing"] = True
-        await flow.askers[picked.id](ctx)
+        await flow.askers[chosen](ctx)

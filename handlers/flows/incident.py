@@ -74,19 +74,9 @@ async def ask_photos(ctx: Ctx) -> None:
     await drafting.ask_photos(ctx, INCIDENT)
 
 
-async def _pick_or_reprompt(ctx: Ctx, event: InEvent) -> str | None:
-    picked = ctx.pick(event)
-    if isinstance(picked, Picked):
-        return picked.id
-    ctx.reprompt(
-        ctx.t("error.stale_choice" if isinstance(picked, StaleChoice) else "error.pick_one")
-    )
-    return None
-
-
 @step(FLOW, "category")
 async def on_category(ctx: Ctx, event: InEvent) -> None:
-    chosen = await _pick_or_reprompt(ctx, event)
+    chosen = ctx.choose(event)
     if chosen is not None:
         draft(ctx)["category"] = chosen
         await drafting.advance(ctx, INCIDENT, "category")
@@ -94,7 +84,7 @@ async def on_category(ctx: Ctx, event: InEvent) -> None:
 
 @step(FLOW, "urgency")
 async def on_urgency(ctx: Ctx, event: InEvent) -> None:
-    chosen = await _pick_or_reprompt(ctx, event)
+    chosen = ctx.choose(event)
     if chosen is not None:
         draft(ctx)["urgent"] = chosen == "yes"
         await drafting.advance(ctx, INCIDENT, "urgency")

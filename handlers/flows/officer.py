@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from markupsafe import Markup
 
 from handlers import alerts, digest_text, periods
-from handlers.context import Ctx, Picked, StaleChoice
+from handlers.context import Ctx
 from handlers.digest import build
 from handlers.digest_delivery import Extras, messages, workbook_message
 from handlers.flows import drafting, followup, menu
@@ -56,16 +56,12 @@ def _refuse(ctx: Ctx) -> None:
 
 
 async def _picked(ctx: Ctx, event: InEvent, *, loose: bool = True) -> str | None:
-    picked = ctx.pick(event, loose=loose)
-    if isinstance(picked, Picked):
-        if picked.id == BACK:
-            menu.show(ctx)
-            return None
-        return picked.id
-    ctx.reprompt(
-        ctx.t("error.stale_choice" if isinstance(picked, StaleChoice) else "error.pick_one")
-    )
-    return None
+    """The chosen option's id; "back" goes to the menu and, like a wrong answer, gives None."""
+    chosen = ctx.choose(event, loose=loose)
+    if chosen == BACK:
+        menu.show(ctx)
+        return None
+    return chosen
 
 
 def _period_choices(ctx: Ctx) -> list[Choice]:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from markupsafe import Markup
 from sqlalchemy import select
 
-from handlers.context import Ctx, Picked, StaleChoice
+from handlers.context import Ctx
 from handlers.flows import drafting, incident, menu
 from handlers.messages import Choice, InEvent
 from handlers.registry import step
@@ -113,16 +113,12 @@ async def _show(ctx: Ctx, report_id: int) -> None:
 
 
 async def _picked(ctx: Ctx, event: InEvent) -> str | None:
-    picked = ctx.pick(event)
-    if isinstance(picked, Picked):
-        if picked.id == BACK:
-            menu.show(ctx)
-            return None
-        return picked.id
-    ctx.reprompt(
-        ctx.t("error.stale_choice" if isinstance(picked, StaleChoice) else "error.pick_one")
-    )
-    return None
+    """The chosen option's id; "back" goes to the menu and, like a wrong answer, gives None."""
+    chosen = ctx.choose(event)
+    if chosen == BACK:
+        menu.show(ctx)
+        return None
+    return chosen
 
 
 @step(FLOW, "list")
@@ -204,12 +200,10 @@ async def on_value(ctx: Ctx, event: InEvent) -> None:
     field = str(ctx.data.get("field"))
     new_value: object
     if field in ("category", "urgency"):
-        picked = ctx.pick(event)
-        if not isinstance(picked, Picked):
-            key = "error.stale_choice" if isinstance(picked, StaleChoice) else "error.pick_one"
-            ctx.reprompt(ctx.t(key))
+        chosen = ctx.choose(event)
+        if chosen is None:
             return
-        new_value = picked.id if field == "category" else picked.id == "yes"
+        new_value = chosen if field == "category" else chosen == "yes"
     elif field == "participants":
         digits = (event.text or "").strip() if event.kind == "text" else ""
         if not digits.isdigit() or not 1 <= int(digits) <= 100_000:
