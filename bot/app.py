@@ -13,7 +13,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.ratelimit import Limits
-from bot.sender import ChannelClient, Sender
+from bot.sender import ChannelClient, Sender, SenderPolicy
 from handlers.engine import DatabaseUnavailable, Engine
 
 log = logging.getLogger(__name__)
@@ -38,9 +38,19 @@ class Hub:
 class Transport(Protocol):
     """A platform's way in (polling or webhook) and its client for the way out."""
 
-    channel: str
-    client: ChannelClient
-    limits: Limits
+    @property
+    def channel(self) -> str: ...
+
+    @property
+    def client(self) -> ChannelClient: ...
+
+    @property
+    def limits(self) -> Limits: ...
+
+    @property
+    def policy(self) -> SenderPolicy | None:
+        """None: the sender's defaults. Tests shorten the backoff; production keeps it."""
+        ...
 
     async def run(self, hub: Hub, stop: asyncio.Event) -> None:
         """Store every update in the inbox, then confirm it to the platform; until `stop`."""
@@ -76,11 +86,14 @@ async def serve(
     """Run until SIGINT/SIGTERM (or `stop`), then let every loop finish its current step."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
+    handled: list[signal.Signals] = []
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop.set)
+            handled.append(signum)
     senders = [
-        Sender(hub.sessions, transport.client, limits=transport.limits) for transport in transports
+        Sender(hub.sessions, transport.client, limits=transport.limits, policy=transport.policy)
+        for transport in transports
     ]
     tasks = [
         asyncio.create_task(engine_worker(hub, stop), name="engine"),
@@ -99,3 +112,5 @@ async def serve(
     finally:
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
+        for signum in handled:
+            loop.remove_signal_handler(signum)

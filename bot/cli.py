@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.console import ConsoleChat, banner, stdin_lines
 from bot.database import open_database
 from bot.settings import Settings, get_settings
+from bot.telegram.redaction import protect_logs
 from handlers.engine import Engine
 from handlers.i18n import Translator
 from storage import demo, export, hamlet_import, invites, official, units
@@ -34,8 +35,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = _parser()
     args = parser.parse_args(argv)
     settings = get_settings()
-    quiet = args.command in ("chat", "run", "export")
+    console = args.command == "run" and settings.telegram_token is None
+    quiet = console or args.command in ("chat", "export", "invite")
     _configure_logging(settings.log_level, quiet=quiet)
+    if settings.telegram_token is not None:
+        protect_logs(settings.telegram_token)
     command: Command = args.handler
     try:
         code: int = asyncio.run(command(args, settings))
@@ -57,7 +61,14 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tuquan", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    run = commands.add_parser("run", help="start the bot (console chat when no token is set)")
+    run = commands.add_parser(
+        "run", help="start the bot: Telegram when TELEGRAM_BOT_TOKEN is set, else the console chat"
+    )
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="receive Telegram updates on TUQUAN_WEBHOOK_URL instead of polling",
+    )
     run.set_defaults(handler=cmd_run)
 
     commands.add_parser("migrate", help="bring the database schema up to date").set_defaults(
@@ -127,12 +138,12 @@ async def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    if settings.telegram_bot_token is not None and settings.telegram_bot_token.get_secret_value():
-        print(
-            "TELEGRAM_BOT_TOKEN is set, but this version has no Telegram transport yet; "
-            "unset it to use the console chat.",
-            file=sys.stderr,
-        )
+    if settings.telegram_token is not None:
+        from bot.telegram import service
+
+        return await service.run(settings, webhook=args.webhook)
+    if args.webhook:
+        print("--webhook needs TELEGRAM_BOT_TOKEN", file=sys.stderr)
         return 2
     await cmd_seed(args, settings)
     args.as_, args.user_id = "hamlet-head", None
@@ -237,9 +248,26 @@ async def cmd_invite_create(args: argparse.Namespace, settings: Settings) -> int
             f"{role.value} of {path}; expires {invite.expires_at:%Y-%m-%d %H:%M} UTC",
             file=sys.stderr,
         )
+        await _print_invite_link(settings, invite.code)
         return 0
 
     return await _with_sessions(settings, work)
+
+
+async def _print_invite_link(settings: Settings, code: str) -> None:
+    """The t.me link that opens the bot with the code, when the bot's name can be known."""
+    from bot.telegram import service
+
+    try:
+        username = await service.bot_username(settings)
+    except Exception as error:
+        print(
+            f"no Telegram link: could not ask Telegram for the bot's name ({error})",
+            file=sys.stderr,
+        )
+        return
+    if username:
+        print(service.invite_link(username, code))
 
 
 async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:

@@ -1,0 +1,130 @@
+"""`tuquan run` with a Telegram token: the runtime chosen in settings, served by bot/app."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+
+from bot.app import Hub, serve
+from bot.database import open_database
+from bot.ratelimit import Limits
+from bot.sender import SenderPolicy
+from bot.settings import Settings
+from bot.telegram.api import BotInfo, TelegramApi, Unauthorized
+from bot.telegram.client import TelegramClient
+from bot.telegram.commands import SYNC_SECONDS, CommandSync
+from bot.telegram.polling import POLL_SECONDS
+from bot.telegram.redaction import protect_logs
+from bot.telegram.transport import Polling, TelegramTransport, Webhook
+from handlers.engine import Engine
+from handlers.i18n import Translator
+
+log = logging.getLogger(__name__)
+# What Telegram accepts as X-Telegram-Bot-Api-Secret-Token.
+_SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+class SetupError(Exception):
+    """A setting is missing or wrong; the message says which."""
+
+
+def make_api(settings: Settings, poll_seconds: int = POLL_SECONDS) -> TelegramApi:
+    token = settings.telegram_token
+    if token is None:
+        raise SetupError("TELEGRAM_BOT_TOKEN is not set")
+    protect_logs(token)
+    if settings.telegram_runtime == "aiogram":
+        from bot.telegram.aiogram_api import AiogramApi
+
+        return AiogramApi(token, settings.telegram_api_url, settings.telegram_timeout, poll_seconds)
+    from bot.telegram.ptb_api import PtbApi
+
+    return PtbApi(token, settings.telegram_api_url, settings.telegram_timeout, poll_seconds)
+
+
+def way_in(
+    settings: Settings, *, webhook: bool, poll_seconds: int = POLL_SECONDS
+) -> Polling | Webhook:
+    if not webhook:
+        return Polling(poll_seconds)
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+    if not settings.webhook_url:
+        raise SetupError("--webhook needs TUQUAN_WEBHOOK_URL, the public https address")
+    if not _SECRET_SHAPE.match(secret):
+        raise SetupError(
+            "--webhook needs TUQUAN_WEBHOOK_SECRET: 1-256 characters A-Z, a-z, 0-9, _ or -"
+        )
+    return Webhook(settings.webhook_url, secret, settings.webhook_listen, settings.webhook_port)
+
+
+def telegram_transport(
+    api: TelegramApi,
+    hub: Hub,
+    settings: Settings,
+    way: Polling | Webhook,
+    *,
+    limits: Limits | None = None,
+    policy: SenderPolicy | None = None,
+    command_interval: float = SYNC_SECONDS,
+) -> TelegramTransport:
+    return TelegramTransport(
+        api=api,
+        client=TelegramClient(api, Translator(settings.locale)),
+        way_in=way,
+        commands=CommandSync(
+            api, hub.sessions, default_locale=settings.locale, interval=command_interval
+        ),
+        limits=limits or Limits(),
+        policy=policy,
+    )
+
+
+async def bot_username(settings: Settings) -> str | None:
+    """The bot's @username for t.me links: from settings, else asked of Telegram (getMe)."""
+    if settings.telegram_bot_username:
+        return settings.telegram_bot_username.lstrip("@")
+    if settings.telegram_token is None:
+        return None
+    api = make_api(settings)
+    try:
+        info = await api.start()
+    finally:
+        await api.close()
+    return info.username or None
+
+
+def invite_link(username: str, code: str) -> str:
+    return f"https://t.me/{username}?start={code}"
+
+
+async def run(settings: Settings, *, webhook: bool) -> int:
+    try:
+        way = way_in(settings, webhook=webhook)
+        api = make_api(settings)
+    except SetupError as error:
+        print(error, file=sys.stderr)
+        return 2
+    try:
+        info: BotInfo = await api.start()
+    except Unauthorized:
+        print(
+            "Telegram does not know TELEGRAM_BOT_TOKEN; check it with @BotFather", file=sys.stderr
+        )
+        await api.close()
+        return 2
+    except Exception:
+        await api.close()
+        raise
+    log.info("signed in as @%s with %s", info.username, api.runtime)
+    database, sessions = await open_database(settings)
+    hub = Hub(sessions, Engine(sessions, timezone=settings.timezone, locale=settings.locale))
+    try:
+        await serve(hub, [telegram_transport(api, hub, settings, way)])
+    except Unauthorized:
+        print("Telegram no longer accepts TELEGRAM_BOT_TOKEN", file=sys.stderr)
+        return 2
+    finally:
+        await api.close()
+        await database.dispose()
+    return 0
