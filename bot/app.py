@@ -61,8 +61,11 @@ async def engine_worker(hub: Hub, stop: asyncio.Event) -> None:
     """Processes the inbox whenever a transport rings, and every half second regardless,
     so rows stored by another process (or left by a crash) are not forgotten."""
     while not stop.is_set():
+        # Cleared before the pass: a row stored during it rings again and is not left waiting.
+        hub.inbox_bell.clear()
         try:
-            if await hub.engine.run_pending():
+            # The sender hears of each reply at once, not after the whole queue is done.
+            while await hub.engine.process_next():
                 hub.outbox_bell.set()
         except DatabaseUnavailable:
             log.warning("database unavailable; retrying in %ss", DATABASE_RETRY_SECONDS)
@@ -70,7 +73,6 @@ async def engine_worker(hub: Hub, stop: asyncio.Event) -> None:
             continue
         except Exception:
             log.exception("engine pass failed")
-        hub.inbox_bell.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(hub.inbox_bell.wait(), ENGINE_IDLE_SECONDS)
 
