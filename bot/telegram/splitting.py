@@ -35,12 +35,16 @@ def _atoms(html: str) -> list[_Atom]:
         if found.group(2):
             name = found.group(2).lower()
             atoms.append(_Atom(text, closes=name) if found.group(1) else _Atom(text, opens=name))
-        elif atoms and unicodedata.combining(text) and atoms[-1].opens is None:
+        elif len(text) == 1 and unicodedata.combining(text) and atoms and _is_letter(atoms[-1]):
             # A combining mark stays with its letter ("ạ" may be "a" + U+0323).
-            atoms[-1] = _Atom(atoms[-1].text + text, closes=atoms[-1].closes)
+            atoms[-1] = _Atom(atoms[-1].text + text)
         else:
             atoms.append(_Atom(text))
     return atoms
+
+
+def _is_letter(atom: _Atom) -> bool:
+    return atom.opens is None and atom.closes is None and not atom.text.startswith("&")
 
 
 def _after(stack: tuple[str, ...], atom: _Atom) -> tuple[str, ...]:
