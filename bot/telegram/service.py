@@ -21,6 +21,11 @@ from handlers.engine import Engine
 from handlers.i18n import Translator
 
 log = logging.getLogger(__name__)
+# Telegram's limits, but a chat's refill a little slower than Telegram's own: both buckets
+# empty after a burst and refill at the same rate, so a message timed to the instant of
+# our refill arrives a few milliseconds early by Telegram's clock and earns a 429, which
+# stops all sending for a second or more.
+TELEGRAM_LIMITS = Limits(per_second=30.0, per_chat_per_second=0.9, chat_burst=3)
 # What Telegram accepts as X-Telegram-Bot-Api-Secret-Token.
 _SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
@@ -75,7 +80,7 @@ def telegram_transport(
         commands=CommandSync(
             api, hub.sessions, default_locale=settings.locale, interval=command_interval
         ),
-        limits=limits or Limits(),
+        limits=limits or TELEGRAM_LIMITS,
         policy=policy,
     )
 

@@ -85,6 +85,7 @@ class EmulatorTelegram:
     def __init__(self, emulator: TelegramEmulator) -> None:
         self.emulator = emulator
         self.token = emulator.token
+        self.press_ids: list[str] = []
 
     @property
     def api_root(self) -> str:
@@ -104,7 +105,10 @@ class EmulatorTelegram:
         self.emulator.user_sends_sticker(user)
 
     async def press(self, user: int, message: BotMessage, data: str) -> None:
-        self.emulator.user_presses_button(user, message.message_id, data, require_button=False)
+        update = self.emulator.user_presses_button(
+            user, message.message_id, data, require_button=False
+        )
+        self.press_ids.append(str(update["callback_query"]["id"]))
 
     async def bot_messages(self, chat: int) -> list[BotMessage]:
         return [_shown(message) for message in self.emulator.sent_messages(chat)]

@@ -52,6 +52,7 @@ class World:
     # For polling progress: plain reads, which on SQLite take no write lock (the bot's own
     # sessions begin IMMEDIATE and would queue behind every poll).
     observer: async_sessionmaker[AsyncSession]
+    webhook_url: str | None = None
 
     async def invite(self, unit: str, role: Role) -> str:
         async with self.sessions() as session, session.begin():
@@ -97,7 +98,13 @@ class World:
 
 @contextlib.asynccontextmanager
 async def running_bot(
-    fake: FakeTelegram, database_url: str, runtime: Runtime, way_in: WayIn
+    fake: FakeTelegram,
+    database_url: str,
+    runtime: Runtime,
+    way_in: WayIn,
+    *,
+    limits: Limits = FAST_LIMITS,
+    call_timeout: float = 5.0,
 ) -> AsyncIterator[World]:
     """bot/app.serve with the real Telegram transport and sender, until the block ends."""
     port = free_port()
@@ -106,7 +113,7 @@ async def running_bot(
         TELEGRAM_BOT_TOKEN=fake.token,
         TELEGRAM_API_URL=fake.api_root,
         TUQUAN_TELEGRAM_RUNTIME=runtime,
-        TUQUAN_TELEGRAM_TIMEOUT=5.0,
+        TUQUAN_TELEGRAM_TIMEOUT=call_timeout,
         TUQUAN_DATABASE_URL=database_url,
         TUQUAN_WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/update",
         TUQUAN_WEBHOOK_SECRET=WEBHOOK_SECRET,
@@ -123,12 +130,19 @@ async def running_bot(
         assert settings.webhook_url is not None
         way = Webhook(settings.webhook_url, WEBHOOK_SECRET, "127.0.0.1", port)
     transport = telegram_transport(
-        api, hub, settings, way, limits=FAST_LIMITS, policy=FAST_POLICY, command_interval=0.2
+        api, hub, settings, way, limits=limits, policy=FAST_POLICY, command_interval=0.2
     )
     stop = asyncio.Event()
     served = asyncio.create_task(serve(hub, [transport], stop))
     try:
-        yield World(fake, sessions, runtime, way_in, session_factory(observing))
+        yield World(
+            fake,
+            sessions,
+            runtime,
+            way_in,
+            session_factory(observing),
+            webhook_url=way.url if isinstance(way, Webhook) else None,
+        )
     finally:
         stop.set()
         try:
@@ -169,11 +183,16 @@ class Person:
 
     async def _answered(self, updates: int = 1) -> Replies:
         self.updates += updates
+        replies = await self.answers()
+        assert replies.messages, f"{self.first_name} got no answer"
+        return replies
+
+    async def answers(self) -> Replies:
+        """What the bot has said since last asked, once everything sent is answered."""
         await self.world.settle(self.user_id, self.updates)
         self.history = await self.fake.bot_messages(self.user_id)
         fresh = self.history[self.seen :]
         self.seen = len(self.history)
-        assert fresh, f"{self.first_name} got no answer"
         return Replies(fresh)
 
     async def say(self, text: str) -> Replies:
