@@ -6,6 +6,9 @@ import logging
 import re
 import sys
 
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from bot.app import Hub, serve
 from bot.database import open_database
 from bot.ratelimit import Limits
@@ -14,11 +17,14 @@ from bot.settings import Settings
 from bot.telegram.api import BotInfo, TelegramApi, Unauthorized
 from bot.telegram.client import TelegramClient
 from bot.telegram.commands import SYNC_SECONDS, CommandSync
+from bot.telegram.incoming import CHANNEL
 from bot.telegram.polling import POLL_SECONDS
 from bot.telegram.redaction import protect_logs
 from bot.telegram.transport import Polling, TelegramTransport, Webhook
 from handlers.engine import Engine
 from handlers.i18n import Translator
+from storage.enums import OutboxStatus
+from storage.models import OutboxItem
 
 log = logging.getLogger(__name__)
 # Telegram's limits, but a chat's refill a little slower than Telegram's own: both buckets
@@ -99,6 +105,24 @@ async def bot_username(settings: Settings) -> str | None:
     return info.username or None
 
 
+async def release_leases(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Rows a killed run was sending are due again now instead of when their lease ends.
+
+    Only when polling: Telegram lets one process poll a bot, so no other sender holds them.
+    With a webhook several processes may share the outbox, and leases run out on their own.
+    """
+    async with sessions() as session, session.begin():
+        await session.execute(
+            update(OutboxItem)
+            .where(
+                OutboxItem.channel == CHANNEL,
+                OutboxItem.status == OutboxStatus.PENDING,
+                OutboxItem.claimed_until.is_not(None),
+            )
+            .values(claimed_until=None)
+        )
+
+
 def invite_link(username: str, code: str) -> str:
     return f"https://t.me/{username}?start={code}"
 
@@ -123,6 +147,8 @@ async def run(settings: Settings, *, webhook: bool) -> int:
         raise
     log.info("signed in as @%s with %s", info.username, api.runtime)
     database, sessions = await open_database(settings)
+    if isinstance(way, Polling):
+        await release_leases(sessions)
     hub = Hub(sessions, Engine(sessions, timezone=settings.timezone, locale=settings.locale))
     try:
         await serve(hub, [telegram_transport(api, hub, settings, way)])
