@@ -18,7 +18,7 @@ from storage.enums import ReportKind
 from storage.models import Identity, InboxItem, Report
 from tests.telegram_emulator import EmulatorConfig, RateLimits, TelegramEmulator
 from tests.telegram_flows.fake import EmulatorTelegram
-from tests.telegram_flows.world import Person, Runtime, WayIn, World
+from tests.telegram_flows.world import WEBHOOK_SECRET, Person, Runtime, WayIn, World
 from tests.telegram_process import BotProcess, telegram_reporter
 
 pytestmark = pytest.mark.slow
@@ -97,6 +97,7 @@ async def test_killed_between_storing_an_update_and_confirming_it(
     assert "signed in as @tuquan_test_bot" in log
     assert telegram.token not in log
     assert telegram.token.split(":")[1] not in log
+    assert WEBHOOK_SECRET not in log
 
 
 TEXT = "Cây đổ chắn ngang đường vào thôn sau bão"

@@ -152,3 +152,36 @@ async def test_the_webhook_refuses_a_missing_or_wrong_secret_and_stores_nothing(
             assert await inbox_rows(world) == 0
             assert await post(world.webhook_url, update, WEBHOOK_SECRET) == 200
             assert await inbox_rows(world) == 1
+
+
+@pytest.mark.parametrize("runtime", ["ptb", "aiogram"])
+async def test_an_update_the_framework_cannot_read_is_kept_and_the_batch_goes_on(
+    database_url: str, runtime: str
+) -> None:
+    async with TelegramEmulator(QUIET) as telegram:
+        telegram.user_sends_text(USER, "Hỏi", "Lan")
+        broken = telegram.inject_update(
+            {
+                "callback_query": {
+                    "id": "4012",
+                    "from": {"id": USER, "is_bot": False, "first_name": "Lan"},
+                    "data": "1:x",
+                }
+            }
+        )
+        fine = telegram.user_sends_text(USER, "/menu", "Lan")
+        fake = EmulatorTelegram(telegram)
+        async with running_bot(fake, database_url, runtime, "polling") as world:  # type: ignore[arg-type]
+            person = Person(world, USER, "Lan")
+            person.updates = 3
+            await person.answers()
+            async with world.observer() as session:
+                events = {
+                    key: event["kind"]
+                    for key, event in (
+                        await session.execute(select(InboxItem.update_key, InboxItem.event))
+                    ).all()
+                }
+        assert events[str(broken["update_id"])] == "unsupported"
+        assert events[str(fine["update_id"])] == "text"
+        assert telegram.pending_updates() == []

@@ -5,14 +5,23 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from bot.app import Hub
 from bot.telegram.api import RawUpdate, TelegramApi
 from bot.telegram.incoming import CHANNEL, Incoming, to_event, unreadable
+from handlers.messages import InEvent
 from storage import failpoints, inbox
 
 log = logging.getLogger(__name__)
 SIDE_CALLS_AT_ONCE = 8
+
+
+@dataclass(frozen=True)
+class _Reading:
+    raw: RawUpdate
+    incoming: Incoming
+    event: InEvent
 
 
 class Ingest:
@@ -35,35 +44,37 @@ class Ingest:
         readings = [reading for raw in updates if (reading := self._read(raw)) is not None]
         stored = 0
         async with self.hub.sessions() as session, session.begin():
-            for raw, incoming in readings:
+            for reading in readings:
                 inbox_id = await inbox.store(
                     session,
                     channel=CHANNEL,
-                    update_key=str(incoming.update_id),
-                    user_key=str(incoming.user_id),
-                    chat_key=str(incoming.chat_id),
-                    event=to_event(incoming).model_dump(exclude_defaults=True),
-                    payload=raw,
+                    update_key=str(reading.incoming.update_id),
+                    user_key=reading.event.user_key,
+                    chat_key=reading.event.chat_key,
+                    event=reading.event.model_dump(exclude_defaults=True),
+                    payload=reading.raw,
                 )
                 stored += inbox_id is not None
         for _ in readings:
             failpoints.hit("after_inbox_commit")
         if readings:
             self.hub.inbox_changed()
-        for _, incoming in readings:
-            if incoming.is_press:
-                self._acknowledge(incoming)
+        for reading in readings:
+            if reading.incoming.is_press:
+                self._acknowledge(reading.incoming)
         return stored
 
-    def _read(self, raw: RawUpdate) -> tuple[RawUpdate, Incoming] | None:
+    def _read(self, raw: RawUpdate) -> _Reading | None:
+        """The update as an event; one that cannot be read is stored as unsupported."""
         try:
             incoming = self.api.read(raw)
+            return None if incoming is None else _Reading(raw, incoming, to_event(incoming))
         except Exception as error:
             log.warning(
                 "update %s unreadable by %s: %s", raw.get("update_id"), self.api.runtime, error
             )
-            incoming = unreadable(raw)
-        return None if incoming is None else (raw, incoming)
+        incoming = unreadable(raw)
+        return None if incoming is None else _Reading(raw, incoming, to_event(incoming))
 
     def _acknowledge(self, press: Incoming) -> None:
         task = asyncio.create_task(self._answer(press))

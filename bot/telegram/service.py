@@ -19,7 +19,7 @@ from bot.telegram.client import TelegramClient
 from bot.telegram.commands import SYNC_SECONDS, CommandSync
 from bot.telegram.incoming import CHANNEL
 from bot.telegram.polling import POLL_SECONDS
-from bot.telegram.redaction import protect_logs
+from bot.telegram.redaction import protect_logs, register_secret
 from bot.telegram.transport import Polling, TelegramTransport, Webhook
 from handlers.engine import Engine
 from handlers.i18n import Translator
@@ -66,6 +66,7 @@ def way_in(
         raise SetupError(
             "--webhook needs TUQUAN_WEBHOOK_SECRET: 1-256 characters A-Z, a-z, 0-9, _ or -"
         )
+    register_secret(secret)  # the libraries log setWebhook's parameters at DEBUG
     return Webhook(settings.webhook_url, secret, settings.webhook_listen, settings.webhook_port)
 
 
