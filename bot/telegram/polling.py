@@ -11,7 +11,7 @@ import asyncio
 import logging
 
 from bot.sender import RetryAfter
-from bot.telegram.api import RawUpdate, TelegramApi, Unauthorized
+from bot.telegram.api import TelegramApi, Unauthorized
 from bot.telegram.incoming import ALLOWED_UPDATES
 from bot.telegram.ingest import Ingest
 from bot.telegram.waiting import Backoff, Stopped, persist, sleep_or_stop, unless_stopped
@@ -59,8 +59,8 @@ async def run_polling(
             await sleep_or_stop(stop, pause)
             continue
         backoff.reset()
-        offset = max(_ids(updates), default=(offset or 1) - 1) + 1
-
-
-def _ids(updates: list[RawUpdate]) -> list[int]:
-    return [update["update_id"] for update in updates if isinstance(update.get("update_id"), int)]
+        ids = [
+            update["update_id"] for update in updates if isinstance(update.get("update_id"), int)
+        ]
+        if ids:
+            offset = max(ids) + 1

@@ -89,7 +89,7 @@ def fits_callback_data(data: str) -> bool:
 
 def render(message: OutMessage, t: Translator, limit: int = TELEGRAM_TEXT_LIMIT) -> list[Chunk]:
     plan = _plan(message, t)
-    chunks = [Chunk(text) for text in split_html(plan.text, limit)]
+    chunks = [Chunk(text) for text in split_html(plan.text, limit) or [plan.text]]
     last = chunks[-1]
     if plan.inline is not None:
         chunks[-1] = Chunk(last.html, plan.inline)
