@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from bot.telegram.rendering import (
     CALLBACK_DATA_LIMIT,
     InlineKeyboard,
+    RemoveKeyboard,
     ReplyKeyboard,
     fits_callback_data,
     render,
@@ -174,6 +175,18 @@ def test_a_question_about_the_place_offers_the_location_button_once() -> None:
     assert chunk.markup.one_time and not chunk.markup.persistent
     buttons = [(b.label, b.request_location) for row in chunk.markup.rows for b in row]
     assert buttons == [("📍 Gửi vị trí", True), ("Bỏ qua", False)]
+
+
+def test_a_shown_one_time_keyboard_is_removed_by_the_first_message_that_can() -> None:
+    buttons = OutMessage(text="Ảnh?", choices=[Choice(id="skip", label="Bỏ qua")], choice_token="9")
+    plain = OutMessage(text="Mô tả sự việc?")
+    menu = OutMessage(text="Bạn muốn làm gì?", menu=["Báo sự việc"])
+    [with_buttons] = render(buttons, t, close_keyboard=True)
+    assert isinstance(with_buttons.markup, InlineKeyboard)  # not here: it has its own
+    [without] = render(plain, t, close_keyboard=True)
+    assert isinstance(without.markup, RemoveKeyboard)
+    [menu_chunk] = render(menu, t, close_keyboard=True)
+    assert isinstance(menu_chunk.markup, ReplyKeyboard)  # the menu replaces it anyway
 
 
 @pytest.mark.parametrize("label", ["Giữ tên: Nguyễn &amp; con", "<b>Giữ tên</b>: Nguyễn &amp; con"])

@@ -18,7 +18,7 @@ from bot.telegram.ptb_api import PtbApi
 from bot.telegram.rendering import Chunk, render
 from bot.telegram.service import TELEGRAM_LIMITS
 from handlers.i18n import Translator
-from handlers.messages import OutMessage
+from handlers.messages import Choice, OutMessage
 from storage import outbox
 from storage.enums import OutboxStatus
 from storage.models import Identity, OutboxItem
@@ -117,6 +117,28 @@ async def test_markup_telegram_refuses_still_reaches_the_person_as_text(
     await client.send(str(USER), OutMessage(text="Đường <b>trơn & sạt"))
     [message] = telegram.sent_messages(USER)
     assert message.text == "Đường trơn & sạt"
+
+
+async def test_the_place_keyboard_goes_once_the_place_is_answered(
+    telegram: TelegramEmulator, api: TelegramApi
+) -> None:
+    client = TelegramClient(api, Translator("vi"))
+    place = OutMessage(
+        text="Xảy ra ở đâu?",
+        choices=[Choice(id="skip", label="Bỏ qua")],
+        choice_token="5",
+        ask_location=True,
+    )
+    photos = OutMessage(
+        text="Gửi ảnh nếu có.", choices=[Choice(id="skip", label="Bỏ qua")], choice_token="6"
+    )
+    for message in (place, photos, OutMessage(text="Mô tả?"), OutMessage(text="Cảm ơn!")):
+        await client.send(str(USER), message)
+    markups = [m.reply_markup for m in telegram.sent_messages(USER)]
+    assert markups[0] is not None and markups[0]["one_time_keyboard"] is True
+    assert markups[0]["keyboard"][0][0]["request_location"] is True
+    assert markups[1] is not None and "inline_keyboard" in markups[1]
+    assert markups[2:] == [{"remove_keyboard": True}, None]
 
 
 async def wait_for(predicate: Callable[[], bool], seconds: float = 20) -> None:

@@ -29,6 +29,7 @@ from aiogram.types import (
     KeyboardButton,
     Message,
     ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
     Update,
 )
 
@@ -43,9 +44,15 @@ from bot.telegram.api import (
 )
 from bot.telegram.incoming import UNSUPPORTED_CONTENT, Incoming
 from bot.telegram.redaction import redact
-from bot.telegram.rendering import Chunk, InlineKeyboard, Markup, ReplyKeyboard
+from bot.telegram.rendering import (
+    Chunk,
+    InlineKeyboard,
+    Markup,
+    RemoveKeyboard,
+    ReplyKeyboard,
+)
 
-AiogramMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | None
+AiogramMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
 
 
 class RawGetUpdates(TelegramMethod[list[dict[str, Any]]]):
@@ -165,6 +172,8 @@ def markup(spec: Markup) -> AiogramMarkup:
             one_time_keyboard=spec.one_time,
             is_persistent=spec.persistent,
         )
+    if isinstance(spec, RemoveKeyboard):
+        return ReplyKeyboardRemove(remove_keyboard=True)
     return None
 
 

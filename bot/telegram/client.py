@@ -9,7 +9,7 @@ import re
 from bot.sender import Blocked, Rejected, RetryAfter, Transient
 from bot.telegram.api import TelegramApi, is_unparsable_html
 from bot.telegram.incoming import CHANNEL
-from bot.telegram.rendering import Chunk, render
+from bot.telegram.rendering import Chunk, RemoveKeyboard, ReplyKeyboard, render
 from handlers.i18n import Translator
 from handlers.messages import OutMessage
 
@@ -32,6 +32,9 @@ class TelegramClient:
         # Parts of a long message already delivered, so that a retry after a failure in
         # the middle sends only the rest (kept in memory: a crash may repeat a part).
         self._delivered_parts: dict[tuple[str, str], int] = {}
+        # Chats shown a one-time keyboard (the place question's) not yet taken away. In
+        # memory: after a restart it stays until the next menu replaces it.
+        self._one_time_keyboards: set[str] = set()
 
     def is_group(self, chat_key: str) -> bool:
         return chat_key.startswith("-")
@@ -41,7 +44,7 @@ class TelegramClient:
             chat_id = int(chat_key)
         except ValueError as error:
             raise Rejected(f"not a Telegram chat id: {chat_key!r}") from error
-        chunks = render(message, self.t)
+        chunks = render(message, self.t, close_keyboard=chat_key in self._one_time_keyboards)
         progress = (chat_key, message.model_dump_json())
         last_id: int | None = None
         try:
@@ -54,7 +57,22 @@ class TelegramClient:
             self._delivered_parts.pop(progress, None)
             raise
         self._delivered_parts.pop(progress, None)
+        self._remember_keyboard(chat_key, chunks)
         return str(last_id) if last_id is not None else None
+
+    def _remember_keyboard(self, chat_key: str, chunks: list[Chunk]) -> None:
+        shown = [
+            chunk.markup
+            for chunk in chunks
+            if isinstance(chunk.markup, ReplyKeyboard | RemoveKeyboard)
+        ]
+        if not shown:
+            return
+        latest = shown[-1]
+        if isinstance(latest, ReplyKeyboard) and latest.one_time:
+            self._one_time_keyboards.add(chat_key)
+        else:
+            self._one_time_keyboards.discard(chat_key)
 
     async def _send_chunk(self, chat_id: int, chunk: Chunk) -> int:
         try:

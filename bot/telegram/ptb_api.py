@@ -16,6 +16,7 @@ from telegram import (
     KeyboardButton,
     Message,
     ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
     Update,
 )
 from telegram import BotCommand as PtbBotCommand
@@ -34,7 +35,13 @@ from bot.telegram.api import (
 )
 from bot.telegram.incoming import UNSUPPORTED_CONTENT, Incoming
 from bot.telegram.redaction import redact
-from bot.telegram.rendering import Chunk, InlineKeyboard, Markup, ReplyKeyboard
+from bot.telegram.rendering import (
+    Chunk,
+    InlineKeyboard,
+    Markup,
+    RemoveKeyboard,
+    ReplyKeyboard,
+)
 
 # Bot API method names are case-insensitive. Spelled like this, PTB does not take the raw
 # call (deliberate: one unreadable update must not block the batch) for a typo of
@@ -43,7 +50,7 @@ RAW_GET_UPDATES = "getupdates"
 # Time periods (retry_after) as timedelta, PTB's coming default, instead of a deprecation
 # warning on every flood wait. PTB reads this at each access.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
-PtbMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | None
+PtbMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
 CONNECTIONS = 64
 
 
@@ -167,6 +174,8 @@ def markup(spec: Markup) -> PtbMarkup:
             one_time_keyboard=spec.one_time,
             is_persistent=spec.persistent,
         )
+    if isinstance(spec, RemoveKeyboard):
+        return ReplyKeyboardRemove()
     return None
 
 

@@ -8,7 +8,8 @@
   choices that are the menu's own labels are not repeated as inline buttons.
 - A message that asks for a place gets a one-time reply keyboard with a "send my location"
   button and its choices as text buttons (a message carries one keyboard, never two).
-  Telegram hides it once used, and the next menu message replaces it.
+  Telegram hides it once used; it is removed by the next message that can carry the removal
+  (one without buttons of its own), or replaced by the next menu.
 """
 
 from __future__ import annotations
@@ -56,7 +57,12 @@ class ReplyKeyboard:
     one_time: bool
 
 
-Markup = InlineKeyboard | ReplyKeyboard | None
+@dataclass(frozen=True)
+class RemoveKeyboard:
+    """Takes a reply keyboard away (the place question's, once answered)."""
+
+
+Markup = InlineKeyboard | ReplyKeyboard | RemoveKeyboard | None
 
 
 @dataclass(frozen=True)
@@ -87,7 +93,27 @@ def fits_callback_data(data: str) -> bool:
     return 0 < len(data.encode("utf-8")) <= CALLBACK_DATA_LIMIT
 
 
-def render(message: OutMessage, t: Translator, limit: int = TELEGRAM_TEXT_LIMIT) -> list[Chunk]:
+def render(
+    message: OutMessage,
+    t: Translator,
+    limit: int = TELEGRAM_TEXT_LIMIT,
+    *,
+    close_keyboard: bool = False,
+) -> list[Chunk]:
+    """The messages to send; `close_keyboard` removes a one-time keyboard still shown."""
+    chunks = _chunks(message, t, limit)
+    if close_keyboard and not any(_is_reply(chunk.markup) for chunk in chunks):
+        free = next((n for n, chunk in enumerate(chunks) if chunk.markup is None), None)
+        if free is not None:
+            chunks[free] = Chunk(chunks[free].html, RemoveKeyboard())
+    return chunks
+
+
+def _is_reply(markup: Markup) -> bool:
+    return isinstance(markup, ReplyKeyboard | RemoveKeyboard)
+
+
+def _chunks(message: OutMessage, t: Translator, limit: int) -> list[Chunk]:
     plan = _plan(message, t)
     chunks = [Chunk(text) for text in split_html(plan.text, limit) or [plan.text]]
     last = chunks[-1]
