@@ -16,7 +16,8 @@ from bot.telegram.api import TelegramApi
 from bot.telegram.client import TelegramClient
 from bot.telegram.ptb_api import PtbApi
 from bot.telegram.rendering import Chunk, render
-from bot.telegram.service import TELEGRAM_LIMITS
+from bot.telegram.service import TELEGRAM_LIMITS, sign_in
+from bot.telegram.waiting import Backoff
 from handlers.i18n import Translator
 from handlers.messages import Choice, OutMessage
 from storage import outbox
@@ -139,6 +140,21 @@ async def test_the_place_keyboard_goes_once_the_place_is_answered(
     assert markups[0]["keyboard"][0][0]["request_location"] is True
     assert markups[1] is not None and "inline_keyboard" in markups[1]
     assert markups[2:] == [{"remove_keyboard": True}, None]
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+async def test_a_start_while_telegram_cannot_be_reached_waits_for_it(
+    telegram: TelegramEmulator, runtime: str
+) -> None:
+    telegram.fail_with_server_error("getMe", times=2)
+    telegram.drop_next("getMe")
+    api = FACTORIES[runtime](telegram, 0.5)
+    try:
+        info = await sign_in(api, Backoff(first=0.01))
+    finally:
+        await api.close()
+    assert info.username == "tuquan_test_bot"
+    assert len(telegram.requests_for("getMe")) == 4
 
 
 async def wait_for(predicate: Callable[[], bool], seconds: float = 20) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import sys
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.app import Hub, serve
 from bot.database import open_database
 from bot.ratelimit import Limits
-from bot.sender import SenderPolicy
+from bot.sender import RetryAfter, SenderPolicy, Transient
 from bot.settings import Settings
 from bot.telegram.api import BotInfo, TelegramApi, Unauthorized
 from bot.telegram.client import TelegramClient
@@ -21,6 +22,7 @@ from bot.telegram.incoming import CHANNEL
 from bot.telegram.polling import POLL_SECONDS
 from bot.telegram.redaction import protect_logs, register_secret
 from bot.telegram.transport import Polling, TelegramTransport, Webhook
+from bot.telegram.waiting import Backoff
 from handlers.engine import Engine
 from handlers.i18n import Translator
 from storage.enums import OutboxStatus
@@ -128,6 +130,18 @@ def invite_link(username: str, code: str) -> str:
     return f"https://t.me/{username}?start={code}"
 
 
+async def sign_in(api: TelegramApi, backoff: Backoff | None = None) -> BotInfo:
+    """getMe until Telegram answers: a weak connection at start is waited out, not fatal."""
+    backoff = backoff or Backoff(ceiling=60.0)
+    while True:
+        try:
+            return await api.start()
+        except (Transient, RetryAfter) as error:
+            pause = backoff.next()
+            log.warning("Telegram cannot be reached (%s); again in %.0fs", error, pause)
+            await asyncio.sleep(pause)
+
+
 async def run(settings: Settings, *, webhook: bool) -> int:
     try:
         way = way_in(settings, webhook=webhook)
@@ -136,7 +150,7 @@ async def run(settings: Settings, *, webhook: bool) -> int:
         print(error, file=sys.stderr)
         return 2
     try:
-        info: BotInfo = await api.start()
+        info = await sign_in(api)
     except Unauthorized:
         print(
             "Telegram does not know TELEGRAM_BOT_TOKEN; check it with @BotFather", file=sys.stderr
