@@ -3,7 +3,13 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-fast lint check bench reliability clean
+.PHONY: run test test-fast lint check bench reliability clean node-tests
+
+# telegram-test-api (npm) for the Telegram flows against a second fake server; skipped
+# without npm, unless TUQUAN_REQUIRE_NODE_TESTS=1 (CI) turns that into a failure.
+NPM := $(shell command -v npm)
+TEST_API := tests/telegram_test_api
+NODE_TESTS := $(if $(NPM),$(TEST_API)/node_modules/.installed)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,16 +23,22 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed-run
 
-## Start the bot: Telegram when TELEGRAM_BOT_TOKEN is set, else the console chat with demo data.
+## Start the bot: Telegram and/or Zalo when their token is set, else the console chat with demo data.
 run: $(VENV)/.installed-run
 	$(BIN)/tuquan run
 
+$(TEST_API)/node_modules/.installed: $(TEST_API)/package.json $(TEST_API)/package-lock.json
+	cd $(TEST_API) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+node-tests: $(TEST_API)/node_modules/.installed
+
 ## Every test, on SQLite and (when it runs) PostgreSQL.
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev $(NODE_TESTS)
 	$(BIN)/pytest
 
 ## The tests without the ones that kill and restart real processes.
-test-fast: $(VENV)/.installed-dev
+test-fast: $(VENV)/.installed-dev $(NODE_TESTS)
 	$(BIN)/pytest -m "not slow"
 
 lint: $(VENV)/.installed-dev
@@ -48,4 +60,4 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench all
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache $(TEST_API)/node_modules

@@ -13,7 +13,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.ratelimit import Limits
-from bot.sender import ChannelClient, Sender
+from bot.sender import ChannelClient, Sender, SenderPolicy
 from handlers.engine import DatabaseUnavailable, Engine
 
 log = logging.getLogger(__name__)
@@ -38,9 +38,19 @@ class Hub:
 class Transport(Protocol):
     """A platform's way in (polling or webhook) and its client for the way out."""
 
-    channel: str
-    client: ChannelClient
-    limits: Limits
+    @property
+    def channel(self) -> str: ...
+
+    @property
+    def client(self) -> ChannelClient: ...
+
+    @property
+    def limits(self) -> Limits: ...
+
+    @property
+    def policy(self) -> SenderPolicy | None:
+        """None: the sender's defaults. Tests shorten the backoff; production keeps it."""
+        ...
 
     async def run(self, hub: Hub, stop: asyncio.Event) -> None:
         """Store every update in the inbox, then confirm it to the platform; until `stop`."""
@@ -51,8 +61,11 @@ async def engine_worker(hub: Hub, stop: asyncio.Event) -> None:
     """Processes the inbox whenever a transport rings, and every half second regardless,
     so rows stored by another process (or left by a crash) are not forgotten."""
     while not stop.is_set():
+        # Cleared before the pass: a row stored during it rings again and is not left waiting.
+        hub.inbox_bell.clear()
         try:
-            if await hub.engine.run_pending():
+            # The sender hears of each reply at once, not after the whole queue is done.
+            while await hub.engine.process_next():
                 hub.outbox_bell.set()
         except DatabaseUnavailable:
             log.warning("database unavailable; retrying in %ss", DATABASE_RETRY_SECONDS)
@@ -60,7 +73,6 @@ async def engine_worker(hub: Hub, stop: asyncio.Event) -> None:
             continue
         except Exception:
             log.exception("engine pass failed")
-        hub.inbox_bell.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(hub.inbox_bell.wait(), ENGINE_IDLE_SECONDS)
 
@@ -76,11 +88,14 @@ async def serve(
     """Run until SIGINT/SIGTERM (or `stop`), then let every loop finish its current step."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
+    handled: list[signal.Signals] = []
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop.set)
+            handled.append(signum)
     senders = [
-        Sender(hub.sessions, transport.client, limits=transport.limits) for transport in transports
+        Sender(hub.sessions, transport.client, limits=transport.limits, policy=transport.policy)
+        for transport in transports
     ]
     tasks = [
         asyncio.create_task(engine_worker(hub, stop), name="engine"),
@@ -99,3 +114,5 @@ async def serve(
     finally:
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
+        for signum in handled:
+            loop.remove_signal_handler(signum)

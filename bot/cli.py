@@ -20,6 +20,7 @@ from bot.console import ConsoleChat, banner, render, stdin_lines
 from bot.database import open_database
 from bot.run import configured, serve_transports
 from bot.settings import Settings, get_settings
+from bot.telegram.redaction import protect_logs
 from handlers import guides, periods
 from handlers.digest_delivery import Extras, messages
 from handlers.engine import Engine
@@ -41,8 +42,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = _parser()
     args = parser.parse_args(argv)
     settings = get_settings()
-    quiet = args.command in ("chat", "run", "export", "digest")
+    console = args.command == "run" and not (
+        configured(settings) or getattr(args, "transport", None)
+    )
+    quiet = console or args.command in ("chat", "export", "invite", "digest")
     _configure_logging(settings.log_level, quiet=quiet)
+    if settings.telegram_token is not None:
+        protect_logs(settings.telegram_token)
     command: Command = args.handler
     try:
         code: int = asyncio.run(command(args, settings))
@@ -66,11 +72,18 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tuquan", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    run = commands.add_parser("run", help="start the bot (console chat when no token is set)")
+    run = commands.add_parser(
+        "run", help="start the bot: the platforms whose token is set, else the console chat"
+    )
     run.add_argument(
         "--transport",
         type=lambda text: [name.strip() for name in text.split(",") if name.strip()],
-        help="platforms to serve, comma separated (e.g. zalo); default: those with a token",
+        help="platforms to serve, comma separated (telegram, zalo); default: those with a token",
+    )
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="receive Telegram updates on TUQUAN_WEBHOOK_URL instead of polling",
     )
     run.set_defaults(handler=cmd_run)
 
@@ -175,14 +188,11 @@ async def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    if args.transport or configured(settings):
-        return await serve_transports(args.transport or configured(settings), settings)
-    if settings.telegram_bot_token is not None and settings.telegram_bot_token.get_secret_value():
-        print(
-            "TELEGRAM_BOT_TOKEN is set, but this version has no Telegram transport yet; "
-            "unset it to use the console chat.",
-            file=sys.stderr,
-        )
+    names = args.transport or configured(settings)
+    if names:
+        return await serve_transports(names, settings, webhook=args.webhook)
+    if args.webhook:
+        print("--webhook needs TELEGRAM_BOT_TOKEN", file=sys.stderr)
         return 2
     await cmd_seed(args, settings)
     args.as_, args.user_id = "hamlet-head", None
@@ -309,6 +319,7 @@ async def cmd_invite_create(args: argparse.Namespace, settings: Settings) -> int
             f"{role.value} of {path}; expires {invite.expires_at:%Y-%m-%d %H:%M} UTC",
             file=sys.stderr,
         )
+        await _print_invite_link(settings, invite.code)
         return 0
 
     return await _with_sessions(settings, work)
@@ -326,6 +337,22 @@ async def cmd_guides_check(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     print(f"{len(found)} guides in {folder}: all good")
     return 0
+
+
+async def _print_invite_link(settings: Settings, code: str) -> None:
+    """The t.me link that opens the bot with the code, when the bot's name can be known."""
+    from bot.telegram import service
+
+    try:
+        username = await service.bot_username(settings)
+    except Exception as error:
+        print(
+            f"no Telegram link: could not ask Telegram for the bot's name ({error})",
+            file=sys.stderr,
+        )
+        return
+    if username:
+        print(service.invite_link(username, code))
 
 
 async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:

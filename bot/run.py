@@ -1,38 +1,84 @@
-"""`tuquan run --transport zalo[,telegram]`: the platforms' transports in one process."""
+"""`tuquan run`: the platforms' transports, the engine, the senders and the scheduler in one
+process. `--transport telegram,zalo` names them; by default, those whose token is set."""
 
 from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
 from bot.app import Hub, Transport, serve
 from bot.database import open_database
 from bot.settings import Settings
+from bot.telegram import service as telegram
+from bot.telegram.api import Unauthorized
+from bot.telegram.transport import Polling
 from bot.zalo.transport import ZaloConfig, ZaloSetupError, ZaloTransport
+from handlers import guides
 from handlers.engine import Engine
+from scheduler.jobs import Jobs
+from scheduler.runner import SchedulerService
 
 log = logging.getLogger(__name__)
 
-Factory = Callable[[Settings], Transport]
+
+class SetupError(Exception):
+    """A transport cannot start as configured; the message says why."""
 
 
-def _zalo(settings: Settings) -> Transport:
-    return ZaloTransport(ZaloConfig.from_settings(settings))
+@dataclass
+class Started:
+    transports: list[Transport] = field(default_factory=list)
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+
+Factory = Callable[[Settings, Hub, bool, Started], Awaitable[None]]
+
+
+async def _telegram(settings: Settings, hub: Hub, webhook: bool, started: Started) -> None:
+    try:
+        way = telegram.way_in(settings, webhook=webhook)
+        api = telegram.make_api(settings)
+    except telegram.SetupError as error:
+        raise SetupError(str(error)) from error
+    started.closers.append(api.close)
+    try:
+        info = await telegram.sign_in(api)
+    except Unauthorized as error:
+        raise SetupError(
+            "Telegram does not know TELEGRAM_BOT_TOKEN; check it with @BotFather"
+        ) from error
+    log.info("signed in to Telegram as @%s with %s", info.username, api.runtime)
+    if isinstance(way, Polling):
+        await telegram.release_leases(hub.sessions)
+    started.transports.append(telegram.telegram_transport(api, hub, settings, way))
+
+
+async def _zalo(settings: Settings, hub: Hub, webhook: bool, started: Started) -> None:
+    try:
+        transport = ZaloTransport(ZaloConfig.from_settings(settings))
+    except ZaloSetupError as error:
+        raise SetupError(str(error)) from error
+    started.closers.append(transport.aclose)
+    started.transports.append(transport)
 
 
 # Each platform's transport, by the name given to --transport.
-TRANSPORTS: dict[str, Factory] = {"zalo": _zalo}
-SETUP_ERRORS: tuple[type[Exception], ...] = (ZaloSetupError,)
+TRANSPORTS: dict[str, Factory] = {"telegram": _telegram, "zalo": _zalo}
 
 
 def configured(settings: Settings) -> list[str]:
     """The transports whose token is set: what `tuquan run` starts when none is named."""
-    token = settings.zalo_bot_token
-    return ["zalo"] if token is not None and token.get_secret_value() else []
+    names = []
+    if settings.telegram_token is not None:
+        names.append("telegram")
+    if settings.zalo_bot_token is not None and settings.zalo_bot_token.get_secret_value():
+        names.append("zalo")
+    return names
 
 
-async def serve_transports(names: list[str], settings: Settings) -> int:
+async def serve_transports(names: list[str], settings: Settings, *, webhook: bool = False) -> int:
     unknown = [name for name in names if name not in TRANSPORTS]
     for name in unknown:
         print(f"transport '{name}' is not available in this version", file=sys.stderr)
@@ -40,22 +86,30 @@ async def serve_transports(names: list[str], settings: Settings) -> int:
     if not wanted:
         print(f"no transport to start; available: {', '.join(TRANSPORTS)}", file=sys.stderr)
         return 2
+    database, sessions = await open_database(settings)
+    engine = Engine(
+        sessions,
+        timezone=settings.timezone,
+        locale=settings.locale,
+        guides=guides.shared_library(settings.guides_dir.resolve()),
+    )
+    hub = Hub(sessions, engine)
+    started = Started()
+    jobs = Jobs(
+        sessions, timezone=settings.timezone, locale=settings.locale, retention=settings.retention
+    )
+    scheduler = SchedulerService(jobs, database)
     try:
-        transports = [TRANSPORTS[name](settings) for name in wanted]
-    except SETUP_ERRORS as error:
-        print(error, file=sys.stderr)
-        return 2
-    engine, sessions = await open_database(settings)
-    hub = Hub(sessions, Engine(sessions, timezone=settings.timezone, locale=settings.locale))
-    try:
-        await serve(hub, transports)
-    except SETUP_ERRORS as error:
+        for name in wanted:
+            await TRANSPORTS[name](settings, hub, webhook, started)
+        await scheduler.start()
+        await serve(hub, started.transports)
+    except (SetupError, ZaloSetupError, Unauthorized) as error:
         print(error, file=sys.stderr)
         return 2
     finally:
-        for transport in transports:
-            close = getattr(transport, "aclose", None)
-            if close is not None:
-                await close()
-        await engine.dispose()
+        await scheduler.stop()
+        for close in started.closers:
+            await close()
+        await database.dispose()
     return 0

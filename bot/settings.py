@@ -33,6 +33,23 @@ class Settings(BaseSettings):
     telegram_api_url: str = Field(
         "https://api.telegram.org", validation_alias=AliasChoices("TELEGRAM_API_URL")
     )
+    telegram_bot_username: str | None = Field(
+        None, validation_alias=AliasChoices("TELEGRAM_BOT_USERNAME")
+    )
+    telegram_runtime: Literal["ptb", "aiogram"] = Field(
+        "ptb", validation_alias=AliasChoices("TUQUAN_TELEGRAM_RUNTIME")
+    )
+    telegram_timeout: float = Field(
+        10.0, gt=0, validation_alias=AliasChoices("TUQUAN_TELEGRAM_TIMEOUT")
+    )
+    webhook_url: str | None = Field(None, validation_alias=AliasChoices("TUQUAN_WEBHOOK_URL"))
+    webhook_secret: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("TUQUAN_WEBHOOK_SECRET")
+    )
+    webhook_listen: str = Field("127.0.0.1", validation_alias=AliasChoices("TUQUAN_WEBHOOK_LISTEN"))
+    webhook_port: int = Field(
+        8080, ge=1, le=65535, validation_alias=AliasChoices("TUQUAN_WEBHOOK_PORT")
+    )
     zalo_bot_token: SecretStr | None = Field(None, validation_alias=AliasChoices("ZALO_BOT_TOKEN"))
     zalo_api_url: str = Field(
         "https://bot-api.zaloplatforms.com", validation_alias=AliasChoices("ZALO_API_URL")
@@ -73,6 +90,12 @@ class Settings(BaseSettings):
             raw_updates=timedelta(days=self.retention_raw_days),
             conversations=timedelta(days=self.retention_conversation_days),
         )
+
+    @property
+    def telegram_token(self) -> str | None:
+        """The bot token, or None when Telegram is not configured."""
+        token = self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else ""
+        return token.strip() or None
 
     @property
     def sqlite_path(self) -> Path | None:

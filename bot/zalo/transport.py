@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from bot.app import Hub
 from bot.ratelimit import Limits
-from bot.sender import ChannelClient
+from bot.sender import ChannelClient, SenderPolicy
 from bot.settings import Settings
 from bot.zalo import ingest
 from bot.zalo.api import ZaloApi, ZaloApiError, ZaloUnreachable
@@ -107,6 +107,8 @@ class ZaloTransport:
             retry_after=retry_after,
         )
         self.client: ChannelClient = self.zalo_client
+        # The sender's own retry policy serves Zalo as it is.
+        self.policy: SenderPolicy | None = None
         self.webhook_ready = asyncio.Event()
 
     async def aclose(self) -> None:

@@ -1,0 +1,281 @@
+"""Telegram: the sender's rate against Telegram's limits, and how fast updates are stored.
+
+Both through tests/telegram_emulator on loopback, which enforces Telegram's flood limits
+(30 messages a second overall, one a second per chat after a burst of 3) by answering 429.
+
+- Sender: messages queued in the outbox for distinct chats (a digest going out), then for
+  one chat; sent by the real Sender and TelegramClient on each runtime.
+- Ingest: updates from many people waiting at Telegram, fetched by our getUpdates loop
+  (or pushed to our webhook) and committed to the inbox; the engine is not running, so
+  this is the way in alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bench.ingest import fresh_postgres
+from bench.machine import describe
+from bench.results import write_section
+from bot.app import Hub
+from bot.sender import Sender
+from bot.telegram.api import TelegramApi
+from bot.telegram.client import TelegramClient
+from bot.telegram.ingest import Ingest
+from bot.telegram.polling import run_polling
+from bot.telegram.service import TELEGRAM_LIMITS
+from bot.telegram.webhook import run_webhook
+from handlers.engine import Engine
+from handlers.i18n import Translator
+from handlers.messages import OutMessage
+from storage import outbox
+from storage.db import create_engine, session_factory
+from storage.enums import OutboxStatus
+from storage.migrate import upgrade
+from storage.models import InboxItem, OutboxItem
+from tests.telegram_emulator import EmulatorConfig, RateLimits, TelegramEmulator
+
+RUNTIMES = ("ptb", "aiogram")
+FIRST_CHAT = 800_000_000
+TEXT = "<b>Tổng hợp tuần 48</b>\nThôn Nà Phải: 2 sự việc, 1 hoạt động.\nThôn Nà Mò: bình thường."
+
+
+def make_api(runtime: str, telegram: TelegramEmulator) -> TelegramApi:
+    if runtime == "aiogram":
+        from bot.telegram.aiogram_api import AiogramApi
+
+        return AiogramApi(telegram.token, telegram.base_url, 10.0, 1)
+    from bot.telegram.ptb_api import PtbApi
+
+    return PtbApi(telegram.token, telegram.base_url, 10.0, 1)
+
+
+async def database(
+    url: str,
+) -> tuple[Callable[[], Awaitable[None]], async_sessionmaker[AsyncSession]]:
+    engine = create_engine(url)
+    await upgrade(engine)
+    return engine.dispose, session_factory(engine)
+
+
+async def queue_messages(
+    sessions: async_sessionmaker[AsyncSession], chats: list[int], run: str
+) -> None:
+    async with sessions() as session, session.begin():
+        for number, chat in enumerate(chats):
+            await outbox.enqueue(
+                session,
+                idempotency_key=f"bench:{run}:{number}",
+                channel="telegram",
+                chat_key=str(chat),
+                identity_id=None,
+                message=OutMessage(text=TEXT).model_dump(),
+            )
+
+
+async def pending(sessions: async_sessionmaker[AsyncSession]) -> int:
+    async with sessions() as session:
+        query = select(func.count()).where(OutboxItem.status == OutboxStatus.PENDING)
+        return int((await session.execute(query)).scalar_one())
+
+
+async def measure_sender(runtime: str, url: str, chats: list[int], run: str) -> dict[str, float]:
+    dispose, sessions = await database(url)
+    async with TelegramEmulator(EmulatorConfig()) as telegram:
+        for chat in set(chats):
+            telegram.register_user(chat)
+        await queue_messages(sessions, chats, run)
+        api = make_api(runtime, telegram)
+        await api.start()
+        sender = Sender(sessions, TelegramClient(api, Translator("vi")), limits=TELEGRAM_LIMITS)
+        stop, bell = asyncio.Event(), asyncio.Event()
+        started = time.perf_counter()
+        running = asyncio.create_task(sender.run(stop, bell, idle=0.05))
+        await until(lambda: pending(sessions), 0)
+        elapsed = time.perf_counter() - started
+        stop.set()
+        await running
+        await api.close()
+        result = {
+            "messages": float(telegram.stats.messages_sent),
+            "seconds": elapsed,
+            "rate": telegram.stats.messages_sent / elapsed,
+            "peak": float(telegram.stats.max_messages_per_second),
+            "refused": float(telegram.stats.rate_limited),
+        }
+    await dispose()
+    return result
+
+
+async def measure_ingest(runtime: str, url: str, people: int, each: int, way_in: str) -> float:
+    dispose, sessions = await database(url)
+    hub = Hub(sessions, Engine(sessions))
+    config = EmulatorConfig(rate_limits=RateLimits(enabled=False), webhook_retry_delay=0.05)
+    async with TelegramEmulator(config) as telegram:
+        for round_ in range(each):
+            for person in range(people):
+                telegram.user_sends_text(FIRST_CHAT + person, f"Tin số {round_}")
+        total = people * each
+        api = make_api(runtime, telegram)
+        await api.start()
+        ingest = Ingest(hub, api)
+        stop = asyncio.Event()
+        started = time.perf_counter()
+        if way_in == "webhook":
+            port = free_port()
+            receiving = run_webhook(
+                api,
+                ingest,
+                stop,
+                url=f"http://127.0.0.1:{port}/hook",
+                secret="bench-secret",
+                listen="127.0.0.1",
+                port=port,
+            )
+        else:
+            receiving = run_polling(api, ingest, stop, poll_seconds=1)
+        task = asyncio.create_task(receiving)
+        await until(lambda: stored(sessions), total)
+        elapsed = time.perf_counter() - started
+        stop.set()
+        await task
+        await ingest.close()
+        await api.close()
+    await dispose()
+    return total / elapsed
+
+
+async def until(count: Callable[[], Awaitable[int]], wanted: int) -> None:
+    while True:
+        if await count() == wanted:
+            return
+        await asyncio.sleep(0.02)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def stored(sessions: async_sessionmaker[AsyncSession]) -> int:
+    async with sessions() as session:
+        return int(
+            (await session.execute(select(func.count()).select_from(InboxItem))).scalar_one()
+        )
+
+
+def sqlite_url(directory: str, name: str) -> str:
+    return f"sqlite+aiosqlite:///{Path(directory) / name}.sqlite3"
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench telegram")
+    parser.add_argument("--messages", type=int, default=600, help="to distinct chats")
+    parser.add_argument("--one-chat", type=int, default=12, help="to a single chat")
+    parser.add_argument("--people", type=int, default=200)
+    parser.add_argument("--each", type=int, default=10, help="updates per person")
+    parser.add_argument("--runs", type=int, default=3, help="ingest runs (median)")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("TUQUAN_BENCH_POSTGRES_URL"),
+        help="admin URL of a server; the benchmark makes its own database",
+    )
+    args = parser.parse_args(argv)
+    many = [FIRST_CHAT + n for n in range(args.messages)]
+    one = [FIRST_CHAT] * args.one_chat
+    sending: list[tuple[str, str, dict[str, float]]] = []
+    ingesting: list[tuple[str, str, str, float]] = []
+    with tempfile.TemporaryDirectory() as directory:
+        for runtime in RUNTIMES:
+            for label, chats in (("distinct chats", many), ("one chat", one)):
+                url = sqlite_url(directory, f"send-{runtime}-{len(chats)}-{label[0]}")
+                result = asyncio.run(measure_sender(runtime, url, chats, label))
+                sending.append((runtime, label, result))
+        admin: str | None = args.postgres
+
+        fresh = itertools.count()
+
+        def on_sqlite(name: str) -> str:
+            return sqlite_url(directory, f"{name}_{next(fresh)}")
+
+        def on_postgres(name: str) -> str:
+            assert admin is not None
+            return asyncio.run(fresh_postgres(admin, "tuquan_bench_telegram"))
+
+        databases: list[tuple[str, Callable[[str], str]]] = [("SQLite", on_sqlite)]
+        if admin:
+            databases.append(("PostgreSQL", on_postgres))
+        for database_name, url_for in databases:
+            for runtime in RUNTIMES:
+                for way_in in ("polling", "webhook"):
+                    rates = [
+                        asyncio.run(
+                            measure_ingest(
+                                runtime,
+                                url_for(f"tuquan_bench_telegram_{run}"),
+                                args.people,
+                                args.each,
+                                way_in,
+                            )
+                        )
+                        for run in range(args.runs)
+                    ]
+                    ingesting.append((database_name, runtime, way_in, statistics.median(rates)))
+    body = report(args, sending, ingesting)
+    print(body)
+    write_section("telegram", body)
+
+
+def report(
+    args: argparse.Namespace,
+    sending: list[tuple[str, str, dict[str, float]]],
+    ingesting: list[tuple[str, str, str, float]],
+) -> str:
+    lines = [
+        "## Telegram: sending within the limits, storing updates",
+        "",
+        f"`python -m bench telegram --messages {args.messages} --one-chat {args.one_chat} "
+        f"--people {args.people} --each {args.each} --runs {args.runs}`; {describe()}.",
+        "Against tests/telegram_emulator on loopback, which answers 429 above Telegram's limits "
+        "(30 messages/s overall; 1/s per chat after a burst of 3). The sender's own limits: "
+        "30/s overall, 0.9/s per chat after a burst of 3.",
+        "",
+        "| runtime | to | messages | seconds | fastest Telegram allows | messages/s "
+        "| busiest second | 429s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for runtime, label, result in sending:
+        count = result["messages"]
+        fastest = count / 30 if label == "distinct chats" else max(count - 3, 0) / 1.0
+        lines.append(
+            f"| {runtime} | {label} | {count:.0f} | {result['seconds']:.1f} | {fastest:.1f} s | "
+            f"{result['rate']:.1f} | {result['peak']:.0f} | {result['refused']:.0f} |"
+        )
+    lines += [
+        "",
+        f"Ingest: {args.people} people with {args.each} updates each waiting at Telegram, "
+        "stored and committed to the inbox before being confirmed (the engine not running); "
+        f"median of {args.runs} runs. Polling takes up to 100 updates per getUpdates and commits "
+        "each batch at once; a webhook gets one update per request, one request at a time from "
+        "the emulator.",
+        "",
+        "| database | runtime | way in | updates/s |",
+        "|---|---|---|---|",
+    ]
+    for database_name, runtime, way_in, rate in ingesting:
+        lines.append(f"| {database_name} | {runtime} | {way_in} | {rate:.0f} |")
+    return "\n".join(lines)

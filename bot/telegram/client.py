@@ -1,0 +1,87 @@
+"""The sender's way out to Telegram: one outbox row may become several Telegram messages."""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+
+from bot.sender import Blocked, Rejected, RetryAfter, Transient
+from bot.telegram.api import TelegramApi, is_unparsable_html
+from bot.telegram.incoming import CHANNEL
+from bot.telegram.rendering import Chunk, RemoveKeyboard, ReplyKeyboard, render
+from handlers.i18n import Translator
+from handlers.messages import OutMessage
+
+log = logging.getLogger(__name__)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def as_plain_text(markup: str) -> str:
+    return html.unescape(_TAG.sub("", markup))
+
+
+class TelegramClient:
+    """Implements the sender's ChannelClient; group chats have negative ids on Telegram."""
+
+    channel = CHANNEL
+
+    def __init__(self, api: TelegramApi, t: Translator) -> None:
+        self.api = api
+        self.t = t
+        # Parts of a long message already delivered, so that a retry after a failure in
+        # the middle sends only the rest (kept in memory: a crash may repeat a part).
+        self._delivered_parts: dict[tuple[str, str], int] = {}
+        # Chats shown a one-time keyboard (the place question's) not yet taken away. In
+        # memory: after a restart it stays until the next menu replaces it.
+        self._one_time_keyboards: set[str] = set()
+
+    def is_group(self, chat_key: str) -> bool:
+        return chat_key.startswith("-")
+
+    async def send(self, chat_key: str, message: OutMessage) -> str | None:
+        try:
+            chat_id = int(chat_key)
+        except ValueError as error:
+            raise Rejected(f"not a Telegram chat id: {chat_key!r}") from error
+        chunks = render(message, self.t, close_keyboard=chat_key in self._one_time_keyboards)
+        progress = (chat_key, message.model_dump_json())
+        last_id: int | None = None
+        try:
+            for index in range(self._delivered_parts.get(progress, 0), len(chunks)):
+                last_id = await self._send_chunk(chat_id, chunks[index])
+                self._delivered_parts[progress] = index + 1
+        except (RetryAfter, Transient):
+            raise
+        except (Blocked, Rejected):
+            self._delivered_parts.pop(progress, None)
+            raise
+        self._delivered_parts.pop(progress, None)
+        self._remember_keyboard(chat_key, chunks)
+        return str(last_id) if last_id is not None else None
+
+    def _remember_keyboard(self, chat_key: str, chunks: list[Chunk]) -> None:
+        shown = [
+            chunk.markup
+            for chunk in chunks
+            if isinstance(chunk.markup, ReplyKeyboard | RemoveKeyboard)
+        ]
+        if not shown:
+            return
+        latest = shown[-1]
+        if isinstance(latest, ReplyKeyboard) and latest.one_time:
+            self._one_time_keyboards.add(chat_key)
+        else:
+            self._one_time_keyboards.discard(chat_key)
+
+    async def _send_chunk(self, chat_id: int, chunk: Chunk) -> int:
+        try:
+            return await self.api.send(chat_id, chunk)
+        except Rejected as error:
+            if not is_unparsable_html(str(error)):
+                raise
+            # Never expected (every value is escaped), but a person must still get the words.
+            log.error("Telegram refused the markup of a message (%s); sending it as text", error)
+            return await self.api.send(
+                chat_id, Chunk(as_plain_text(chunk.html), chunk.markup), html=False
+            )

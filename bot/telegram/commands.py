@@ -1,0 +1,156 @@
+"""The command menu Telegram shows, in Vietnamese: one for everyone, one per role's chat.
+
+Telegram keeps command lists per scope. The default list speaks to someone who has just
+arrived; a hamlet head's or an officer's private chat gets their own. Role changes are
+picked up by looking at role assignments that began or ended since the last look (at
+start-up: every Telegram account that holds a role), so nothing needs to notify us.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+from enum import Enum
+
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.sender import RetryAfter
+from bot.telegram.api import BotCommand, TelegramApi
+from bot.telegram.incoming import CHANNEL
+from bot.telegram.waiting import sleep_or_stop
+from handlers.i18n import SUPPORTED_LOCALES, Translator
+from storage import people
+from storage.clock import system_clock
+from storage.enums import Role
+from storage.models import Identity, RoleAssignment
+
+log = logging.getLogger(__name__)
+SYNC_SECONDS = 60.0
+# Role rows are stamped with the engine's clock before their transaction commits.
+LATE_COMMIT_MARGIN = timedelta(seconds=30)
+PAUSE_BETWEEN_CHATS = 0.05
+
+
+class Audience(Enum):
+    EVERYONE = "everyone"
+    REPORTER = "reporter"
+    OFFICER = "officer"
+
+
+def commands_for(audience: Audience, t: Translator) -> list[BotCommand]:
+    if audience is Audience.REPORTER:
+        return [
+            BotCommand("menu", str(t("command.menu_reporter"))),
+            BotCommand("huy", str(t("command.cancel"))),
+            BotCommand("trogiup", str(t("command.help"))),
+        ]
+    if audience is Audience.OFFICER:
+        return [
+            BotCommand("menu", str(t("command.menu_officer"))),
+            BotCommand("huy", str(t("command.cancel"))),
+            BotCommand("trogiup", str(t("command.help"))),
+        ]
+    return [
+        BotCommand("start", str(t("command.start"))),
+        BotCommand("menu", str(t("command.menu"))),
+        BotCommand("trogiup", str(t("command.help"))),
+        BotCommand("huy", str(t("command.cancel"))),
+    ]
+
+
+def audience_of(roles: list[people.ActiveRole]) -> Audience:
+    held = {active.role for active in roles}
+    if held & {Role.REPORTER, Role.DEPUTY}:
+        return Audience.REPORTER
+    if held & {Role.OFFICER, Role.ADMIN}:
+        return Audience.OFFICER
+    return Audience.EVERYONE
+
+
+class CommandSync:
+    def __init__(
+        self,
+        api: TelegramApi,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        default_locale: str = "vi",
+        interval: float = SYNC_SECONDS,
+    ) -> None:
+        self.api = api
+        self.sessions = sessions
+        self.default_locale = default_locale
+        self.interval = interval
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await self.register_defaults()
+        since: datetime | None = None
+        while not stop.is_set():
+            started = system_clock()
+            try:
+                await self.sync(since, stop)
+                since = started - LATE_COMMIT_MARGIN
+            except Exception:
+                log.exception("updating the command lists failed")
+            await sleep_or_stop(stop, self.interval)
+
+    async def register_defaults(self) -> None:
+        """The list for everyone: Vietnamese for any language, English for English clients."""
+        for locale in SUPPORTED_LOCALES:
+            language = "" if locale == self.default_locale else locale
+            try:
+                await self.api.set_commands(
+                    commands_for(Audience.EVERYONE, Translator(locale)),
+                    chat_id=None,
+                    language=language,
+                )
+            except Exception as error:
+                log.warning("setMyCommands for everyone (%s) failed: %s", locale, error)
+
+    async def sync(self, since: datetime | None, stop: asyncio.Event) -> None:
+        for user_id, locale, audience in await self._changed(since):
+            if stop.is_set():
+                return
+            await self._apply(user_id, locale, audience)
+            await asyncio.sleep(PAUSE_BETWEEN_CHATS)
+
+    async def _changed(self, since: datetime | None) -> list[tuple[int, str, Audience]]:
+        now = system_clock()
+        changed: ColumnElement[bool]
+        if since is None:
+            changed = (RoleAssignment.valid_from <= now) & or_(
+                RoleAssignment.valid_to.is_(None), RoleAssignment.valid_to > now
+            )
+        else:
+            changed = or_(RoleAssignment.valid_from >= since, RoleAssignment.valid_to >= since)
+        query = (
+            select(Identity)
+            .join(RoleAssignment, RoleAssignment.person_id == Identity.person_id)
+            .where(Identity.channel == CHANNEL, Identity.active, changed)
+            .distinct()
+        )
+        found: list[tuple[int, str, Audience]] = []
+        async with self.sessions() as session:
+            for identity in (await session.execute(query)).scalars():
+                if not identity.external_id.lstrip("-").isdigit():
+                    continue
+                roles = await people.active_roles(session, identity.person_id, now)
+                found.append((int(identity.external_id), identity.locale, audience_of(roles)))
+        return found
+
+    async def _apply(self, user_id: int, locale: str, audience: Audience) -> None:
+        """Commands for the person's private chat, whose id on Telegram is their user id."""
+        for _ in range(2):
+            try:
+                if audience is Audience.EVERYONE:
+                    await self.api.delete_commands(chat_id=user_id)
+                else:
+                    commands = commands_for(audience, Translator(locale or self.default_locale))
+                    await self.api.set_commands(commands, chat_id=user_id, language="")
+                return
+            except RetryAfter as wait:
+                await asyncio.sleep(wait.seconds)
+            except Exception as error:
+                log.warning("setMyCommands for chat %s failed: %s", user_id, error)
+                return

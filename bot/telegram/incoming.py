@@ -1,0 +1,110 @@
+"""What a Telegram update says, in the terms the engine speaks.
+
+Each runtime reads an update with its own framework types into an `Incoming`; from there
+the conversion to an `InEvent` is shared, so both runtimes hand the engine the same event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from handlers.messages import EventKind, InEvent, Location
+from storage.enums import Channel
+
+CHANNEL = Channel.TELEGRAM.value
+# Updates the bot asks for; edits, reactions and membership changes carry nothing to store.
+ALLOWED_UPDATES = ("message", "callback_query")
+# What a person can send that a report cannot hold; anything else without text, photo,
+# place or contact is a service message (someone joined, a pin) and is not answered.
+UNSUPPORTED_CONTENT = (
+    "sticker", "voice", "audio", "document", "video", "video_note", "animation",
+    "poll", "dice", "game", "story", "paid_media",
+)  # fmt: skip
+# Data that could never be a token: a press with malformed data matches no question.
+UNMATCHABLE = ""
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One update that a person sent, read by a runtime from its framework's types."""
+
+    update_id: int
+    kind: EventKind
+    user_id: int
+    chat_id: int
+    text: str | None = None
+    callback_query_id: str | None = None
+    callback_data: str | None = None
+    message_id: int | None = None
+    photo_file_id: str | None = None
+    location: tuple[float, float] | None = None
+    phone: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    language: str | None = None
+
+    @property
+    def is_press(self) -> bool:
+        return self.callback_query_id is not None
+
+    @property
+    def display_name(self) -> str | None:
+        name = " ".join(part for part in (self.first_name, self.last_name) if part)
+        return name or None
+
+
+def parse_callback_data(data: str | None) -> tuple[str, str]:
+    """(token, choice id) from "token:id"; malformed data gives a pair that matches nothing."""
+    token, colon, choice_id = (data or "").partition(":")
+    if not colon or not token.isdigit() or not choice_id:
+        return UNMATCHABLE, UNMATCHABLE
+    return token, choice_id
+
+
+def to_event(incoming: Incoming) -> InEvent:
+    fields: dict[str, Any] = {
+        "channel": CHANNEL,
+        "user_key": str(incoming.user_id),
+        "chat_key": str(incoming.chat_id),
+        "kind": incoming.kind,
+        "text": incoming.text,
+        "display_name": incoming.display_name,
+        "locale": incoming.language,
+    }
+    if incoming.kind == "choice":
+        fields["choice_token"], fields["choice_id"] = parse_callback_data(incoming.callback_data)
+    if incoming.photo_file_id is not None:
+        fields["photos"] = [incoming.photo_file_id]
+    if incoming.location is not None:
+        latitude, longitude = incoming.location
+        fields["location"] = Location(latitude=latitude, longitude=longitude)
+    if incoming.phone is not None:
+        fields["phone"] = incoming.phone
+    return InEvent.model_validate(fields)
+
+
+def unreadable(raw: dict[str, Any]) -> Incoming | None:
+    """An update the framework could not read: still stored, and answered as unsupported.
+
+    Without a sender and a chat there is nobody to answer, and it is dropped.
+    """
+    update_id = raw.get("update_id")
+    press = raw.get("callback_query")
+    body = press if isinstance(press, dict) else raw.get("message")
+    if not isinstance(update_id, int) or not isinstance(body, dict):
+        return None
+    message = body.get("message") if press is not None else body
+    sender, chat = body.get("from"), message.get("chat") if isinstance(message, dict) else None
+    user_id = sender.get("id") if isinstance(sender, dict) else None
+    chat_id = chat.get("id") if isinstance(chat, dict) else user_id
+    if not isinstance(user_id, int) or not isinstance(chat_id, int):
+        return None
+    query_id = body.get("id") if press is not None else None
+    return Incoming(
+        update_id=update_id,
+        kind="unsupported",
+        user_id=user_id,
+        chat_id=chat_id,
+        callback_query_id=str(query_id) if query_id is not None else None,
+    )

@@ -1,0 +1,139 @@
+"""`tuquan run` with a Telegram token: the runtime chosen in settings, served by bot/app."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.app import Hub
+from bot.ratelimit import Limits
+from bot.sender import RetryAfter, SenderPolicy, Transient
+from bot.settings import Settings
+from bot.telegram.api import BotInfo, TelegramApi
+from bot.telegram.client import TelegramClient
+from bot.telegram.commands import SYNC_SECONDS, CommandSync
+from bot.telegram.incoming import CHANNEL
+from bot.telegram.polling import POLL_SECONDS
+from bot.telegram.redaction import protect_logs, register_secret
+from bot.telegram.transport import Polling, TelegramTransport, Webhook
+from bot.telegram.waiting import Backoff
+from handlers.i18n import Translator
+from storage.enums import OutboxStatus
+from storage.models import OutboxItem
+
+log = logging.getLogger(__name__)
+# Telegram's limits, but a chat's refill a little slower than Telegram's own: both buckets
+# empty after a burst and refill at the same rate, so a message timed to the instant of
+# our refill arrives a few milliseconds early by Telegram's clock and earns a 429, which
+# stops all sending for a second or more.
+TELEGRAM_LIMITS = Limits(per_second=30.0, per_chat_per_second=0.9, chat_burst=3)
+# What Telegram accepts as X-Telegram-Bot-Api-Secret-Token.
+_SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+class SetupError(Exception):
+    """A setting is missing or wrong; the message says which."""
+
+
+def make_api(settings: Settings, poll_seconds: int = POLL_SECONDS) -> TelegramApi:
+    token = settings.telegram_token
+    if token is None:
+        raise SetupError("TELEGRAM_BOT_TOKEN is not set")
+    protect_logs(token)
+    if settings.telegram_runtime == "aiogram":
+        from bot.telegram.aiogram_api import AiogramApi
+
+        return AiogramApi(token, settings.telegram_api_url, settings.telegram_timeout, poll_seconds)
+    from bot.telegram.ptb_api import PtbApi
+
+    return PtbApi(token, settings.telegram_api_url, settings.telegram_timeout, poll_seconds)
+
+
+def way_in(
+    settings: Settings, *, webhook: bool, poll_seconds: int = POLL_SECONDS
+) -> Polling | Webhook:
+    if not webhook:
+        return Polling(poll_seconds)
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+    if not settings.webhook_url:
+        raise SetupError("--webhook needs TUQUAN_WEBHOOK_URL, the public https address")
+    if not _SECRET_SHAPE.match(secret):
+        raise SetupError(
+            "--webhook needs TUQUAN_WEBHOOK_SECRET: 1-256 characters A-Z, a-z, 0-9, _ or -"
+        )
+    register_secret(secret)  # the libraries log setWebhook's parameters at DEBUG
+    return Webhook(settings.webhook_url, secret, settings.webhook_listen, settings.webhook_port)
+
+
+def telegram_transport(
+    api: TelegramApi,
+    hub: Hub,
+    settings: Settings,
+    way: Polling | Webhook,
+    *,
+    limits: Limits | None = None,
+    policy: SenderPolicy | None = None,
+    command_interval: float = SYNC_SECONDS,
+) -> TelegramTransport:
+    return TelegramTransport(
+        api=api,
+        client=TelegramClient(api, Translator(settings.locale)),
+        way_in=way,
+        commands=CommandSync(
+            api, hub.sessions, default_locale=settings.locale, interval=command_interval
+        ),
+        limits=limits or TELEGRAM_LIMITS,
+        policy=policy,
+    )
+
+
+async def bot_username(settings: Settings) -> str | None:
+    """The bot's @username for t.me links: from settings, else asked of Telegram (getMe)."""
+    if settings.telegram_bot_username:
+        return settings.telegram_bot_username.lstrip("@")
+    if settings.telegram_token is None:
+        return None
+    api = make_api(settings)
+    try:
+        info = await api.start()
+    finally:
+        await api.close()
+    return info.username or None
+
+
+async def release_leases(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Rows a killed run was sending are due again now instead of when their lease ends.
+
+    Only when polling: Telegram lets one process poll a bot, so no other sender holds them.
+    With a webhook several processes may share the outbox, and leases run out on their own.
+    """
+    async with sessions() as session, session.begin():
+        await session.execute(
+            update(OutboxItem)
+            .where(
+                OutboxItem.channel == CHANNEL,
+                OutboxItem.status == OutboxStatus.PENDING,
+                OutboxItem.claimed_until.is_not(None),
+            )
+            .values(claimed_until=None)
+        )
+
+
+def invite_link(username: str, code: str) -> str:
+    return f"https://t.me/{username}?start={code}"
+
+
+async def sign_in(api: TelegramApi, backoff: Backoff | None = None) -> BotInfo:
+    """getMe until Telegram answers: a weak connection at start is waited out, not fatal."""
+    backoff = backoff or Backoff(ceiling=60.0)
+    while True:
+        try:
+            return await api.start()
+        except (Transient, RetryAfter) as error:
+            pause = backoff.next()
+            log.warning("Telegram cannot be reached (%s); again in %.0fs", error, pause)
+            await asyncio.sleep(pause)
