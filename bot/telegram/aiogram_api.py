@@ -24,6 +24,7 @@ from aiogram.types import BotCommand as AiogramBotCommand
 from aiogram.types import (
     BotCommandScopeChat,
     BotCommandScopeDefault,
+    BufferedInputFile,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
@@ -113,6 +114,21 @@ class AiogramApi:
                 reply_markup=markup(chunk.markup),
             )
         )
+        return int(sent.message_id)
+
+    async def send_file(
+        self, chat_id: int, kind: str, name: str, content: bytes, caption_html: str
+    ) -> int:
+        upload = BufferedInputFile(content, filename=name)
+        caption = caption_html or None
+        if kind == "photo":
+            sent = await self._call(
+                self.bot.send_photo(chat_id, upload, caption=caption, parse_mode="HTML")
+            )
+        else:
+            sent = await self._call(
+                self.bot.send_document(chat_id, upload, caption=caption, parse_mode="HTML")
+            )
         return int(sent.message_id)
 
     async def remove_inline_keyboard(self, chat_id: int, message_id: int) -> None:

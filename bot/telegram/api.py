@@ -63,6 +63,12 @@ class TelegramApi(Protocol):
         """Send one message; its message id."""
         ...
 
+    async def send_file(
+        self, chat_id: int, kind: str, name: str, content: bytes, caption_html: str
+    ) -> int:
+        """A photo or document (chart, workbook) with an HTML caption; its message id."""
+        ...
+
     async def remove_inline_keyboard(self, chat_id: int, message_id: int) -> None:
         """Drop the buttons of a message; a message that has none already is fine."""
         ...

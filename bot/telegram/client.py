@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+from collections.abc import Awaitable, Callable
 
 from bot.sender import Blocked, Rejected, RetryAfter, Transient
 from bot.telegram.api import TelegramApi, is_unparsable_html
@@ -12,8 +13,12 @@ from bot.telegram.incoming import CHANNEL
 from bot.telegram.rendering import Chunk, RemoveKeyboard, ReplyKeyboard, render
 from handlers.i18n import Translator
 from handlers.messages import OutMessage
+from storage.models import StoredFile
 
 log = logging.getLogger(__name__)
+# Telegram's caption limit, less room for the entities the markup becomes.
+CAPTION_LIMIT = 1000
+FileSource = Callable[[int], Awaitable[StoredFile | None]]
 _TAG = re.compile(r"<[^>]*>")
 
 
@@ -26,9 +31,10 @@ class TelegramClient:
 
     channel = CHANNEL
 
-    def __init__(self, api: TelegramApi, t: Translator) -> None:
+    def __init__(self, api: TelegramApi, t: Translator, files: FileSource | None = None) -> None:
         self.api = api
         self.t = t
+        self.files = files
         # Parts of a long message already delivered, so that a retry after a failure in
         # the middle sends only the rest (kept in memory: a crash may repeat a part).
         self._delivered_parts: dict[tuple[str, str], int] = {}
@@ -44,6 +50,29 @@ class TelegramClient:
             chat_id = int(chat_key)
         except ValueError as error:
             raise Rejected(f"not a Telegram chat id: {chat_key!r}") from error
+        if message.attachment is not None:
+            return await self._send_attachment(chat_key, chat_id, message)
+        return await self._send_text(chat_key, chat_id, message)
+
+    async def _send_attachment(self, chat_key: str, chat_id: int, message: OutMessage) -> str:
+        """The file with the text as its caption; a text too long for a caption goes first."""
+        attachment = message.attachment
+        assert attachment is not None
+        stored = await self.files(attachment.file_id) if self.files is not None else None
+        if stored is None:
+            raise Rejected(f"the attached file {attachment.file_id} is no longer stored")
+        caption = message.text
+        if len(as_plain_text(caption)) > CAPTION_LIMIT:
+            await self._send_text(
+                chat_key, chat_id, message.model_copy(update={"attachment": None})
+            )
+            caption = ""
+        sent = await self.api.send_file(
+            chat_id, attachment.kind, attachment.name, stored.content, caption
+        )
+        return str(sent)
+
+    async def _send_text(self, chat_key: str, chat_id: int, message: OutMessage) -> str | None:
         chunks = render(message, self.t, close_keyboard=chat_key in self._one_time_keyboards)
         progress = (chat_key, message.model_dump_json())
         last_id: int | None = None

@@ -13,6 +13,7 @@ from telegram import (
     BotCommandScopeDefault,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     KeyboardButton,
     Message,
     ReplyKeyboardMarkup,
@@ -121,6 +122,16 @@ class PtbApi:
                 parse_mode=ParseMode.HTML if html else None,
                 reply_markup=markup(chunk.markup),
             )
+        )
+        return int(sent.message_id)
+
+    async def send_file(
+        self, chat_id: int, kind: str, name: str, content: bytes, caption_html: str
+    ) -> int:
+        upload = InputFile(content, filename=name)
+        send = self.bot.send_photo if kind == "photo" else self.bot.send_document
+        sent = await self._call(
+            send(chat_id, upload, caption=caption_html or None, parse_mode=ParseMode.HTML)
         )
         return int(sent.message_id)
 

@@ -14,7 +14,7 @@ from bot.ratelimit import Limits
 from bot.sender import RetryAfter, SenderPolicy, Transient
 from bot.settings import Settings
 from bot.telegram.api import BotInfo, TelegramApi
-from bot.telegram.client import TelegramClient
+from bot.telegram.client import FileSource, TelegramClient
 from bot.telegram.commands import SYNC_SECONDS, CommandSync
 from bot.telegram.incoming import CHANNEL
 from bot.telegram.polling import POLL_SECONDS
@@ -22,8 +22,9 @@ from bot.telegram.redaction import protect_logs, register_secret
 from bot.telegram.transport import Polling, TelegramTransport, Webhook
 from bot.telegram.waiting import Backoff
 from handlers.i18n import Translator
+from storage import files
 from storage.enums import OutboxStatus
-from storage.models import OutboxItem
+from storage.models import OutboxItem, StoredFile
 
 log = logging.getLogger(__name__)
 # Telegram's limits, but a chat's refill a little slower than Telegram's own: both buckets
@@ -81,7 +82,7 @@ def telegram_transport(
 ) -> TelegramTransport:
     return TelegramTransport(
         api=api,
-        client=TelegramClient(api, Translator(settings.locale)),
+        client=TelegramClient(api, Translator(settings.locale), stored_files(hub.sessions)),
         way_in=way,
         commands=CommandSync(
             api, hub.sessions, default_locale=settings.locale, interval=command_interval
@@ -121,6 +122,16 @@ async def release_leases(sessions: async_sessionmaker[AsyncSession]) -> None:
             )
             .values(claimed_until=None)
         )
+
+
+def stored_files(sessions: async_sessionmaker[AsyncSession]) -> FileSource:
+    """Charts and workbooks sent with messages are kept in the database until sent."""
+
+    async def load(file_id: int) -> StoredFile | None:
+        async with sessions() as session:
+            return await files.load(session, file_id)
+
+    return load
 
 
 def invite_link(username: str, code: str) -> str:
