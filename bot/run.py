@@ -49,7 +49,7 @@ async def _telegram(settings: Settings, hub: Hub, webhook: bool, started: Starte
         raise SetupError(
             "Telegram does not know TELEGRAM_BOT_TOKEN; check it with @BotFather"
         ) from error
-    log.info("signed in to Telegram as @%s with %s", info.username, api.runtime)
+    log.info("signed in as @%s with %s", info.username, api.runtime)
     if isinstance(way, Polling):
         await telegram.release_leases(hub.sessions)
     started.transports.append(telegram.telegram_transport(api, hub, settings, way))
