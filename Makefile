@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-fast lint check bench reliability clean node-tests
+.PHONY: run test lint check bench reliability clean node-tests
 
 # telegram-test-api (npm) for the Telegram flows against a second fake server; skipped
 # without npm, unless TUQUAN_REQUIRE_NODE_TESTS=1 (CI) turns that into a failure.
@@ -33,12 +33,9 @@ $(TEST_API)/node_modules/.installed: $(TEST_API)/package.json $(TEST_API)/packag
 
 node-tests: $(TEST_API)/node_modules/.installed
 
-## Every test, on SQLite and (when it runs) PostgreSQL.
+## Every test but the slow ones (real processes killed and restarted), on SQLite and, when
+## it runs, PostgreSQL. `make reliability` runs those; CI runs both.
 test: $(VENV)/.installed-dev $(NODE_TESTS)
-	$(BIN)/pytest
-
-## The tests without the ones that kill and restart real processes.
-test-fast: $(VENV)/.installed-dev $(NODE_TESTS)
 	$(BIN)/pytest -m "not slow"
 
 lint: $(VENV)/.installed-dev
@@ -46,13 +43,15 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-check: lint test
+check: lint test reliability
 
-## The reliability suite with many more random inputs per conversation step.
-reliability: $(VENV)/.installed-dev
+## The slow tests (real processes killed at each stage, the digest to 500 officers), then the
+## reliability suite again with many more random inputs and PostgreSQL stopped for 30 s.
+reliability: $(VENV)/.installed-dev $(NODE_TESTS)
+	$(BIN)/pytest -m slow
 	TUQUAN_PROPERTY_EXAMPLES=80 TUQUAN_OUTAGE_SECONDS=30 $(BIN)/pytest tests/test_bad_input.py \
-		tests/test_crash.py tests/test_concurrency.py tests/test_engine.py tests/test_sender.py \
-		tests/test_access.py tests/test_database_outage.py
+		tests/test_concurrency.py tests/test_engine.py tests/test_sender.py tests/test_access.py \
+		tests/test_database_outage.py
 
 ## Benchmarks; each writes its section of docs/benchmarks.md.
 bench: $(VENV)/.installed-dev

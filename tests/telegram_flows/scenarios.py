@@ -66,7 +66,7 @@ async def onboarding_by_deep_link(world: World) -> None:
     assert thanked.last.persistent_keyboard
     assert person.reply_keyboard() == [
         "Báo sự việc", "Báo hoạt động mô hình", "Tuần này bình thường", "Báo cáo gần đây",
-        "Trợ giúp",
+        "Hướng dẫn", "Tạm dừng nhắc báo cáo", "Trợ giúp",
     ]  # fmt: skip
     async with world.sessions() as session:
         identity = (
@@ -243,7 +243,7 @@ async def bad_input(world: World) -> None:
     asked = await person.tap("Không khẩn")
     assert "Mô tả ngắn sự việc" in asked.text
     sticker = await person.sticker()
-    assert "Vui lòng gõ chữ để trả lời câu hỏi này." in sticker.text
+    assert "Bot chưa đọc được loại tin nhắn này" in sticker.text
     assert "Mô tả ngắn sự việc" in sticker.text
     too_long = await person.say("x" * 10_000)
     assert "Tin nhắn quá dài (10000 ký tự, tối đa 4000)." in too_long.text
