@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-fast lint check bench reliability clean
+.PHONY: run test test-fast lint check bench bench-nation reliability clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ reliability: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	TUQUAN_BENCH_POSTGRES_URL=$${TUQUAN_BENCH_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/postgres} \
 	$(BIN)/python -m bench all
+
+## The national data set (100,000 hamlets, 5 million reports) on PostgreSQL: minutes.
+bench-nation: $(VENV)/.installed-dev
+	$(BIN)/python -m bench digests --nation --postgres \
+		$${TUQUAN_BENCH_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/postgres}
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
