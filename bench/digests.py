@@ -154,7 +154,9 @@ async def measure_nation(admin_url: str, runs: int, reuse: bool) -> dict[str, An
     totals: list[float] = []
     per_digest: list[float] = []
     counts: list[int] = []
+    loads: list[float] = []
     for _ in range(runs):
+        loads.append(os.getloadavg()[0])
         total, each, counts, _digests = await every_commune(sessions, statements, commune_ids)
         totals.append(total)
         per_digest += each
@@ -167,6 +169,7 @@ async def measure_nation(admin_url: str, runs: int, reuse: bool) -> dict[str, An
         "reports": counts_row[1],
         "version": str(counts_row[2]).split()[0],
         "totals": totals,
+        "loads": loads,
         "total": statistics.median(totals),
         "median": statistics.median(per_digest),
         "p95": p95(per_digest),
@@ -265,7 +268,9 @@ def nation(args: argparse.Namespace) -> None:
             f"and {result['reports']:,} reports over a year, in their own PostgreSQL database "
             f"({NATION_DATABASE}, loaded with COPY by bench.data); the digest of last week, "
             "built and rendered as text, for each commune in turn, one connection, as the "
-            f"Monday job does; median of {args.runs} runs ({runs} s).",
+            f"Monday job does; median of {args.runs} runs ({runs} s; load average when each "
+            f"began: {', '.join(f'{load:.1f}' for load in result['loads'])}, on "
+            f"{os.cpu_count()} cores shared with the database server and other work).",
             "",
             "| what | result | goal |",
             "|---|---|---|",
@@ -278,12 +283,12 @@ def nation(args: argparse.Namespace) -> None:
             f"| building the data set | {built} | |",
             "",
             "Found while measuring (EXPLAIN ANALYZE and cProfile on this data set): the first "
-            "run took 69 s. Half of each digest's time was the text renderer formatting "
+            "run took 69 s. A third of each digest's time was the text renderer formatting "
             "every open incident (about a hundred per commune here) and keeping ten; it now "
             "formats only the lines shown. The models query grouped a year of activity "
             "reports to find each model's last one (2.7 ms of 6 ms in the database); it now "
             "asks per model through the index ix_reports_model_instance_occurred (0.35 ms). "
-            "What is left is about 7 ms of PostgreSQL (planning included) and 9 ms of Python "
+            "What is left is about 5 ms of PostgreSQL (planning included) and 10 ms of Python "
             "(SQLAlchemy, the digest's arithmetic, the text) per commune, on 2 cores shared "
             "with the database server. "
             + (
