@@ -263,9 +263,13 @@ async def measure(
     sessions: async_sessionmaker[AsyncSession], script: list[str], reporters: int, runs: int
 ) -> dict[str, float]:
     """Updates per second and per-update latency, fed one after another as ours are."""
+    from bench.ingest import Statements
+
     rates: list[float] = []
     latencies: list[float] = []
     request = OfflineRequest()
+    statements = Statements(sessions.kw["bind"])
+    statements.counting = True
     with tempfile.TemporaryDirectory() as directory:
         application = build_application(sessions, Path(directory) / "conversation", request)
         async with application:
@@ -278,6 +282,7 @@ async def measure(
                     latencies.append(time.perf_counter() - one)
                 await application.update_persistence()
                 rates.append(len(batch) / (time.perf_counter() - started))
+    statements.counting = False
     async with sessions() as session:
         stored = (
             await session.execute(
@@ -291,6 +296,7 @@ async def measure(
     latencies.sort()
     return {
         "rate": statistics.median(rates),
+        "statements": statements.count / (len(script) * reporters * runs),
         "p50_ms": latencies[len(latencies) // 2] * 1000,
         "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000,
     }

@@ -15,10 +15,11 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import event, func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bench.machine import describe
 from bench.results import write_section
@@ -91,8 +92,12 @@ async def measure(url: str, reporters: int, runs: int) -> dict[str, float]:
     engine = Engine(sessions)
     rates: list[float] = []
     latencies: list[float] = []
+    statements = Statements(sessions.kw["bind"])
+    handled = 0
     for run in range(runs):
         updates = await fill_inbox(sessions, reporters, run)
+        handled += updates
+        statements.counting = True
         started = time.perf_counter()
         while True:
             batch_started = time.perf_counter()
@@ -102,6 +107,7 @@ async def measure(url: str, reporters: int, runs: int) -> dict[str, float]:
             # Every update of a batch waits for its commit: that is its latency.
             latencies += [time.perf_counter() - batch_started] * processed
         rates.append(updates / (time.perf_counter() - started))
+        statements.counting = False
     async with sessions() as session:
         stored = (
             await session.execute(
@@ -116,7 +122,21 @@ async def measure(url: str, reporters: int, runs: int) -> dict[str, float]:
         "p50_ms": latencies[len(latencies) // 2] * 1000,
         "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000,
         "raw_commits": raw,
+        "statements": statements.count / handled,
     }
+
+
+class Statements:
+    """SQL statements the driver runs while `counting` is on."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.count = 0
+        self.counting = False
+        event.listen(engine.sync_engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *_: Any) -> None:
+        if self.counting:
+            self.count += 1
 
 
 async def raw_commit_rate(sessions: async_sessionmaker[AsyncSession], commits: int = 500) -> float:
@@ -191,15 +211,33 @@ def main(argv: list[str]) -> None:
         "The baseline stores no update before handling it and keeps no outbox; its state "
         "survives a crash only up to the last flush.",
         "",
-        "| database | updates/s | p50 per update | p99 per update | raw commits/s (the limit) |",
-        "|---|---|---|---|---|",
+        "| database | updates/s | p50 per update | p99 per update | SQL statements per update "
+        "| raw commits/s (the limit) |",
+        "|---|---|---|---|---|---|",
     ]
     for name, result in rows:
         raw = f"{result['raw_commits']:.0f}" if "raw_commits" in result else "—"
         lines.append(
             f"| {name} | {result['rate']:.0f} | {result['p50_ms']:.2f} ms | "
-            f"{result['p99_ms']:.2f} ms | {raw} |"
+            f"{result['p99_ms']:.2f} ms | {result['statements']:.1f} | {raw} |"
         )
+    ours, theirs = rows[0][1]["rate"], rows[1][1]["rate"]
+    lines += [
+        "",
+        f"On SQLite ours handles {ours:.0f} updates/s against the goal of 2,000 and the "
+        f"baseline's {theirs:.0f} ({ours / theirs:.2f}×): "
+        + ("the goals hold." if ours >= max(2000, theirs) else "the goals are missed.")
+        + " Each of our updates runs in a transaction of up to 32 (one commit for the batch) "
+        "and takes the statements counted above: find the identity and mark it seen, load the "
+        "person, the conversation and the roles, write the conversation, the reply into the "
+        "outbox and the inbox row's status. Through SQLAlchemy's ORM and aiosqlite, whose "
+        "every call is a hop to its thread, that is "
+        f"{1000 / (ours * rows[0][1]['statements']):.2f} ms a statement on this machine; "
+        "the baseline keeps its state in memory and writes once per conversation. Closing "
+        "the gap means fewer statements per update (identity, person and roles in one query; "
+        "last_seen_at written once per batch; outbox and inbox rows inserted per batch), not "
+        "a faster database: the raw commit rate is not the limit.",
+    ]
     body = "\n".join(lines)
     print(body)
     write_section("ingest", body)
