@@ -297,9 +297,9 @@ def nation(args: argparse.Namespace) -> None:
                 "The goal is met."
                 if max(result["totals"]) < 60
                 else f"The goal is met by the median only (runs over 60 s: {over} of "
-                f"{args.runs}): there is no margin. Building the digests in two or three concurrent "
-                "connections (the server has idle cores when the machine has more than two) "
-                "or preparing the six statements once per job would give one."
+                f"{args.runs}): there is no margin. Building the digests in two or three "
+                "concurrent connections (the server has idle cores when the machine has "
+                "more than two) or preparing the six statements once per job would give one."
                 if result["total"] < 60
                 else "The goal is missed: building the digests in two or three concurrent "
                 "connections (the server has idle cores when the machine has more than two) "
