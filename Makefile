@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint check bench reliability clean node-tests
+.PHONY: run test lint check bench bench-nation reliability clean node-tests
 
 # telegram-test-api (npm) for the Telegram flows against a second fake server; skipped
 # without npm, unless TUQUAN_REQUIRE_NODE_TESTS=1 (CI) turns that into a failure.
@@ -57,6 +57,11 @@ reliability: $(VENV)/.installed-dev $(NODE_TESTS)
 bench: $(VENV)/.installed-dev
 	TUQUAN_BENCH_POSTGRES_URL=$${TUQUAN_BENCH_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/postgres} \
 	$(BIN)/python -m bench all
+
+## The national data set (100,000 hamlets, 5 million reports) on PostgreSQL: minutes.
+bench-nation: $(VENV)/.installed-dev
+	$(BIN)/python -m bench digests --nation --postgres \
+		$${TUQUAN_BENCH_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/postgres}
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache $(TEST_API)/node_modules

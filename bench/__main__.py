@@ -8,6 +8,9 @@ import sys
 from pathlib import Path
 
 SKIP = {"machine", "results"}
+# Run by others or on request only: the data generator (the nation takes minutes) and the
+# python-telegram-bot baseline (bench.ingest runs it beside ours).
+NOT_IN_ALL = {"data", "baseline_ptb"}
 
 
 def names() -> list[str]:
@@ -23,7 +26,7 @@ def main() -> None:
     if len(sys.argv) < 2 or sys.argv[1] not in [*names(), "all"]:
         print(f"usage: python -m bench {{{'|'.join([*names(), 'all'])}}} [args]")
         sys.exit(2)
-    chosen = names() if sys.argv[1] == "all" else [sys.argv[1]]
+    chosen = [n for n in names() if n not in NOT_IN_ALL] if sys.argv[1] == "all" else [sys.argv[1]]
     for name in chosen:
         module = importlib.import_module(f"bench.{name}")
         module.main(sys.argv[2:])

@@ -15,10 +15,11 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import event, func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bench.machine import describe
 from bench.results import write_section
@@ -31,6 +32,7 @@ from storage.migrate import upgrade
 from storage.models import Identity, Person, Report
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+BASELINE = "baseline: PTB ConversationHandler"
 SCRIPT = ["/menu", "1", "3", "2", "Xe tải làm gãy cột điện đầu thôn", "1", "1", "1", "1"]
 
 
@@ -90,8 +92,12 @@ async def measure(url: str, reporters: int, runs: int) -> dict[str, float]:
     engine = Engine(sessions)
     rates: list[float] = []
     latencies: list[float] = []
+    statements = Statements(sessions.kw["bind"])
+    handled = 0
     for run in range(runs):
         updates = await fill_inbox(sessions, reporters, run)
+        handled += updates
+        statements.counting = True
         started = time.perf_counter()
         while True:
             batch_started = time.perf_counter()
@@ -101,6 +107,7 @@ async def measure(url: str, reporters: int, runs: int) -> dict[str, float]:
             # Every update of a batch waits for its commit: that is its latency.
             latencies += [time.perf_counter() - batch_started] * processed
         rates.append(updates / (time.perf_counter() - started))
+        statements.counting = False
     async with sessions() as session:
         stored = (
             await session.execute(
@@ -115,7 +122,21 @@ async def measure(url: str, reporters: int, runs: int) -> dict[str, float]:
         "p50_ms": latencies[len(latencies) // 2] * 1000,
         "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000,
         "raw_commits": raw,
+        "statements": statements.count / handled,
     }
+
+
+class Statements:
+    """SQL statements the driver runs while `counting` is on."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.count = 0
+        self.counting = False
+        event.listen(engine.sync_engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *_: Any) -> None:
+        if self.counting:
+            self.count += 1
 
 
 async def raw_commit_rate(sessions: async_sessionmaker[AsyncSession], commits: int = 500) -> float:
@@ -144,6 +165,14 @@ async def fresh_postgres(admin_url: str, name: str = "tuquan_bench") -> str:
     return f"{base}/{name}"
 
 
+async def baseline(url: str, reporters: int, runs: int) -> dict[str, float]:
+    """The same updates through python-telegram-bot's ConversationHandler (bench.baseline_ptb)."""
+    from bench import baseline_ptb
+
+    sessions = await prepare(url, reporters)
+    return await baseline_ptb.measure(sessions, SCRIPT, reporters, runs)
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench ingest")
     parser.add_argument("--reporters", type=int, default=200)
@@ -160,24 +189,55 @@ def main(argv: list[str]) -> None:
         rows.append(
             ("SQLite (WAL, synchronous=FULL)", asyncio.run(measure(url, args.reporters, args.runs)))
         )
+        url = f"sqlite+aiosqlite:///{Path(directory) / 'baseline.sqlite3'}"
+        rows.append((f"SQLite, {BASELINE}", asyncio.run(baseline(url, args.reporters, args.runs))))
     if args.postgres:
         url = asyncio.run(fresh_postgres(args.postgres))
         rows.append(("PostgreSQL", asyncio.run(measure(url, args.reporters, args.runs))))
+        url = asyncio.run(fresh_postgres(args.postgres, "tuquan_bench_ptb"))
+        rows.append(
+            (f"PostgreSQL, {BASELINE}", asyncio.run(baseline(url, args.reporters, args.runs)))
+        )
     lines = [
         "## Ingest: inbox → engine → outbox",
         "",
         f"`python -m bench ingest --reporters {args.reporters} --runs {args.runs}`; {describe()}.",
         f"{args.reporters} hamlet heads each file an incident of {len(SCRIPT)} updates, "
-        "interleaved; median of the runs.",
+        "interleaved; median of the runs. Goals: 2,000 updates/s on SQLite, 1,000 on "
+        f"PostgreSQL, and not slower than the {BASELINE} row of the same database: the same "
+        "conversation written as python-telegram-bot's examples teach (ConversationHandler, "
+        "PicklePersistence flushed every 60 s, the report saved with SQLAlchemy), fed the same "
+        "updates through Application.process_update with an offline bot (bench/baseline_ptb.py). "
+        "The baseline stores no update before handling it and keeps no outbox; its state "
+        "survives a crash only up to the last flush.",
         "",
-        "| database | updates/s | p50 per update | p99 per update | raw commits/s (the limit) |",
-        "|---|---|---|---|---|",
+        "| database | updates/s | p50 per update | p99 per update | SQL statements per update "
+        "| raw commits/s (the limit) |",
+        "|---|---|---|---|---|---|",
     ]
     for name, result in rows:
+        raw = f"{result['raw_commits']:.0f}" if "raw_commits" in result else "—"
         lines.append(
             f"| {name} | {result['rate']:.0f} | {result['p50_ms']:.2f} ms | "
-            f"{result['p99_ms']:.2f} ms | {result['raw_commits']:.0f} |"
+            f"{result['p99_ms']:.2f} ms | {result['statements']:.1f} | {raw} |"
         )
+    ours, theirs = rows[0][1]["rate"], rows[1][1]["rate"]
+    lines += [
+        "",
+        f"On SQLite ours handles {ours:.0f} updates/s against the goal of 2,000 and the "
+        f"baseline's {theirs:.0f} ({ours / theirs:.2f}×): "
+        + ("the goals hold." if ours >= max(2000, theirs) else "the goals are missed.")
+        + " Each of our updates runs in a transaction of up to 32 (one commit for the batch) "
+        "and takes the statements counted above: find the identity and mark it seen, load the "
+        "person, the conversation and the roles, write the conversation, the reply into the "
+        "outbox and the inbox row's status. Through SQLAlchemy's ORM and aiosqlite, whose "
+        "every call is a hop to its thread, that is "
+        f"{1000 / (ours * rows[0][1]['statements']):.2f} ms a statement on this machine; "
+        "the baseline keeps its state in memory and writes once per conversation. Closing "
+        "the gap means fewer statements per update (identity, person and roles in one query; "
+        "last_seen_at written once per batch; outbox and inbox rows inserted per batch), not "
+        "a faster database: the raw commit rate is not the limit.",
+    ]
     body = "\n".join(lines)
     print(body)
     write_section("ingest", body)

@@ -257,13 +257,17 @@ def _cells(
     members: dict[int, list[UnitRow]] = defaultdict(list)
     for hamlet in tree.hamlets():
         members[tree.successor(hamlet.id)].append(hamlet)
+    # Each week's days and deadline once, not once per hamlet.
+    bounds = {}
+    for week in weeks:
+        monday, sunday = week_days(week)
+        deadline = datetime.combine(sunday + timedelta(days=1), time(0), tzinfo=tz)
+        bounds[week] = (monday, sunday, deadline)
     cells: dict[tuple[int, str], HamletWeek] = {}
     for hamlet_id, group in members.items():
-        for week in weeks:
-            monday, sunday = week_days(week)
+        for week, (monday, sunday, deadline) in bounds.items():
             expected = any(m.exists_between(monday, sunday) for m in group)
             key = (hamlet_id, week)
-            deadline = datetime.combine(sunday + timedelta(days=1), time(0), tzinfo=tz)
             found = kinds.get(key, set())
             cells[key] = HamletWeek(
                 expected=expected,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
@@ -12,6 +13,8 @@ from handlers.digest import Digest
 from handlers.i18n import Translator
 from handlers.periods import Period
 from storage.digests import IncidentRow
+
+T = TypeVar("T")
 
 MAX_MISSING = 30
 MAX_GROUPS = 20
@@ -37,10 +40,13 @@ def _preview(text: str) -> str:
     return text if len(text) <= PREVIEW else text[: PREVIEW - 1] + "…"
 
 
-def _capped(t: Translator, lines: Sequence[Markup | str], limit: int) -> list[Markup | str]:
-    shown: list[Markup | str] = list(lines[:limit])
-    if len(lines) > limit:
-        shown.append(t("digest.more", count=len(lines) - limit))
+def _capped(
+    t: Translator, items: Sequence[T], limit: int, line: Callable[[T], Markup | str]
+) -> list[Markup | str]:
+    """The first `limit` items as lines, and how many more there are; only those are formatted."""
+    shown: list[Markup | str] = [line(item) for item in items[:limit]]
+    if len(items) > limit:
+        shown.append(t("digest.more", count=len(items) - limit))
     return shown
 
 
@@ -94,17 +100,15 @@ def _completeness(digest: Digest, t: Translator) -> list[Markup | str]:
         lines.append(t("digest.communes_title"))
         lines += _capped(
             t,
-            [
-                t(
-                    "digest.commune_line",
-                    commune=g.unit.label,
-                    reported=g.completeness.reported,
-                    expected=g.completeness.expected,
-                    rate=percent(g.completeness.rate),
-                )
-                for g in digest.groups
-            ],
+            digest.groups,
             MAX_GROUPS,
+            lambda g: t(
+                "digest.commune_line",
+                commune=g.unit.label,
+                reported=g.completeness.reported,
+                expected=g.completeness.expected,
+                rate=percent(g.completeness.rate),
+            ),
         )
         lowest = [g.unit.label for g in digest.groups if g.completeness.rate < 1][:LOWEST_NAMED]
         if lowest:
@@ -116,7 +120,9 @@ def _completeness(digest: Digest, t: Translator) -> list[Markup | str]:
     weekly = digest.period.kind == "week"
     lines += _capped(
         t,
-        [
+        digest.missing,
+        MAX_MISSING,
+        lambda m: (
             t(
                 "digest.missing_line" if weekly else "digest.missing_line_weeks",
                 hamlet=m.hamlet.label,
@@ -131,9 +137,7 @@ def _completeness(digest: Digest, t: Translator) -> list[Markup | str]:
                 head=m.head or t("digest.no_head"),
                 commune=m.group.label,
             )
-            for m in digest.missing
-        ],
-        MAX_MISSING,
+        ),
     )
     return lines
 
@@ -161,8 +165,9 @@ def _incidents(digest: Digest, t: Translator, now: datetime, tz: ZoneInfo) -> li
         lines.append(t("digest.urgent_title", count=urgent_count))
         lines += _capped(
             t,
-            [incident_line(t, i, label.get(i.unit_id, ""), now, tz) for i in digest.urgent],
+            digest.urgent,
             MAX_INCIDENTS,
+            lambda i: incident_line(t, i, label.get(i.unit_id, ""), now, tz),
         )
         if digest.urgent_confidential:
             lines.append(t("digest.urgent_confidential", count=digest.urgent_confidential))
@@ -175,8 +180,9 @@ def _incidents(digest: Digest, t: Translator, now: datetime, tz: ZoneInfo) -> li
         lines.append(t("digest.open_title", count=open_total, statuses=statuses))
         lines += _capped(
             t,
-            [incident_line(t, i, label.get(i.unit_id, ""), now, tz) for i in digest.open_listed],
+            digest.open_listed,
             MAX_INCIDENTS,
+            lambda i: incident_line(t, i, label.get(i.unit_id, ""), now, tz),
         )
         if digest.open_confidential:
             lines.append(t("digest.open_confidential", count=digest.open_confidential))
@@ -197,33 +203,29 @@ def _models(digest: Digest, t: Translator, tz: ZoneInfo) -> list[Markup | str]:
         lines.append(t("digest.dormant_title", count=len(digest.dormant)))
         lines += _capped(
             t,
-            [
-                t(
-                    "digest.dormant_line" if d.model.last_activity else "digest.dormant_never",
-                    hamlet=d.hamlet.label,
-                    model=d.model.type_name,
-                    organization=d.model.organization,
-                    last=t.date(d.model.last_activity.astimezone(tz).date())
-                    if d.model.last_activity
-                    else "",
-                )
-                for d in digest.dormant
-            ],
+            digest.dormant,
             MAX_MODELS,
+            lambda d: t(
+                "digest.dormant_line" if d.model.last_activity else "digest.dormant_never",
+                hamlet=d.hamlet.label,
+                model=d.model.type_name,
+                organization=d.model.organization,
+                last=t.date(d.model.last_activity.astimezone(tz).date())
+                if d.model.last_activity
+                else "",
+            ),
         )
     if digest.overlaps:
         lines.append(t("digest.overlap_title", count=len(digest.overlaps)))
         lines += _capped(
             t,
-            [
-                t(
-                    "digest.overlap_line",
-                    hamlet=o.hamlet.label,
-                    model=o.type_name,
-                    organizations=", ".join(o.organizations),
-                )
-                for o in digest.overlaps
-            ],
+            digest.overlaps,
             MAX_MODELS,
+            lambda o: t(
+                "digest.overlap_line",
+                hamlet=o.hamlet.label,
+                model=o.type_name,
+                organizations=", ".join(o.organizations),
+            ),
         )
     return lines

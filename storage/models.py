@@ -220,7 +220,11 @@ class ModelInstance(Base):
 
 class Report(Base):
     __tablename__ = "reports"
-    __table_args__ = (Index("ix_reports_unit_week", "unit_id", "week"),)
+    __table_args__ = (
+        Index("ix_reports_unit_week", "unit_id", "week"),
+        # A model's last activity, read for every model of a digest.
+        Index("ix_reports_model_instance_occurred", "model_instance_id", "occurred_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
