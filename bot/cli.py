@@ -290,7 +290,7 @@ async def pick_unit(session: AsyncSession, query: str) -> Unit | None:
             print("give the unit's code to choose one", file=sys.stderr)
             return None
         answer = (await asyncio.to_thread(input, "number: ")).strip()
-        if answer.isdigit() and 1 <= int(answer) <= len(candidates):
+        if answer.isdecimal() and 1 <= int(answer) <= len(candidates):
             return candidates[int(answer) - 1]
         return None
 

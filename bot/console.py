@@ -194,7 +194,7 @@ class ConsoleChat:
 
 def _outside_conversation(message: OutMessage) -> bool:
     token = message.choice_token or ""
-    return bool(token) and not token.isdigit()
+    return bool(token) and not token.isdecimal()
 
 
 def _write_file(path: Path, content: bytes) -> None:

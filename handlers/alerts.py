@@ -42,7 +42,7 @@ def token(report_id: int) -> str:
 
 def report_id_of(choice_token: str) -> int | None:
     number = choice_token[len(TOKEN_PREFIX) :]
-    return int(number) if choice_token.startswith(TOKEN_PREFIX) and number.isdigit() else None
+    return int(number) if choice_token.startswith(TOKEN_PREFIX) and number.isdecimal() else None
 
 
 def action_choices(t: Translator) -> list[Choice]:

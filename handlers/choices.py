@@ -20,7 +20,7 @@ def match(text: str, options: Sequence[Choice], *, loose: bool = True) -> str | 
     key = fold(text)
     if not key:
         return None
-    if key.isdigit():
+    if key.isdecimal():
         index = int(key) - 1
         return options[index].id if 0 <= index < len(options) else None
     labels = [(option.id, fold(option.label)) for option in options]

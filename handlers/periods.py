@@ -59,7 +59,7 @@ def month_period(year: int, month: int) -> Period:
 def parse_week(text: str) -> Period:
     """`2026-W48`; ValueError for anything else."""
     year, _, number = text.strip().upper().partition("-W")
-    if not (year.isdigit() and number.isdigit()):
+    if not (year.isdecimal() and number.isdecimal()):
         raise ValueError(text)
     date.fromisocalendar(int(year), int(number), 1)
     return week_period(f"{int(year)}-W{int(number):02d}")

@@ -29,7 +29,7 @@ def parse_token(choice_token: str) -> tuple[str, int] | None:
     if not choice_token.startswith(TOKEN_PREFIX):
         return None
     week, _, hamlet = choice_token[len(TOKEN_PREFIX) :].partition(".")
-    if not hamlet.isdigit() or len(week) != 8 or week[4:6] != "-W" or not week[:4].isdigit():
+    if not hamlet.isdecimal() or len(week) != 8 or week[4:6] != "-W" or not week[:4].isdecimal():
         return None
     return week, int(hamlet)
 

@@ -28,7 +28,7 @@ def untelex(word: str) -> str:
     """
     if not word.isascii() or len(word) < 2:
         return word
-    result = _VNI_DIGITS.sub("", word) if not word.isdigit() else word
+    result = _VNI_DIGITS.sub("", word) if not word.isdecimal() else word
     result = _TONE_BEFORE_FINAL.sub("", result, count=1)
     if result == word:
         result = _TONE_AT_END.sub("", result, count=1)

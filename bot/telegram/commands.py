@@ -133,7 +133,7 @@ class CommandSync:
         found: list[tuple[int, str, Audience]] = []
         async with self.sessions() as session:
             for identity in (await session.execute(query)).scalars():
-                if not identity.external_id.lstrip("-").isdigit():
+                if not identity.external_id.lstrip("-").isdecimal():
                     continue
                 roles = await people.active_roles(session, identity.person_id, now)
                 found.append((int(identity.external_id), identity.locale, audience_of(roles)))

@@ -57,7 +57,7 @@ class Incoming:
 def parse_callback_data(data: str | None) -> tuple[str, str]:
     """(token, choice id) from "token:id"; malformed data gives a pair that matches nothing."""
     token, colon, choice_id = (data or "").partition(":")
-    if not colon or not token.isdigit() or not choice_id:
+    if not colon or not token.isdecimal() or not choice_id:
         return UNMATCHABLE, UNMATCHABLE
     return token, choice_id
 

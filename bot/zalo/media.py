@@ -116,7 +116,7 @@ class MediaFetcher:
         async with self.http.stream("GET", row.source_url, timeout=self.policy.timeout) as answer:
             answer.raise_for_status()
             declared = answer.headers.get("content-length")
-            if declared is not None and declared.isdigit() and int(declared) > cap:
+            if declared is not None and declared.isdecimal() and int(declared) > cap:
                 raise TooLarge(f"{declared} bytes > {cap}")
             content_type = answer.headers.get("content-type", "").split(";")[0].strip() or None
             data = bytearray()

@@ -66,7 +66,7 @@ class ZaloConfig:
                 "ZALO_WEBHOOK_SECRET must have 8 to 256 characters: ASCII letters, digits, - or _"
             )
         host, _, port = settings.zalo_webhook_listen.rpartition(":")
-        if not port.isdigit():
+        if not port.isdecimal():
             raise ZaloSetupError("ZALO_WEBHOOK_LISTEN must be host:port, e.g. 127.0.0.1:8080")
         return cls(
             token=token,

@@ -29,7 +29,7 @@ REMINDER_WEEKS_BACK = 1
 
 def is_global(event: InEvent) -> bool:
     token = event.choice_token or ""
-    return event.kind == "choice" and bool(token) and not token.isdigit()
+    return event.kind == "choice" and bool(token) and not token.isdecimal()
 
 
 async def on_global(ctx: Ctx, event: InEvent) -> None:
@@ -204,7 +204,7 @@ async def on_pause(ctx: Ctx, event: InEvent) -> None:
         return
     else:
         typed = (event.text or "").strip() if event.kind == "text" else ""
-        days = int(typed) if typed.isdigit() else 0
+        days = int(typed) if typed.isdecimal() else 0
     if not 1 <= days <= MAX_PAUSE_DAYS:
         ctx.reprompt(ctx.t("pause.days_expected", limit=MAX_PAUSE_DAYS))
         return

@@ -205,7 +205,7 @@ async def _open(ctx: Ctx, choice_id: str) -> None:
     elif choice_id.startswith(SECTION_PREFIX):
         slug, _, position = choice_id.removeprefix(SECTION_PREFIX).rpartition(":")
         guide = ctx.guides.current().by_slug(slug)
-        if guide is None or not position.isdigit() or int(position) >= len(guide.sections):
+        if guide is None or not position.isdecimal() or int(position) >= len(guide.sections):
             show_topics(ctx, ctx.t("guides.gone"))
             return
         show_section(ctx, guide, int(position))

@@ -96,7 +96,7 @@ async def start_by_label(ctx: Ctx, text: str) -> bool:
     """A tap on the persistent keyboard starts its action from any step."""
     options = choices(ctx)
     found = match(text, options)
-    if found is None or text.strip().isdigit():
+    if found is None or text.strip().isdecimal():
         return False
     label = next(option.label for option in options if option.id == found)
     if fold(label) != fold(text):

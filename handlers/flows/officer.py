@@ -621,7 +621,7 @@ async def on_set_time(ctx: Ctx, event: InEvent) -> None:
 async def on_set_minutes(ctx: Ctx, event: InEvent) -> None:
     unit = unit_of(ctx)
     typed = (event.text or "").strip() if event.kind == "text" else ""
-    minutes = int(typed) if typed.isdigit() else 0
+    minutes = int(typed) if typed.isdecimal() else 0
     if not MIN_ESCALATION <= minutes <= MAX_ESCALATION:
         ctx.reprompt(ctx.t("officer.minutes_expected", low=MIN_ESCALATION, high=MAX_ESCALATION))
         return

@@ -206,7 +206,7 @@ async def on_value(ctx: Ctx, event: InEvent) -> None:
         new_value = chosen if field == "category" else chosen == "yes"
     elif field == "participants":
         digits = (event.text or "").strip() if event.kind == "text" else ""
-        if not digits.isdigit() or not 1 <= int(digits) <= 100_000:
+        if not digits.isdecimal() or not 1 <= int(digits) <= 100_000:
             ctx.reprompt(ctx.t("activity.participants_expected"))
             return
         new_value = int(digits)
