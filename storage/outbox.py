@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,6 +17,18 @@ from storage.enums import OutboxStatus
 from storage.models import OutboxItem, utcnow
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """A message to write into the outbox, once, under its idempotency key."""
+
+    idempotency_key: str
+    channel: str
+    chat_key: str
+    identity_id: int | None
+    message: dict[str, Any]
+    not_before: datetime | None = None
+
+
 async def enqueue(
     session: AsyncSession,
     *,
@@ -26,25 +40,37 @@ async def enqueue(
     not_before: datetime | None = None,
 ) -> bool:
     """Write the row unless its key exists; True when it was new."""
+    outgoing = Outgoing(idempotency_key, channel, chat_key, identity_id, message, not_before)
+    statement = _insert_new(session).values(_row(outgoing, utcnow())).returning(OutboxItem.id)
+    return (await session.execute(statement)).scalar_one_or_none() is not None
+
+
+async def enqueue_many(session: AsyncSession, messages: Sequence[Outgoing]) -> None:
+    """Write each row whose key is new, all in one statement."""
+    if messages:
+        created = utcnow()
+        rows = [_row(outgoing, created) for outgoing in messages]
+        await session.execute(_insert_new(session), rows)
+
+
+def _insert_new(session: AsyncSession) -> Any:
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(OutboxItem)
-        .values(
-            idempotency_key=idempotency_key,
-            channel=channel,
-            chat_key=chat_key,
-            identity_id=identity_id,
-            message=message,
-            status=OutboxStatus.PENDING.value,
-            attempts=0,
-            created_at=utcnow(),
-            not_before=not_before,
-        )
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(OutboxItem.id)
-    )
-    return (await session.execute(statement)).scalar_one_or_none() is not None
+    return insert(OutboxItem.__table__).on_conflict_do_nothing(index_elements=["idempotency_key"])
+
+
+def _row(outgoing: Outgoing, created: datetime) -> dict[str, Any]:
+    return {
+        "idempotency_key": outgoing.idempotency_key,
+        "channel": outgoing.channel,
+        "chat_key": outgoing.chat_key,
+        "identity_id": outgoing.identity_id,
+        "message": outgoing.message,
+        "status": OutboxStatus.PENDING.value,
+        "attempts": 0,
+        "created_at": created,
+        "not_before": outgoing.not_before,
+    }
 
 
 def _due(now: datetime) -> Any:

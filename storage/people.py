@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections import defaultdict
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,52 +21,95 @@ class ActiveRole:
     confidential: bool = False
 
 
-async def identity_for(
-    session: AsyncSession,
-    channel: str,
-    external_id: str,
-    chat_key: str,
-    display_name: str | None,
-    now: datetime,
-) -> Identity:
-    """The identity for this account, created with its own person on first contact."""
-    query = select(Identity).where(Identity.channel == channel, Identity.external_id == external_id)
-    identity = (await session.execute(query)).scalar_one_or_none()
-    if identity is None:
-        person = Person(full_name=display_name or external_id, created_at=now)
-        session.add(person)
-        await session.flush()
+@dataclass(frozen=True)
+class Account:
+    """Who wrote, as the platform names them."""
+
+    channel: str
+    external_id: str
+    chat_key: str
+    display_name: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.channel, self.external_id
+
+
+async def identities_for(
+    session: AsyncSession, accounts: Sequence[Account], now: datetime
+) -> dict[tuple[str, str], tuple[Identity, Person]]:
+    """Each account's identity and person, by (channel, external id), in one query per channel.
+
+    An account seen for the first time gets an identity and a person of its own; one that had
+    been marked inactive (it blocked the bot) is active again, since it wrote.
+    """
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for account in accounts:
+        wanted[account.channel].add(account.external_id)
+    found: dict[tuple[str, str], tuple[Identity, Person]] = {}
+    for channel, external_ids in wanted.items():
+        query = (
+            select(Identity, Person)
+            .join(Person, Person.id == Identity.person_id)
+            .where(Identity.channel == channel, Identity.external_id.in_(external_ids))
+        )
+        for identity, person in (await session.execute(query)).all():
+            found[(identity.channel, identity.external_id)] = identity, person
+    new = {account.key: account for account in accounts if account.key not in found}
+    if new:
+        found |= await _first_contact(session, list(new.values()), now)
+    for identity, _ in found.values():
+        if not identity.active:
+            identity.active = True
+    return found
+
+
+async def _first_contact(
+    session: AsyncSession, accounts: list[Account], now: datetime
+) -> dict[tuple[str, str], tuple[Identity, Person]]:
+    persons = [
+        Person(full_name=account.display_name or account.external_id, created_at=now)
+        for account in accounts
+    ]
+    session.add_all(persons)
+    await session.flush()
+    created = {}
+    for account, person in zip(accounts, persons, strict=True):
         identity = Identity(
             person_id=person.id,
-            channel=channel,
-            external_id=external_id,
-            chat_key=chat_key,
-            display_name=display_name,
+            channel=account.channel,
+            external_id=account.external_id,
+            chat_key=account.chat_key,
+            display_name=account.display_name,
             created_at=now,
+            active=True,
         )
         session.add(identity)
-        await session.flush()
-    identity.last_seen_at = now
-    identity.active = True
-    return identity
+        created[account.key] = identity, person
+    await session.flush()
+    return created
 
 
 async def active_roles(session: AsyncSession, person_id: int, now: datetime) -> list[ActiveRole]:
+    return (await active_roles_of(session, [person_id], now))[person_id]
+
+
+async def active_roles_of(
+    session: AsyncSession, person_ids: Collection[int], now: datetime
+) -> dict[int, list[ActiveRole]]:
+    """The roles in force at `now` of each of these people, in the order they were given."""
     query = (
         select(RoleAssignment, Unit)
         .join(Unit, Unit.id == RoleAssignment.unit_id)
-        .where(
-            RoleAssignment.person_id == person_id,
-            RoleAssignment.valid_from <= now,
-            or_(RoleAssignment.valid_to.is_(None), RoleAssignment.valid_to > now),
-        )
+        .where(RoleAssignment.person_id.in_(set(person_ids)), holds_role(now))
         .order_by(RoleAssignment.id)
     )
-    rows = (await session.execute(query)).all()
-    return [
-        ActiveRole(role=assignment.role, unit=unit, confidential=assignment.confidential)
-        for assignment, unit in rows
-    ]
+    roles: dict[int, list[ActiveRole]] = {person_id: [] for person_id in person_ids}
+    for assignment, unit in (await session.execute(query)).all():
+        roles[assignment.person_id].append(
+            ActiveRole(role=assignment.role, unit=unit, confidential=assignment.confidential)
+        )
+    return roles
 
 
 def holds_role(now: datetime) -> ColumnElement[bool]:
