@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Table, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +15,9 @@ from sqlalchemy.orm import aliased
 
 from storage.enums import OutboxStatus
 from storage.models import OutboxItem, utcnow
+
+# Core rows, not ORM objects: the engine writes a batch's replies in one executemany.
+OUTBOX = cast(Table, OutboxItem.__table__)
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,7 @@ async def enqueue_many(session: AsyncSession, messages: Sequence[Outgoing]) -> N
 def _insert_new(session: AsyncSession) -> Any:
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return insert(OutboxItem.__table__).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    return insert(OUTBOX).on_conflict_do_nothing(index_elements=["idempotency_key"])
 
 
 def _row(outgoing: Outgoing, created: datetime) -> dict[str, Any]:
