@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import statistics
 import tempfile
@@ -23,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bench.machine import describe
 from bench.results import write_section
-from handlers.engine import Engine
+from handlers.engine import BATCH_SIZE, Engine
 from handlers.messages import InEvent
 from storage import demo, inbox, people, units
 from storage.db import create_engine, session_factory
@@ -33,6 +34,8 @@ from storage.models import Identity, Person, Report
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 BASELINE = "baseline: PTB ConversationHandler"
+OURS = {"SQLite": "SQLite (WAL, synchronous=FULL)", "PostgreSQL": "PostgreSQL"}
+GOALS = {"SQLite": 2000, "PostgreSQL": 1000}
 SCRIPT = ["/menu", "1", "3", "2", "Xe tải làm gãy cột điện đầu thôn", "1", "1", "1", "1"]
 
 
@@ -90,6 +93,7 @@ async def fill_inbox(sessions: async_sessionmaker[AsyncSession], reporters: int,
 async def measure(url: str, reporters: int, runs: int) -> dict[str, float]:
     sessions = await prepare(url, reporters)
     engine = Engine(sessions)
+    gc.freeze()  # as bot.app.serve does once the bot has started
     rates: list[float] = []
     latencies: list[float] = []
     statements = Statements(sessions.kw["bind"])
@@ -173,6 +177,35 @@ async def baseline(url: str, reporters: int, runs: int) -> dict[str, float]:
     return await baseline_ptb.measure(sessions, SCRIPT, reporters, runs)
 
 
+def verdict(rows: list[tuple[str, dict[str, float]]]) -> list[str]:
+    """What the figures say against the goals, computed from this run's rows."""
+    results = dict(rows)
+    lines = []
+    for database, goal in (("SQLite", 2000), ("PostgreSQL", 1000)):
+        ours = next(
+            (r for name, r in rows if name.startswith(database) and BASELINE not in name), None
+        )
+        theirs = results.get(f"{database}, {BASELINE}")
+        if ours is None or theirs is None:
+            continue
+        held = ours["rate"] >= goal and ours["rate"] >= theirs["rate"]
+        lines.append(
+            f"- {database}: {ours['rate']:.0f} updates/s against the goal of {goal:,} and the "
+            f"baseline's {theirs['rate']:.0f} ({ours['rate'] / theirs['rate']:.2f}×): "
+            + ("both held." if held else "missed.")
+        )
+    lines += [
+        "",
+        f"The engine takes the oldest pending update of up to {BATCH_SIZE} people into one "
+        "transaction: it loads their identities, conversations and roles with one query each, "
+        "runs the steps, then writes the conversations, the replies, the last-seen times and "
+        "the inbox status with one statement each and commits once (one fsync). Statements "
+        "per update fall as batches fill; the steps' own writes (the report and its history "
+        "at the confirmation) come on top.",
+    ]
+    return lines
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench ingest")
     parser.add_argument("--reporters", type=int, default=200)
@@ -186,14 +219,12 @@ def main(argv: list[str]) -> None:
     rows = []
     with tempfile.TemporaryDirectory() as directory:
         url = f"sqlite+aiosqlite:///{Path(directory) / 'bench.sqlite3'}"
-        rows.append(
-            ("SQLite (WAL, synchronous=FULL)", asyncio.run(measure(url, args.reporters, args.runs)))
-        )
+        rows.append((OURS["SQLite"], asyncio.run(measure(url, args.reporters, args.runs))))
         url = f"sqlite+aiosqlite:///{Path(directory) / 'baseline.sqlite3'}"
         rows.append((f"SQLite, {BASELINE}", asyncio.run(baseline(url, args.reporters, args.runs))))
     if args.postgres:
         url = asyncio.run(fresh_postgres(args.postgres))
-        rows.append(("PostgreSQL", asyncio.run(measure(url, args.reporters, args.runs))))
+        rows.append((OURS["PostgreSQL"], asyncio.run(measure(url, args.reporters, args.runs))))
         url = asyncio.run(fresh_postgres(args.postgres, "tuquan_bench_ptb"))
         rows.append(
             (f"PostgreSQL, {BASELINE}", asyncio.run(baseline(url, args.reporters, args.runs)))
@@ -221,23 +252,7 @@ def main(argv: list[str]) -> None:
             f"| {name} | {result['rate']:.0f} | {result['p50_ms']:.2f} ms | "
             f"{result['p99_ms']:.2f} ms | {result['statements']:.1f} | {raw} |"
         )
-    ours, theirs = rows[0][1]["rate"], rows[1][1]["rate"]
-    lines += [
-        "",
-        f"On SQLite ours handles {ours:.0f} updates/s against the goal of 2,000 and the "
-        f"baseline's {theirs:.0f} ({ours / theirs:.2f}×): "
-        + ("the goals hold." if ours >= max(2000, theirs) else "the goals are missed.")
-        + " Each of our updates runs in a transaction of up to 32 (one commit for the batch) "
-        "and takes the statements counted above: find the identity and mark it seen, load the "
-        "person, the conversation and the roles, write the conversation, the reply into the "
-        "outbox and the inbox row's status. Through SQLAlchemy's ORM and aiosqlite, whose "
-        "every call is a hop to its thread, that is "
-        f"{1000 / (ours * rows[0][1]['statements']):.2f} ms a statement on this machine; "
-        "the baseline keeps its state in memory and writes once per conversation. Closing "
-        "the gap means fewer statements per update (identity, person and roles in one query; "
-        "last_seen_at written once per batch; outbox and inbox rows inserted per batch), not "
-        "a faster database: the raw commit rate is not the limit.",
-    ]
+    lines += ["", *verdict(rows)]
     body = "\n".join(lines)
     print(body)
     write_section("ingest", body)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 from collections.abc import Sequence
@@ -93,6 +94,9 @@ async def serve(
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop.set)
             handled.append(signum)
+    # What start-up loaded lives as long as the process; frozen, the collector stops
+    # rescanning it on every full collection while updates stream through.
+    gc.freeze()
     senders = [
         Sender(hub.sessions, transport.client, limits=transport.limits, policy=transport.policy)
         for transport in transports

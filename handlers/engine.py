@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -17,16 +16,16 @@ from handlers.context import Ctx
 from handlers.guides import GuideLibrary, shared_library
 from handlers.i18n import Translator
 from handlers.messages import InEvent, OutMessage
-from storage import failpoints, inbox, outbox, people
+from storage import conversations, failpoints, inbox, outbox, people
 from storage.clock import Clock, system_clock
 from storage.enums import InboxStatus
-from storage.models import Conversation, Identity, InboxItem, Person
+from storage.models import Identity, InboxItem, Person
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
 # Rows of different people processed in one transaction: one commit (one fsync) for all.
-BATCH_SIZE = 32
+BATCH_SIZE = 64
 
 
 class DatabaseUnavailable(Exception):
@@ -109,12 +108,12 @@ class Engine:
             await self._record_failure(item_id, error)
             return True
 
-    async def _steps(self, session: AsyncSession, items: list[InboxItem]) -> None:
+    async def _steps(self, session: AsyncSession, items: list[inbox.Claimed]) -> None:
         """Run the rows' steps; each row's user is distinct (see inbox.claim_heads).
 
         What every step needs is loaded for the whole batch first, one query each, and what
-        they wrote is saved at the end, one statement each, so a batch costs about the same
-        number of statements as a single row.
+        the steps leave (conversations, replies, the rows done) is written at the end, one
+        statement each, so a batch costs about the statements of a single row.
         """
         now = self.clock()
         events = [InEvent.model_validate(item.event) for item in items]
@@ -124,34 +123,33 @@ class Engine:
         ]
         known = await people.identities_for(session, accounts, now)
         identities = [known[account.key][0] for account in accounts]
-        conversations = await _conversations_of(session, [i.id for i in identities])
+        stored = await conversations.load(session, [i.id for i in identities])
         roles = await people.active_roles_of(session, {i.person_id for i in identities}, now)
-        finished: list[tuple[InboxItem, Identity, Ctx]] = []
+        states: list[tuple[int, conversations.State]] = []
+        outgoing: list[outbox.Outgoing] = []
         for item, event, account in zip(items, events, accounts, strict=True):
             identity, person = known[account.key]
             ctx = self._context(session, item, identity, person, roles[person.id], now)
-            conversation = conversations.get(identity.id)
-            if conversation is not None:
-                ctx.flow, ctx.step = conversation.flow, conversation.step
-                ctx.data, ctx.version = dict(conversation.data or {}), conversation.version or 0
+            state = stored.get(identity.id)
+            if state is not None:
+                ctx.flow, ctx.step = state.flow, state.step
+                ctx.data, ctx.version = state.data, state.version
             await router.dispatch(ctx, event)
-            if conversation is None and ctx.traits.announces_automation:
+            if state is None and ctx.traits.announces_automation:
                 ctx.replies.insert(0, OutMessage(text=str(ctx.t("notice.automated"))))
-            finished.append((item, identity, ctx))
-        outgoing: list[outbox.Outgoing] = []
-        for item, identity, ctx in finished:
-            identity.last_seen_at = now
-            _save_conversation(session, conversations.get(identity.id), identity.id, ctx, now)
+            states.append(
+                (identity.id, conversations.State(ctx.flow, ctx.step, ctx.data, ctx.version))
+            )
             outgoing += _outgoing(item, identity.id, ctx)
-            item.status = InboxStatus.DONE
-            item.processed_at = now
-            item.attempts += 1
+        await conversations.save(session, states, stored.keys(), now)
         await outbox.enqueue_many(session, outgoing)
+        await people.mark_seen(session, [i.id for i in identities], now)
+        await inbox.mark_done(session, [item.id for item in items], now)
 
     def _context(
         self,
         session: AsyncSession,
-        item: InboxItem,
+        item: inbox.Claimed,
         identity: Identity,
         person: Person,
         roles: list[people.ActiveRole],
@@ -192,29 +190,7 @@ class Engine:
             )
 
 
-async def _conversations_of(
-    session: AsyncSession, identity_ids: list[int]
-) -> dict[int, Conversation]:
-    query = select(Conversation).where(Conversation.identity_id.in_(identity_ids))
-    return {c.identity_id: c for c in (await session.execute(query)).scalars()}
-
-
-def _save_conversation(
-    session: AsyncSession,
-    conversation: Conversation | None,
-    identity_id: int,
-    ctx: Ctx,
-    now: datetime,
-) -> None:
-    if conversation is None:
-        conversation = Conversation(identity_id=identity_id)
-        session.add(conversation)
-    conversation.flow, conversation.step = ctx.flow, ctx.step
-    conversation.data, conversation.version = ctx.data, ctx.version
-    conversation.updated_at = now
-
-
-def _outgoing(item: InboxItem, identity_id: int, ctx: Ctx) -> list[outbox.Outgoing]:
+def _outgoing(item: inbox.Claimed, identity_id: int, ctx: Ctx) -> list[outbox.Outgoing]:
     """The replies to the writer (keyed by the inbox row) and the notices to others."""
     replies = [
         outbox.Outgoing(

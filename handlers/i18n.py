@@ -35,6 +35,8 @@ class Translator:
 
     def __call__(self, key: str, /, **values: object) -> Markup:
         template = self._messages.get(key) or self._fallback[key]
+        if not values and "{" not in template:
+            return Markup(template)  # nothing to fill in: spare the formatter, asked most often
         return Markup(template).format(**values)
 
     def date(self, value: date) -> str:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,13 +51,24 @@ async def store(
     return result.scalar_one_or_none()
 
 
-async def claim_next(session: AsyncSession) -> InboxItem | None:
+@dataclass(frozen=True)
+class Claimed:
+    """An inbox row taken for processing: what a step needs of it."""
+
+    id: int
+    channel: str
+    user_key: str
+    chat_key: str
+    event: dict[str, Any]
+
+
+async def claim_next(session: AsyncSession) -> Claimed | None:
     """The oldest pending row with no earlier pending row of its user, locked where possible."""
     heads = await claim_heads(session, 1)
     return heads[0] if heads else None
 
 
-async def claim_heads(session: AsyncSession, limit: int) -> list[InboxItem]:
+async def claim_heads(session: AsyncSession, limit: int) -> list[Claimed]:
     """The oldest pending rows that each head their user's queue, locked where possible.
 
     The oldest pending row overall always qualifies; the guard keeps a later row of a user out
@@ -72,14 +86,29 @@ async def claim_heads(session: AsyncSession, limit: int) -> list[InboxItem]:
         .exists()
     )
     query = (
-        select(InboxItem)
+        select(
+            InboxItem.id,
+            InboxItem.channel,
+            InboxItem.user_key,
+            InboxItem.chat_key,
+            InboxItem.event,
+        )
         .where(InboxItem.status == InboxStatus.PENDING, ~same_user_before)
         .order_by(InboxItem.id)
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=InboxItem)
-    return list((await session.execute(query)).scalars())
+    return [Claimed(*row) for row in await session.execute(query)]
+
+
+async def mark_done(session: AsyncSession, ids: Collection[int], now: datetime) -> None:
+    await session.execute(
+        update(InboxItem)
+        .where(InboxItem.id.in_(ids))
+        .values(status=InboxStatus.DONE, processed_at=now, attempts=InboxItem.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def pending_count(session: AsyncSession) -> int:

@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.enums import Role
@@ -62,6 +62,15 @@ async def identities_for(
         if not identity.active:
             identity.active = True
     return found
+
+
+async def mark_seen(session: AsyncSession, identity_ids: Collection[int], now: datetime) -> None:
+    await session.execute(
+        update(Identity)
+        .where(Identity.id.in_(identity_ids))
+        .values(last_seen_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def _first_contact(

@@ -135,13 +135,13 @@ def register(flow: DraftFlow) -> None:
 
     @step(flow.name, "photos")
     async def on_photos(ctx: Ctx, event: InEvent) -> None:
-        photos: list[str] = draft(ctx).setdefault("photos", [])
         if event.kind == "photo" and event.photos:
+            photos: list[str] = draft(ctx).get("photos", [])
             room = MAX_PHOTOS - len(photos)
             if room <= 0:
                 ctx.reprompt(ctx.t("report.photos_full", limit=MAX_PHOTOS))
                 return
-            photos.extend(event.photos[:room])
+            draft(ctx)["photos"] = photos + event.photos[:room]
             await ask_photos(ctx, flow)
             return
         picked = ctx.pick(event)

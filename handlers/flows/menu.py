@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import cache
 
 from markupsafe import Markup
 
@@ -17,6 +18,7 @@ from storage.text import fold
 Starter = Callable[[Ctx], Awaitable[None]]
 
 
+@cache
 def _starters() -> dict[str, tuple[str, Starter]]:
     from handlers.flows import (
         activity,
