@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 # Rows of different people processed in one transaction: one commit (one fsync) for all.
 BATCH_SIZE = 64
+# When an account last wrote is kept to within this, so a conversation of several quick
+# steps writes it once rather than at every step.
+SEEN_PRECISION = timedelta(minutes=5)
 
 
 class DatabaseUnavailable(Exception):
@@ -143,7 +146,7 @@ class Engine:
             outgoing += _outgoing(item, identity.id, ctx)
         await conversations.save(session, states, stored.keys(), now)
         await outbox.enqueue_many(session, outgoing)
-        await people.mark_seen(session, [i.id for i in identities], now)
+        await people.mark_seen(session, [i.id for i in identities if _seen_long_ago(i, now)], now)
         await inbox.mark_done(session, [item.id for item in items], now)
 
     def _context(
@@ -188,6 +191,10 @@ class Engine:
                 identity_id=None,
                 message=apology.model_dump(exclude_defaults=True),
             )
+
+
+def _seen_long_ago(identity: Identity, now: datetime) -> bool:
+    return identity.last_seen_at is None or identity.last_seen_at <= now - SEEN_PRECISION
 
 
 def _outgoing(item: inbox.Claimed, identity_id: int, ctx: Ctx) -> list[outbox.Outgoing]:

@@ -65,6 +65,8 @@ async def identities_for(
 
 
 async def mark_seen(session: AsyncSession, identity_ids: Collection[int], now: datetime) -> None:
+    if not identity_ids:
+        return
     await session.execute(
         update(Identity)
         .where(Identity.id.in_(identity_ids))

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from handlers import router
 from handlers.messages import InEvent
 from storage.enums import InboxStatus, OutboxStatus
-from storage.models import InboxItem, OutboxItem
+from storage.models import Identity, InboxItem, OutboxItem
 from tests.support import HEAD, Harness, text_of
 
 
@@ -94,3 +94,20 @@ async def test_two_engines_racing_process_each_update_once(harness: Harness) -> 
         )
     assert done.scalar_one() == 30
     assert replies.scalar_one() == 30
+
+
+async def test_when_an_account_last_wrote_is_kept_to_within_minutes(harness: Harness) -> None:
+    async def last_seen() -> object:
+        async with harness.sessions() as session:
+            query = select(Identity.last_seen_at).where(Identity.external_id == "newcomer")
+            return (await session.execute(query)).scalar_one()
+
+    first = harness.clock()
+    await harness.say("newcomer", "/menu")
+    assert await last_seen() == first
+    harness.clock.advance(minutes=2)
+    await harness.say("newcomer", "1")
+    assert await last_seen() == first, "a quick next step leaves it as it was"
+    harness.clock.advance(minutes=4)
+    await harness.say("newcomer", "/menu")
+    assert await last_seen() == harness.clock()
