@@ -266,6 +266,7 @@ async def measure(
     from bench.ingest import Statements
 
     rates: list[float] = []
+    cpu: list[float] = []
     latencies: list[float] = []
     request = OfflineRequest()
     statements = Statements(sessions.kw["bind"])
@@ -275,13 +276,14 @@ async def measure(
         async with application:
             for run in range(runs):
                 batch = updates(application.bot, script, reporters, run)
-                started = time.perf_counter()
+                started, cpu_started = time.perf_counter(), time.process_time()
                 for update in batch:
                     one = time.perf_counter()
                     await application.process_update(update)
                     latencies.append(time.perf_counter() - one)
                 await application.update_persistence()
                 rates.append(len(batch) / (time.perf_counter() - started))
+                cpu.append((time.process_time() - cpu_started) / len(batch))
     statements.counting = False
     async with sessions() as session:
         stored = (
@@ -296,6 +298,7 @@ async def measure(
     latencies.sort()
     return {
         "rate": statistics.median(rates),
+        "cpu_ms": statistics.median(cpu) * 1000,
         "statements": statements.count / (len(script) * reporters * runs),
         "p50_ms": latencies[len(latencies) // 2] * 1000,
         "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000,
