@@ -53,15 +53,16 @@ reliability: $(VENV)/.installed-dev $(NODE_TESTS)
 		tests/test_concurrency.py tests/test_engine.py tests/test_sender.py tests/test_access.py \
 		tests/test_database_outage.py
 
-## Benchmarks; each writes its section of docs/benchmarks.md.
+## Benchmarks; each writes its section of docs/benchmarks.md. `make bench NATION=1` adds the
+## national data set (100,000 hamlets, 5 million reports on PostgreSQL), which takes minutes.
+BENCH_POSTGRES := $${TUQUAN_BENCH_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/postgres}
 bench: $(VENV)/.installed-dev
-	TUQUAN_BENCH_POSTGRES_URL=$${TUQUAN_BENCH_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/postgres} \
-	$(BIN)/python -m bench all
+	TUQUAN_BENCH_POSTGRES_URL=$(BENCH_POSTGRES) $(BIN)/python -m bench all
+	$(if $(NATION),$(MAKE) bench-nation)
 
 ## The national data set (100,000 hamlets, 5 million reports) on PostgreSQL: minutes.
 bench-nation: $(VENV)/.installed-dev
-	$(BIN)/python -m bench digests --nation --postgres \
-		$${TUQUAN_BENCH_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/postgres}
+	$(BIN)/python -m bench digests --nation --postgres $(BENCH_POSTGRES)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache $(TEST_API)/node_modules
