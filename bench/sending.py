@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.ratelimit import Limits, RateLimiter
 from bot.sender import Sender
 from bot.telegram.api import TelegramApi
 from bot.telegram.client import TelegramClient
@@ -36,11 +37,35 @@ class Delivery:
     seconds: float  # from the first accepted message to the last
     wall: float  # from the sender's start until no row was pending
     peak: int  # the most messages accepted within one second
+    turns_peak: int  # the most turns the sender's limiter gave within one second
     refused: int  # 429s
 
     @property
     def rate(self) -> float:
         return self.messages / self.wall
+
+
+class TurnLog(RateLimiter):
+    """The sender's limiter, noting when it gives each turn."""
+
+    def __init__(self, limits: Limits) -> None:
+        super().__init__(limits)
+        self.turns: list[float] = []
+
+    async def acquire(self, chat: str, *, is_group: bool = False) -> None:
+        await super().acquire(chat, is_group=is_group)
+        self.turns.append(time.monotonic())
+
+
+def busiest_second(moments: Iterable[float]) -> int:
+    """The most moments within any one second, counted as the emulator counts messages."""
+    ordered = sorted(moments)
+    first, most = 0, 0
+    for last, moment in enumerate(ordered):
+        while ordered[first] <= moment - 1.0:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
 
 
 def make_api(runtime: str, telegram: TelegramEmulator) -> TelegramApi:
@@ -95,6 +120,7 @@ async def deliver(
         await api.start()
         client = TelegramClient(api, Translator("vi"), stored_files(sessions))
         sender = Sender(sessions, client, limits=TELEGRAM_LIMITS)
+        sender.limiter = turns = TurnLog(TELEGRAM_LIMITS)
         stop, bell = asyncio.Event(), asyncio.Event()
         started = time.perf_counter()
         running = asyncio.create_task(sender.run(stop, bell, idle=0.05))
@@ -108,5 +134,6 @@ async def deliver(
             seconds=first_to_last(telegram.requests),
             wall=wall,
             peak=telegram.stats.max_messages_per_second,
+            turns_peak=busiest_second(turns.turns),
             refused=telegram.stats.rate_limited,
         )
