@@ -7,7 +7,8 @@ import pkgutil
 import sys
 from pathlib import Path
 
-SKIP = {"machine", "results"}
+# Helpers of the benchmarks, not benchmarks.
+SKIP = {"machine", "results", "sending"}
 # Run by others or on request only: the data generator (the nation takes minutes) and the
 # python-telegram-bot baseline (bench.ingest runs it beside ours).
 NOT_IN_ALL = {"data", "baseline_ptb"}

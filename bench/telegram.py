@@ -19,8 +19,7 @@ import os
 import statistics
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
-from pathlib import Path
+from collections.abc import Callable
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -28,45 +27,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bench.ingest import fresh_postgres
 from bench.machine import describe
 from bench.results import write_section
+from bench.sending import RUNTIMES, Delivery, database, deliver, make_api, sqlite_url, until
 from bot.app import Hub
-from bot.sender import Sender
-from bot.telegram.api import TelegramApi
-from bot.telegram.client import TelegramClient
 from bot.telegram.ingest import Ingest
 from bot.telegram.polling import run_polling
-from bot.telegram.service import TELEGRAM_LIMITS
 from bot.telegram.webhook import run_webhook
 from handlers.engine import Engine
-from handlers.i18n import Translator
 from handlers.messages import OutMessage
 from storage import outbox
-from storage.db import create_engine, session_factory
-from storage.enums import OutboxStatus
-from storage.migrate import upgrade
-from storage.models import InboxItem, OutboxItem
+from storage.models import InboxItem
 from tests.telegram_emulator import EmulatorConfig, RateLimits, TelegramEmulator
 
-RUNTIMES = ("ptb", "aiogram")
 FIRST_CHAT = 800_000_000
 TEXT = "<b>Tổng hợp tuần 48</b>\nThôn Nà Phải: 2 sự việc, 1 hoạt động.\nThôn Nà Mò: bình thường."
-
-
-def make_api(runtime: str, telegram: TelegramEmulator) -> TelegramApi:
-    if runtime == "aiogram":
-        from bot.telegram.aiogram_api import AiogramApi
-
-        return AiogramApi(telegram.token, telegram.base_url, 10.0, 1)
-    from bot.telegram.ptb_api import PtbApi
-
-    return PtbApi(telegram.token, telegram.base_url, 10.0, 1)
-
-
-async def database(
-    url: str,
-) -> tuple[Callable[[], Awaitable[None]], async_sessionmaker[AsyncSession]]:
-    engine = create_engine(url)
-    await upgrade(engine)
-    return engine.dispose, session_factory(engine)
 
 
 async def queue_messages(
@@ -84,36 +57,10 @@ async def queue_messages(
             )
 
 
-async def pending(sessions: async_sessionmaker[AsyncSession]) -> int:
-    async with sessions() as session:
-        query = select(func.count()).where(OutboxItem.status == OutboxStatus.PENDING)
-        return int((await session.execute(query)).scalar_one())
-
-
-async def measure_sender(runtime: str, url: str, chats: list[int], run: str) -> dict[str, float]:
+async def measure_sender(runtime: str, url: str, chats: list[int], run: str) -> Delivery:
     dispose, sessions = await database(url)
-    async with TelegramEmulator(EmulatorConfig()) as telegram:
-        for chat in set(chats):
-            telegram.register_user(chat)
-        await queue_messages(sessions, chats, run)
-        api = make_api(runtime, telegram)
-        await api.start()
-        sender = Sender(sessions, TelegramClient(api, Translator("vi")), limits=TELEGRAM_LIMITS)
-        stop, bell = asyncio.Event(), asyncio.Event()
-        started = time.perf_counter()
-        running = asyncio.create_task(sender.run(stop, bell, idle=0.05))
-        await until(lambda: pending(sessions), 0)
-        elapsed = time.perf_counter() - started
-        stop.set()
-        await running
-        await api.close()
-        result = {
-            "messages": float(telegram.stats.messages_sent),
-            "seconds": elapsed,
-            "rate": telegram.stats.messages_sent / elapsed,
-            "peak": float(telegram.stats.max_messages_per_second),
-            "refused": float(telegram.stats.rate_limited),
-        }
+    await queue_messages(sessions, chats, run)
+    result = await deliver(runtime, sessions, chats)
     await dispose()
     return result
 
@@ -156,13 +103,6 @@ async def measure_ingest(runtime: str, url: str, people: int, each: int, way_in:
     return total / elapsed
 
 
-async def until(count: Callable[[], Awaitable[int]], wanted: int) -> None:
-    while True:
-        if await count() == wanted:
-            return
-        await asyncio.sleep(0.02)
-
-
 def free_port() -> int:
     import socket
 
@@ -176,10 +116,6 @@ async def stored(sessions: async_sessionmaker[AsyncSession]) -> int:
         return int(
             (await session.execute(select(func.count()).select_from(InboxItem))).scalar_one()
         )
-
-
-def sqlite_url(directory: str, name: str) -> str:
-    return f"sqlite+aiosqlite:///{Path(directory) / name}.sqlite3"
 
 
 def main(argv: list[str]) -> None:
@@ -197,7 +133,7 @@ def main(argv: list[str]) -> None:
     args = parser.parse_args(argv)
     many = [FIRST_CHAT + n for n in range(args.messages)]
     one = [FIRST_CHAT] * args.one_chat
-    sending: list[tuple[str, str, dict[str, float]]] = []
+    sending: list[tuple[str, str, Delivery]] = []
     ingesting: list[tuple[str, str, str, float]] = []
     with tempfile.TemporaryDirectory() as directory:
         for runtime in RUNTIMES:
@@ -242,7 +178,7 @@ def main(argv: list[str]) -> None:
 
 def report(
     args: argparse.Namespace,
-    sending: list[tuple[str, str, dict[str, float]]],
+    sending: list[tuple[str, str, Delivery]],
     ingesting: list[tuple[str, str, str, float]],
 ) -> str:
     lines = [
@@ -259,11 +195,11 @@ def report(
         "|---|---|---|---|---|---|---|---|",
     ]
     for runtime, label, result in sending:
-        count = result["messages"]
+        count = result.messages
         fastest = count / 30 if label == "distinct chats" else max(count - 3, 0) / 1.0
         lines.append(
-            f"| {runtime} | {label} | {count:.0f} | {result['seconds']:.1f} | {fastest:.1f} s | "
-            f"{result['rate']:.1f} | {result['peak']:.0f} | {result['refused']:.0f} |"
+            f"| {runtime} | {label} | {count} | {result.wall:.1f} | {fastest:.1f} s | "
+            f"{result.rate:.1f} | {result.peak} | {result.refused} |"
         )
     lines += [
         "",

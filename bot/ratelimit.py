@@ -16,6 +16,9 @@ class Limits:
     per_chat_per_second: float = 1.0
     chat_burst: int = 3
     group_per_minute: float = 20.0
+    # Messages that may go back to back overall. 1 paces strictly, and every time the sender
+    # wakes late for its turn is lost for good; 2 lets the next message make up for it.
+    overall_burst: int = 1
 
 
 @dataclass
@@ -47,8 +50,9 @@ class RateLimiter:
     def __init__(self, limits: Limits, clock: Callable[[], float] = time.monotonic) -> None:
         self.limits = limits
         self.clock = clock
-        # A steady rate, no burst: bursting past the overall limit is what earns a 429.
-        self.overall = Bucket(limits.per_second, 1.0, clock=clock)
+        # A steady rate, never more than `overall_burst` at once: bursting past the overall
+        # limit is what earns a 429.
+        self.overall = Bucket(limits.per_second, float(limits.overall_burst), clock=clock)
         self.chats: dict[str, Bucket] = {}
         self._lock = asyncio.Lock()
 
