@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 from handlers.digest import Digest
 from handlers.i18n import Translator
 
+if TYPE_CHECKING:  # matplotlib is imported when a chart is drawn, not when the bot starts
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
 MAX_ROWS = 15
+WIDTH = 8.0  # inches
 COLORS = ("#4e79a7", "#59a14f", "#f28e2b", "#e15759", "#b07aa1", "#9c755f")
 
 
@@ -20,11 +26,9 @@ def render_png(digest: Digest, t: Translator) -> bytes:
     weeks = digest.chart_weeks
     week_labels = [str(t("chart.week", number=int(w.split("-W")[1]))) for w in weeks]
     rows = _rows(digest)
-    figure = Figure(figsize=(8, 4 + 0.3 * max(len(rows), 3)), dpi=100)
+    figure = Figure(figsize=(WIDTH, 4 + 0.3 * max(len(rows), 3)), dpi=100)
     FigureCanvasAgg(figure)
-    bars, heat = figure.subplots(
-        2, 1, gridspec_kw={"height_ratios": [3, max(2, 0.35 * len(rows) + 1)]}
-    )
+    bars, heat = _axes(figure, [label for _, label in rows])
     bottoms = [0.0] * len(weeks)
     for color, (category, values) in zip(COLORS, digest.chart_categories.items(), strict=False):
         bars.bar(
@@ -55,10 +59,36 @@ def render_png(digest: Digest, t: Translator) -> bytes:
                 if value == value:  # not NaN: the unit was expected to report that week
                     heat.text(x, y, f"{value * 100:.0f}", ha="center", va="center", fontsize=7)
     heat.set_title(str(t("chart.completeness")), fontsize=11)
-    figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+def _axes(figure: Figure, row_labels: list[str]) -> tuple[Axes, Axes]:
+    """The two charts placed by measure, in inches.
+
+    Margins fitted by tight_layout cost a third of the drawing (it lays every text out once
+    more, and saving then draws twice); only the row names vary, so they are measured alone.
+    """
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    font = FontProperties(size=8)
+    widest = max(
+        (TextToPath().get_text_width_height_descent(label, font, ismath=False)[0] / 72)
+        for label in row_labels or [""]
+    )
+    left = min(max(0.85, widest + 0.25), WIDTH / 2)
+    width, height = WIDTH - left - 0.25, figure.get_figheight()
+    top, gap, bottom = 0.45, 0.7, 0.4
+    plots = height - top - gap - bottom
+    heat_ratio = max(2, 0.35 * len(row_labels) + 1)
+    heat_height = plots * heat_ratio / (3 + heat_ratio)
+    bars_height = plots - heat_height
+    heat_box = (left / WIDTH, bottom / height, width / WIDTH, heat_height / height)
+    bars_bottom = (bottom + heat_height + gap) / height
+    bars_box = (left / WIDTH, bars_bottom, width / WIDTH, bars_height / height)
+    return figure.add_axes(bars_box), figure.add_axes(heat_box)
 
 
 def _rows(digest: Digest) -> list[tuple[int, str]]:
