@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
 # Rows of different people processed in one transaction: one commit (one fsync) for all.
-BATCH_SIZE = 64
+BATCH_SIZE = 128
 # When an account last wrote is kept to within this, so a conversation of several quick
 # steps writes it once rather than at every step.
 SEEN_PRECISION = timedelta(minutes=5)
