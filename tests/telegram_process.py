@@ -24,6 +24,21 @@ from tests.telegram_flows.world import WEBHOOK_SECRET, WayIn, free_port
 EXIT_SECONDS = 30.0
 
 
+def bot_environment(telegram: TelegramEmulator, database_url: str) -> dict[str, str]:
+    """The bot's settings point at the emulator and this database; none is inherited."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("TUQUAN_", "TELEGRAM_", "PTB_"))
+    }
+    env.update(
+        TELEGRAM_BOT_TOKEN=telegram.token,
+        TELEGRAM_API_URL=telegram.base_url,
+        TUQUAN_DATABASE_URL=database_url,
+    )
+    return env
+
+
 @dataclass
 class BotProcess:
     telegram: TelegramEmulator
@@ -36,15 +51,8 @@ class BotProcess:
     process: asyncio.subprocess.Process | None = None
 
     def environment(self, failpoints: str | None, log_level: str) -> dict[str, str]:
-        env = {
-            name: value
-            for name, value in os.environ.items()
-            if not name.startswith(("TUQUAN_", "TELEGRAM_", "PTB_"))
-        }
+        env = bot_environment(self.telegram, self.database_url)
         env.update(
-            TELEGRAM_BOT_TOKEN=self.telegram.token,
-            TELEGRAM_API_URL=self.telegram.base_url,
-            TUQUAN_DATABASE_URL=self.database_url,
             TUQUAN_TELEGRAM_RUNTIME=self.runtime,
             TUQUAN_TELEGRAM_TIMEOUT="5",
             TUQUAN_LOG_LEVEL=log_level,
