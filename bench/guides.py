@@ -18,7 +18,8 @@ import yaml
 
 from bench.machine import describe
 from bench.results import write_section
-from handlers.guides import DEFAULT_GUIDES_DIR, GuideIndex, check
+from handlers.guides import DEFAULT_GUIDES_DIR, check
+from handlers.guides.search import GuideIndex
 from storage.text import fold
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import charts, digest_text, workbook
+from handlers import charts, digest_text
 from handlers.digest import Digest, build
 from handlers.i18n import Translator
 from handlers.messages import Attachment, OutMessage
@@ -84,6 +84,9 @@ async def workbook_message(
     person_id: int | None = None,
 ) -> OutMessage:
     """The workbook as an attachment; every one made is written to the audit log."""
+    # openpyxl is imported on the first workbook asked for, not by every bot that starts.
+    from handlers import workbook
+
     key = f"{file_key}:xlsx"
     name = f"bao-cao-{_slug(digest.root.label)}-{digest.period.key}.xlsx"
     content = (

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from vietnam_provinces import Province, Ward
 
 from storage.enums import UnitKind
 from storage.models import Unit
@@ -30,6 +29,9 @@ def _code(number: int) -> str:
 
 async def sync(session: AsyncSession) -> SyncResult:
     """Insert or rename every current province and commune; keyed by official code."""
+    # The whole country's tables, loaded by the commands that sync, not by every process.
+    from vietnam_provinces import Province, Ward
+
     existing = {
         (unit.kind, unit.code): unit
         for unit in (

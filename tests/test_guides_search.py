@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from handlers.guides import DEFAULT_GUIDES_DIR, GuideIndex, check
+from handlers.guides import DEFAULT_GUIDES_DIR, check
+from handlers.guides.search import GuideIndex
 from storage.telex import untelex
 from storage.text import fold
 

@@ -17,7 +17,6 @@ from bot.telegram.commands import CommandSync
 from bot.telegram.incoming import CHANNEL
 from bot.telegram.ingest import Ingest
 from bot.telegram.polling import POLL_SECONDS, run_polling
-from bot.telegram.webhook import run_webhook
 
 
 @dataclass(frozen=True)
@@ -67,6 +66,9 @@ class TelegramTransport:
     async def _receive(self, ingest: Ingest, stop: asyncio.Event) -> None:
         way_in = self.way_in
         if isinstance(way_in, Webhook):
+            # aiohttp's server is imported by the bots that listen, not by every bot.
+            from bot.telegram.webhook import run_webhook
+
             await run_webhook(
                 self.api,
                 ingest,

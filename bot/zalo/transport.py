@@ -22,7 +22,6 @@ from bot.zalo.media import FetchPolicy, MediaFetcher
 from bot.zalo.pause import pause
 from bot.zalo.polling import Keeper, Poller
 from bot.zalo.updates import CHANNEL, Incoming
-from bot.zalo.webhook import Listen, WebhookServer
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +140,9 @@ class ZaloTransport:
     async def _webhook(
         self, api: ZaloApi, hub: Hub, fetcher: MediaFetcher, stop: asyncio.Event
     ) -> None:
+        # aiohttp's server is imported by the bots that listen, not by every bot.
+        from bot.zalo.webhook import Listen, WebhookServer
+
         keep = self._keeper(lambda incoming: ingest.store(hub, incoming), fetcher)
         url, secret = self.config.webhook_url, self.config.webhook_secret
         assert url is not None and secret is not None

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from markupsafe import Markup, escape
 
 from handlers.context import Ctx, Picked, StaleChoice
 from handlers.flows import menu
-from handlers.guides import Guide, Hit
+from handlers.guides import Guide
 from handlers.messages import Choice, InEvent
 from handlers.registry import step
 from storage.text import clean
+
+if TYPE_CHECKING:
+    from handlers.guides.search import Hit
 
 FLOW = "guide"
 MENU, MORE, TOPICS = "menu", "more", "topics"

@@ -1,4 +1,8 @@
-"""Guides for residents: Markdown files read, checked, kept in memory and searched."""
+"""Guides for residents: Markdown files read, checked, kept in memory and searched.
+
+The search (handlers.guides.search, bm25s and numpy) is imported when the first index is
+built, not by every process that imports the guides.
+"""
 
 from handlers.guides.document import SECTION_TITLES, Guide, Problem, Section
 from handlers.guides.library import (
@@ -9,15 +13,12 @@ from handlers.guides.library import (
     check,
     shared_library,
 )
-from handlers.guides.search import GuideIndex, Hit
 
 __all__ = [
     "DEFAULT_GUIDES_DIR",
     "SECTION_TITLES",
     "Guide",
-    "GuideIndex",
     "GuideLibrary",
-    "Hit",
     "Problem",
     "Reloaded",
     "Section",

@@ -13,9 +13,12 @@ import time
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from handlers.guides.document import Guide, Problem, read
-from handlers.guides.search import GuideIndex
+
+if TYPE_CHECKING:
+    from handlers.guides.search import GuideIndex
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +86,8 @@ class GuideLibrary:
         return self._shelf
 
     def reload(self) -> Reloaded:
+        from handlers.guides.search import GuideIndex
+
         signature = self._files()
         guides, problems = check(self.folder)
         self._signature = signature
