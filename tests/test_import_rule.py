@@ -1,4 +1,5 @@
-"""handlers/ and storage/ know no platform: only bot/ may import one."""
+"""handlers/ and storage/ know no platform: only bot/ may import one. Starting the bot loads
+no library that only occasional work needs."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ ALLOWED = {
     "scheduler": {"scheduler", "handlers", "storage"},
 }
 OURS = {"bot", "scheduler", "handlers", "storage"}
+# Workbooks, charts, webhooks, questions to the guides, a units sync: each imports its library
+# when it begins, so that every start does not pay for them (bench/startup.py).
+OCCASIONAL_LIBRARIES = {"openpyxl", "matplotlib", "aiohttp", "bm25s", "numpy", "vietnam_provinces"}
 
 
 def imported_roots(path: Path) -> set[str]:
@@ -42,11 +46,20 @@ def test_imports_point_one_way(package: str) -> None:
 
 
 def test_loading_the_engine_loads_no_platform_library() -> None:
+    modules = "handlers.engine, handlers.flows, storage.demo, storage.official"
+    assert loaded(modules, PLATFORM_LIBRARIES) == "[]"
+
+
+def loaded(modules: str, libraries: set[str]) -> str:
     probe = (
-        "import sys, handlers.engine, handlers.flows, storage.demo, storage.official;"
-        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {PLATFORM_LIBRARIES!r}))"
+        f"import sys, {modules};"
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & {libraries!r}))"
     )
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
     )
-    assert result.stdout.strip() == "[]"
+    return result.stdout.strip()
+
+
+def test_the_command_line_and_the_telegram_transport_load_no_occasional_library() -> None:
+    assert loaded("bot.cli, bot.run, bot.telegram.ptb_api", OCCASIONAL_LIBRARIES) == "[]"
