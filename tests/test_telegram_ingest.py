@@ -10,7 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import Hub
+from bot.telegram.aiogram_api import AiogramApi
 from bot.telegram.api import RawUpdate
+from bot.telegram.incoming import ALLOWED_UPDATES
 from bot.telegram.ingest import Ingest
 from bot.telegram.ptb_api import PtbApi
 from bot.telegram.webhook import SECRET_HEADER
@@ -77,6 +79,19 @@ async def test_the_offset_moves_past_an_update_only_after_its_commit(
         assert [update_id] == attempts[0] == attempts[1]
         assert telegram.pending_updates() == []
         assert len(telegram.sent_messages(USER)) == 1
+
+
+@pytest.mark.parametrize("runtime", ["ptb", "aiogram"])
+async def test_a_quiet_long_poll_longer_than_the_request_timeout_ends_empty(runtime: str) -> None:
+    """Telegram holds a poll with nothing to give for its whole timeout; that is no failure."""
+    async with TelegramEmulator(QUIET) as telegram:
+        make = AiogramApi if runtime == "aiogram" else PtbApi
+        api = make(telegram.token, telegram.base_url, 0.25, 1)
+        await api.start()
+        try:
+            assert await api.get_updates(None, 1, ALLOWED_UPDATES) == []
+        finally:
+            await api.close()
 
 
 async def test_the_webhook_answers_only_after_storing_and_drops_a_redelivery(

@@ -60,7 +60,10 @@ class PtbApi:
 
     def __init__(self, token: str, api_root: str, timeout: float, poll_timeout: int) -> None:
         root = api_root.rstrip("/")
+        self.timeout = timeout
         # PTB joins base_url + token + "/" + method; our setting is the server's root.
+        # Only PTB's own get_updates takes its get_updates_request: the raw call goes through
+        # `request`, and get_updates gives it the long poll's read timeout itself.
         self.bot = Bot(
             token,
             base_url=f"{root}/bot",
@@ -68,13 +71,6 @@ class PtbApi:
             request=HTTPXRequest(
                 connection_pool_size=CONNECTIONS,
                 read_timeout=timeout,
-                write_timeout=timeout,
-                connect_timeout=timeout,
-                pool_timeout=timeout,
-            ),
-            get_updates_request=HTTPXRequest(
-                connection_pool_size=1,
-                read_timeout=poll_timeout + timeout,
                 write_timeout=timeout,
                 connect_timeout=timeout,
                 pool_timeout=timeout,
@@ -97,7 +93,11 @@ class PtbApi:
         arguments: dict[str, Any] = {"timeout": poll_seconds, "allowed_updates": list(allowed)}
         if offset is not None:
             arguments["offset"] = offset
-        result = await self._call(self.bot.do_api_request(RAW_GET_UPDATES, api_kwargs=arguments))
+        # Telegram holds a long poll `poll_seconds` when nothing is waiting: read that long.
+        call = self.bot.do_api_request(
+            RAW_GET_UPDATES, api_kwargs=arguments, read_timeout=poll_seconds + self.timeout
+        )
+        result = await self._call(call)
         if not isinstance(result, list):
             raise Transient(f"getUpdates answered {type(result).__name__}")
         return [update for update in result if isinstance(update, dict)]
