@@ -110,12 +110,17 @@ class BotProcess:
 
 
 async def telegram_reporter(
-    sessions: async_sessionmaker[AsyncSession], user_id: int, hamlet: str, name: str
+    sessions: async_sessionmaker[AsyncSession],
+    user_id: int,
+    unit_name: str,
+    name: str,
+    role: Role = Role.DEPUTY,
 ) -> None:
-    """A Telegram account already bound to a hamlet as deputy, as after an invite."""
+    """A Telegram account already bound to a unit (a hamlet as deputy unless told), as after
+    an invite."""
     now: datetime = system_clock()
     async with sessions() as session, session.begin():
-        unit = await units.resolve(session, hamlet)
+        unit = await units.resolve(session, unit_name)
         person = Person(full_name=name, created_at=now)
         session.add(person)
         await session.flush()
@@ -129,4 +134,4 @@ async def telegram_reporter(
                 created_at=now,
             )
         )
-        await people.assign(session, person.id, unit.id, Role.DEPUTY, now)
+        await people.assign(session, person.id, unit.id, role, now)

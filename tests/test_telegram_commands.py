@@ -16,18 +16,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.telegram.commands import CommandSync
 from bot.telegram.ptb_api import PtbApi
 from storage.clock import system_clock
+from storage.enums import Role
 from storage.models import Identity, RoleAssignment
 from tests.cli import ROOT
 from tests.telegram_emulator import TelegramEmulator
 from tests.telegram_process import telegram_reporter
 
-HEAD, OTHER = 970_001, 970_002
+HEAD, OTHER, OFFICER = 970_001, 970_002, 970_003
 
 
 @pytest_asyncio.fixture
 async def telegram() -> AsyncIterator[TelegramEmulator]:
     async with TelegramEmulator() as emulator:
-        for user in (HEAD, OTHER):
+        for user in (HEAD, OTHER, OFFICER):
             emulator.register_user(user)
         yield emulator
 
@@ -47,6 +48,7 @@ async def test_everyone_then_each_role_gets_its_own_commands(
     await api.start()
     try:
         await telegram_reporter(sessions, HEAD, "Nà Phải", "Tuấn")
+        await telegram_reporter(sessions, OFFICER, "1969", "Khoa", Role.OFFICER)
         sync = CommandSync(api, sessions)
         await sync.register_defaults()
         stop = asyncio.Event()
@@ -61,6 +63,9 @@ async def test_everyone_then_each_role_gets_its_own_commands(
         assert names(head) == ["menu", "huy", "trogiup"]
         assert head[0]["description"] == "Báo sự việc, hoạt động, tuần bình thường"
         assert telegram.commands_for(chat_scope(OTHER)) == []
+        officer = telegram.commands_for(chat_scope(OFFICER))
+        assert names(officer) == ["menu", "huy", "trogiup"]
+        assert officer[0]["description"] == "Xem báo cáo mới trong địa bàn"
 
         since = system_clock() - timedelta(seconds=1)
         async with sessions() as session, session.begin():

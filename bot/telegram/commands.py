@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from enum import Enum
 
@@ -60,11 +61,10 @@ def commands_for(audience: Audience, t: Translator) -> list[BotCommand]:
     ]
 
 
-def audience_of(roles: list[people.ActiveRole]) -> Audience:
-    held = {active.role for active in roles}
-    if held & {Role.REPORTER, Role.DEPUTY}:
+def audience_of(roles: Collection[Role]) -> Audience:
+    if {Role.REPORTER, Role.DEPUTY}.intersection(roles):
         return Audience.REPORTER
-    if held & {Role.OFFICER, Role.ADMIN}:
+    if {Role.OFFICER, Role.ADMIN}.intersection(roles):
         return Audience.OFFICER
     return Audience.EVERYONE
 
@@ -116,27 +116,32 @@ class CommandSync:
             await asyncio.sleep(PAUSE_BETWEEN_CHATS)
 
     async def _changed(self, since: datetime | None) -> list[tuple[int, str, Audience]]:
+        """The Telegram accounts whose people gained or lost a role, each with its audience.
+
+        Two queries of plain columns, whatever the number of accounts: at start every head
+        of every hamlet is in it, and ORM objects and a query per account would hold
+        SQLite's write lock (every transaction takes it) and memory for minutes."""
         now = system_clock()
         changed: ColumnElement[bool]
         if since is None:
-            changed = (RoleAssignment.valid_from <= now) & or_(
-                RoleAssignment.valid_to.is_(None), RoleAssignment.valid_to > now
-            )
+            changed = people.holds_role(now)
         else:
             changed = or_(RoleAssignment.valid_from >= since, RoleAssignment.valid_to >= since)
-        query = (
-            select(Identity)
-            .join(RoleAssignment, RoleAssignment.person_id == Identity.person_id)
-            .where(Identity.channel == CHANNEL, Identity.active, changed)
-            .distinct()
+        concerned = select(RoleAssignment.person_id).where(changed)
+        held = select(RoleAssignment.person_id, RoleAssignment.role).where(
+            people.holds_role(now), RoleAssignment.person_id.in_(concerned)
         )
+        accounts = select(Identity.person_id, Identity.external_id, Identity.locale).where(
+            Identity.channel == CHANNEL, Identity.active, Identity.person_id.in_(concerned)
+        )
+        roles: dict[int, list[Role]] = {}
         found: list[tuple[int, str, Audience]] = []
         async with self.sessions() as session:
-            for identity in (await session.execute(query)).scalars():
-                if not identity.external_id.lstrip("-").isdecimal():
-                    continue
-                roles = await people.active_roles(session, identity.person_id, now)
-                found.append((int(identity.external_id), identity.locale, audience_of(roles)))
+            for person_id, role in await session.execute(held):
+                roles.setdefault(person_id, []).append(role)
+            for person_id, external_id, locale in await session.execute(accounts):
+                if external_id.lstrip("-").isdecimal():
+                    found.append((int(external_id), locale, audience_of(roles.get(person_id, []))))
         return found
 
     async def _apply(self, user_id: int, locale: str, audience: Audience) -> None:
