@@ -91,10 +91,12 @@ class Sender:
         """After a 429 nobody is sent anything until the platform's wait is over."""
         return self.paused_until is not None and self.clock() < self.paused_until
 
-    async def drain(self) -> int:
-        """Send every row that is due now; how many were handled."""
+    async def drain(self, stop: asyncio.Event | None = None) -> int:
+        """Send every row that is due now, or stop after the batch being sent when `stop` is
+        set (a backlog leaves at the platform's rate: a digest to every head takes an hour);
+        how many were handled."""
         handled = 0
-        while not self.paused:
+        while not self.paused and not (stop is not None and stop.is_set()):
             async with self.sessions() as session, session.begin():
                 rows = await outbox.claim(
                     session,
@@ -118,7 +120,7 @@ class Sender:
         while not stop.is_set():
             bell.clear()
             try:
-                if await self.drain():
+                if await self.drain(stop):
                     continue
             except Exception:
                 log.exception("sender pass failed; retrying")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from datetime import timedelta
 
@@ -101,6 +102,26 @@ async def test_retry_after_is_respected_before_sending_again(
     clock.advance(seconds=25)
     await sender.drain()
     assert platform.delivered == [("201", "201 #0")]
+
+
+async def test_a_stop_waits_for_the_batch_being_sent_not_for_the_whole_backlog(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    platform = ScriptedPlatform()
+    stop = asyncio.Event()
+    delivered = platform.send
+
+    async def stopped_while_sending(chat_key: str, message: OutMessage) -> str | None:
+        stop.set()
+        return await delivered(chat_key, message)
+
+    platform.send = stopped_while_sending  # type: ignore[method-assign]
+    await queue(sessions, "251", 6)
+    sender = Sender(sessions, platform, limits=FAST, policy=SenderPolicy(batch=2))
+    await asyncio.wait_for(sender.run(stop), 10)
+    assert [row.status for row in await rows(sessions, "251")] == [OutboxStatus.SENT] * 2 + [
+        OutboxStatus.PENDING
+    ] * 4
 
 
 async def test_transient_failures_give_up_after_the_bound(
