@@ -157,15 +157,19 @@ async def raw_commit_rate(sessions: async_sessionmaker[AsyncSession], commits: i
     return commits / (time.perf_counter() - started)
 
 
-async def fresh_postgres(admin_url: str, name: str = "tuquan_bench") -> str:
-    """A new, empty database beside the admin one; the benchmark never writes elsewhere."""
+async def fresh_postgres(
+    admin_url: str, name: str = "tuquan_bench", template: str | None = None
+) -> str:
+    """A new database beside the admin one, empty or a copy of `template`; the benchmark
+    never writes elsewhere."""
     import asyncpg
 
     plain = admin_url.replace("postgresql+asyncpg://", "postgresql://", 1)
     connection = await asyncpg.connect(plain)
     try:
         await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await connection.execute(f'CREATE DATABASE "{name}"')
+        copied = f' TEMPLATE "{template}"' if template else ""
+        await connection.execute(f'CREATE DATABASE "{name}"{copied}')
     finally:
         await connection.close()
     base = plain.rpartition("/")[0].replace("postgresql://", "postgresql+asyncpg://", 1)
