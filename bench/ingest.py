@@ -69,23 +69,28 @@ async def prepare(url: str, reporters: int) -> async_sessionmaker[AsyncSession]:
     return sessions
 
 
+async def store_text(
+    session: AsyncSession, channel: str, user: str, text: str, update_key: str
+) -> None:
+    """A line a person typed, in the inbox as a transport stores it."""
+    event = InEvent(channel=channel, user_key=user, chat_key=user, kind="text", text=text)
+    await inbox.store(
+        session,
+        channel=channel,
+        update_key=update_key,
+        user_key=user,
+        chat_key=user,
+        event=event.model_dump(exclude_defaults=True),
+    )
+
+
 async def fill_inbox(sessions: async_sessionmaker[AsyncSession], reporters: int, run: int) -> int:
     count = 0
     async with sessions() as session, session.begin():
         for step, line in enumerate(SCRIPT):
             for number in range(reporters):
                 user = f"bench-{number}"
-                event = InEvent(
-                    channel="console", user_key=user, chat_key=user, kind="text", text=line
-                )
-                await inbox.store(
-                    session,
-                    channel="console",
-                    update_key=f"r{run}-{user}-{step}",
-                    user_key=user,
-                    chat_key=user,
-                    event=event.model_dump(exclude_defaults=True),
-                )
+                await store_text(session, "console", user, line, f"r{run}-{user}-{step}")
                 count += 1
     return count
 

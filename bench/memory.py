@@ -29,12 +29,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 
 from bench import process
 from bench.data import build_province
-from bench.ingest import SCRIPT, fresh_postgres
+from bench.ingest import SCRIPT, fresh_postgres, store_text
 from bench.machine import describe
 from bench.results import write_section
 from handlers.engine import Engine
-from handlers.messages import InEvent
-from storage import inbox
 from storage.db import create_engine, session_factory
 from storage.enums import Channel, InboxStatus, ReportKind
 from storage.migrate import upgrade
@@ -125,17 +123,7 @@ async def open_incident(sessions: async_sessionmaker[AsyncSession], user: str) -
     """The conversation the real engine keeps for a head half-way through an incident."""
     async with sessions() as session, session.begin():
         for number, text in enumerate(OPENED):
-            event = InEvent(
-                channel="telegram", user_key=user, chat_key=user, kind="text", text=text
-            )
-            await inbox.store(
-                session,
-                channel="telegram",
-                update_key=f"open-{number}",
-                user_key=user,
-                chat_key=user,
-                event=event.model_dump(exclude_defaults=True),
-            )
+            await store_text(session, "telegram", user, text, f"open-{number}")
     await Engine(sessions).run_pending()
     async with sessions() as session:
         conversation = (await session.execute(select(Conversation))).scalar_one()
