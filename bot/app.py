@@ -65,8 +65,8 @@ async def engine_worker(hub: Hub, stop: asyncio.Event) -> None:
         # Cleared before the pass: a row stored during it rings again and is not left waiting.
         hub.inbox_bell.clear()
         try:
-            # The sender hears of each reply at once, not after the whole queue is done.
-            while await hub.engine.process_next():
+            # The sender hears of each batch's replies at once, not after the whole queue.
+            while await hub.engine.process_batch():
                 hub.outbox_bell.set()
         except DatabaseUnavailable:
             log.warning("database unavailable; retrying in %ss", DATABASE_RETRY_SECONDS)
