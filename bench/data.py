@@ -312,8 +312,9 @@ def _plain(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
-async def fresh_database(admin_url: str, name: str) -> str:
-    """A new, empty database beside the admin one (dropped first if it was there)."""
+async def fresh_database(admin_url: str, name: str, template: str | None = None) -> str:
+    """A new database beside the admin one, empty or a copy of `template` (dropped first if it
+    was there); the benchmarks never write elsewhere."""
     import asyncpg
 
     if name in FORBIDDEN_DATABASES or not name.startswith("tuquan_bench"):
@@ -321,7 +322,8 @@ async def fresh_database(admin_url: str, name: str) -> str:
     connection = await asyncpg.connect(_plain(admin_url))
     try:
         await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await connection.execute(f'CREATE DATABASE "{name}"')
+        copied = f' TEMPLATE "{template}"' if template else ""
+        await connection.execute(f'CREATE DATABASE "{name}"{copied}')
     finally:
         await connection.close()
     base = _plain(admin_url).rpartition("/")[0]

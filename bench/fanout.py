@@ -25,8 +25,7 @@ from datetime import timedelta
 from sqlalchemy import ColumnElement, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bench.data import NOW, build_province
-from bench.ingest import fresh_postgres
+from bench.data import NOW, build_province, fresh_database
 from bench.machine import describe
 from bench.results import write_section
 from bench.sending import RUNTIMES, Delivery, database, deliver, sqlite_url
@@ -197,7 +196,7 @@ def main(argv: list[str]) -> None:
     with tempfile.TemporaryDirectory() as directory:
         for number in range(args.runs):
             if args.postgres:
-                url = asyncio.run(fresh_postgres(args.postgres, "tuquan_bench_fanout"))
+                url = asyncio.run(fresh_database(args.postgres, "tuquan_bench_fanout"))
             else:
                 url = sqlite_url(directory, f"fanout-{number}")
             runs.append(asyncio.run(one_run(url, args)))

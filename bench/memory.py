@@ -28,8 +28,8 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from bench import process
-from bench.data import build_province
-from bench.ingest import SCRIPT, fresh_postgres, store_text
+from bench.data import build_province, fresh_database
+from bench.ingest import SCRIPT, store_text
 from bench.machine import describe
 from bench.results import write_section
 from handlers.engine import Engine
@@ -216,7 +216,7 @@ async def measure(args: argparse.Namespace, workdir: Path) -> tuple[float, list[
     started = time.perf_counter()
     template = f"sqlite+aiosqlite:///{workdir / 'template.sqlite3'}"
     if args.postgres:
-        template = await fresh_postgres(args.postgres, TEMPLATE_DATABASE)
+        template = await fresh_database(args.postgres, TEMPLATE_DATABASE)
     await build(template, args.identities, args.open)
     built = time.perf_counter() - started
     readings: list[Reading] = []
@@ -233,7 +233,7 @@ async def measure(args: argparse.Namespace, workdir: Path) -> tuple[float, list[
 async def copy(template: str, workdir: Path, admin: str | None, name: str) -> str:
     """A fresh copy of the built database for one run (the burst closes conversations)."""
     if admin:
-        return await fresh_postgres(admin, "tuquan_bench_memory", template=TEMPLATE_DATABASE)
+        return await fresh_database(admin, "tuquan_bench_memory", template=TEMPLATE_DATABASE)
     target = workdir / f"{name}.sqlite3"
     shutil.copyfile(workdir / "template.sqlite3", target)
     return f"sqlite+aiosqlite:///{target}"

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bench.ingest import fresh_postgres
+from bench.data import fresh_database
 from bench.machine import describe
 from bench.results import write_section
 from bench.sending import RUNTIMES, Delivery, database, deliver, make_api, sqlite_url, until
@@ -150,7 +150,7 @@ def main(argv: list[str]) -> None:
 
         def on_postgres(name: str) -> str:
             assert admin is not None
-            return asyncio.run(fresh_postgres(admin, "tuquan_bench_telegram"))
+            return asyncio.run(fresh_database(admin, "tuquan_bench_telegram"))
 
         databases: list[tuple[str, Callable[[str], str]]] = [("SQLite", on_sqlite)]
         if admin:
