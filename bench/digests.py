@@ -284,15 +284,15 @@ def nation(args: argparse.Namespace) -> None:
             "fixed, whatever the hamlets |",
             f"| building the data set | {built} | |",
             "",
-            "Found while measuring (EXPLAIN ANALYZE and cProfile on this data set): the first "
-            "run took 69 s. A third of each digest's time was the text renderer formatting "
-            "every open incident (about a hundred per commune here) and keeping ten; it now "
-            "formats only the lines shown. The models query grouped a year of activity "
-            "reports to find each model's last one (2.7 ms of 6 ms in the database); it now "
-            "asks per model through the index ix_reports_model_instance_occurred (0.35 ms). "
-            "What is left is about 5 ms of PostgreSQL (planning included) and 10 ms of Python "
-            "(SQLAlchemy, the digest's arithmetic, the text) per commune, on 2 cores shared "
-            "with the database server. "
+            "Found while measuring (EXPLAIN ANALYZE and cProfile on this data set): a third "
+            "of each digest's time was the text renderer formatting every open incident "
+            "(about a hundred per commune here) and keeping ten; it now formats only the lines "
+            "shown. The models query grouped a year of activity reports to find each model's "
+            "last one; it now asks per model through the index "
+            "ix_reports_model_instance_occurred. What is left per commune is the database "
+            "(six statements over the commune's subtree) and Python (SQLAlchemy, the digest's "
+            "arithmetic, the text), one after the other, on 2 cores shared with the database "
+            "server. "
             + (
                 "The goal is met."
                 if max(result["totals"]) < 60
