@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.ratelimit import Limits
 from bot.sender import ChannelClient, Sender, SenderPolicy
 from handlers.engine import DatabaseUnavailable, Engine
+from storage.clock import Clock
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,11 @@ class Hub:
 
     def inbox_changed(self) -> None:
         self.inbox_bell.set()
+
+    @property
+    def clock(self) -> Clock:
+        """The process's one clock: the engine's, so every part agrees on what time it is."""
+        return self.engine.clock
 
 
 class Transport(Protocol):
@@ -98,7 +104,13 @@ async def serve(
     # rescanning it on every full collection while updates stream through.
     gc.freeze()
     senders = [
-        Sender(hub.sessions, transport.client, limits=transport.limits, policy=transport.policy)
+        Sender(
+            hub.sessions,
+            transport.client,
+            limits=transport.limits,
+            policy=transport.policy,
+            clock=hub.clock,
+        )
         for transport in transports
     ]
     tasks = [

@@ -28,7 +28,7 @@ from handlers.i18n import Translator
 from scheduler.jobs import REMINDER_KINDS, Jobs, Outcome
 from scheduler.runner import SchedulerService
 from storage import audit, demo, export, hamlet_import, invites, official, retention, units
-from storage.clock import Clock, system_clock
+from storage.clock import Clock
 from storage.enums import Role, UnitKind
 from storage.files import load as load_file
 from storage.models import Unit
@@ -180,7 +180,7 @@ async def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 async def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
     async def work(sessions: async_sessionmaker[AsyncSession]) -> int:
         async with sessions() as session, session.begin():
-            written = await demo.seed(session, system_clock(), ZoneInfo(settings.timezone))
+            written = await demo.seed(session, settings.clock(), ZoneInfo(settings.timezone))
         print("demo data written" if written else "demo data already present")
         return 0
 
@@ -216,6 +216,7 @@ async def cmd_chat(
             sessions,
             timezone=settings.timezone,
             locale=settings.locale,
+            clock=settings.clock,
             guides=guides.shared_library(settings.guides_dir.resolve()),
         )
         interactive = sys.stdin.isatty()
@@ -309,7 +310,7 @@ async def cmd_invite_create(args: argparse.Namespace, settings: Settings) -> int
                 session,
                 unit_id=unit.id,
                 role=role,
-                now=system_clock(),
+                now=settings.clock(),
                 valid_for=timedelta(days=args.days),
                 max_uses=args.uses,
             )
@@ -361,7 +362,7 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
             rows = await export.report_rows(session, ZoneInfo(settings.timezone))
             audit.record(
                 session,
-                at=system_clock(),
+                at=settings.clock(),
                 person_id=None,
                 action="export",
                 subject="all",
@@ -377,13 +378,13 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _jobs(
-    sessions: async_sessionmaker[AsyncSession], settings: Settings, clock: Clock = system_clock
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, clock: Clock | None = None
 ) -> Jobs:
     return Jobs(
         sessions,
         timezone=settings.timezone,
         locale=settings.locale,
-        clock=clock,
+        clock=clock or settings.clock,
         retention=settings.retention,
     )
 
@@ -411,7 +412,7 @@ def _print_outcome(outcome: Outcome) -> None:
 
 async def cmd_scheduler_once(args: argparse.Namespace, settings: Settings) -> int:
     tz = ZoneInfo(settings.timezone)
-    clock: Clock = system_clock
+    clock = settings.clock
     if args.at:
         try:
             moment = datetime.fromisoformat(args.at)
@@ -450,7 +451,7 @@ def _period(args: argparse.Namespace, settings: Settings) -> periods.Period:
         return periods.month_period(int(year), int(month))
     if args.week:
         return periods.parse_week(args.week)
-    return periods.last_week(system_clock().astimezone(ZoneInfo(settings.timezone)))
+    return periods.last_week(settings.clock().astimezone(ZoneInfo(settings.timezone)))
 
 
 async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
@@ -471,7 +472,7 @@ async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
                 session,
                 unit.id,
                 period,
-                system_clock(),
+                settings.clock(),
                 tz,
                 t,
                 file_key=f"cli:{uuid.uuid4().hex}",
@@ -496,7 +497,7 @@ async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
 async def cmd_privacy_forget(args: argparse.Namespace, settings: Settings) -> int:
     async def work(sessions: async_sessionmaker[AsyncSession]) -> int:
         async with sessions() as session, session.begin():
-            found = await retention.forget_person(session, args.person, system_clock())
+            found = await retention.forget_person(session, args.person, settings.clock())
         if not found:
             print(f"no person {args.person}", file=sys.stderr)
             return 1
@@ -509,7 +510,7 @@ async def cmd_privacy_forget(args: argparse.Namespace, settings: Settings) -> in
 async def cmd_privacy_clean(args: argparse.Namespace, settings: Settings) -> int:
     async def work(sessions: async_sessionmaker[AsyncSession]) -> int:
         async with sessions() as session, session.begin():
-            cleaned = await retention.clean(session, system_clock(), settings.retention)
+            cleaned = await retention.clean(session, settings.clock(), settings.retention)
         print(", ".join(f"{count} {what}" for what, count in cleaned.counts.items()) + " deleted")
         return 0
 

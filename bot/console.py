@@ -144,7 +144,9 @@ class ConsoleChat:
         self.engine = engine
         self.user_key = user_key
         self.printer = ConsolePrinter(sessions, out, color=color, locale=engine.locale)
-        self.sender = Sender(sessions, self.printer, limits=UNLIMITED, chat_key=user_key)
+        self.sender = Sender(
+            sessions, self.printer, limits=UNLIMITED, chat_key=user_key, clock=engine.clock
+        )
         self.session_id = uuid.uuid4().hex[:12]
         self.line_number = 0
         self._printing = asyncio.Lock()

@@ -91,12 +91,17 @@ async def serve_transports(names: list[str], settings: Settings, *, webhook: boo
         sessions,
         timezone=settings.timezone,
         locale=settings.locale,
+        clock=settings.clock,
         guides=guides.shared_library(settings.guides_dir.resolve()),
     )
     hub = Hub(sessions, engine)
     started = Started()
     jobs = Jobs(
-        sessions, timezone=settings.timezone, locale=settings.locale, retention=settings.retention
+        sessions,
+        timezone=settings.timezone,
+        locale=settings.locale,
+        clock=settings.clock,
+        retention=settings.retention,
     )
     scheduler = SchedulerService(jobs, database)
     try:

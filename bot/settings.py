@@ -1,14 +1,16 @@
 from __future__ import annotations
 
-from datetime import timedelta
-from functools import lru_cache
+from datetime import datetime, timedelta
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from handlers.guides import DEFAULT_GUIDES_DIR
+from storage.clock import Clock, running_from, system_clock
 from storage.db import DEFAULT_SQLITE_URL
 from storage.retention import RetentionPolicy
 
@@ -26,6 +28,7 @@ class Settings(BaseSettings):
     timezone: str = Field("Asia/Ho_Chi_Minh", validation_alias=AliasChoices("TUQUAN_TIMEZONE"))
     locale: Literal["vi", "en"] = Field("vi", validation_alias=AliasChoices("TUQUAN_LOCALE"))
     log_level: str = Field("INFO", validation_alias=AliasChoices("TUQUAN_LOG_LEVEL"))
+    clock_start: datetime | None = Field(None, validation_alias=AliasChoices("TUQUAN_CLOCK_START"))
     guides_dir: Path = Field(DEFAULT_GUIDES_DIR, validation_alias=AliasChoices("TUQUAN_GUIDES_DIR"))
     telegram_bot_token: SecretStr | None = Field(
         None, validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN")
@@ -82,6 +85,18 @@ class Settings(BaseSettings):
     retention_conversation_days: int = Field(
         7, validation_alias=AliasChoices("TUQUAN_RETENTION_CONVERSATION_DAYS")
     )
+
+    @cached_property
+    def clock(self) -> Clock:
+        """What the bot takes as now: the machine's clock, or one that starts at
+        TUQUAN_CLOCK_START (a local time unless it names its offset) and runs on from there.
+        One per process, so every part of it agrees."""
+        if self.clock_start is None:
+            return system_clock
+        start = self.clock_start
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=ZoneInfo(self.timezone))
+        return running_from(start)
 
     @property
     def retention(self) -> RetentionPolicy:

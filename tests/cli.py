@@ -7,9 +7,22 @@ import io
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
+from storage.clock import running_from
+from tests.databases import SEED_TIME
+
 ROOT = Path(__file__).resolve().parents[1]
+# Every `tuquan` process a test starts takes its time from here, whatever the date today:
+# the tests' own clocks start at the same moment, and a restarted process goes on from
+# where the last one was rather than back to the start.
+PROCESS_CLOCK = running_from(SEED_TIME + timedelta(hours=1))
+CLOCK_SETTING = "TUQUAN_CLOCK_START"
+
+
+def clock_setting() -> dict[str, str]:
+    return {CLOCK_SETTING: PROCESS_CLOCK().isoformat()}
 
 
 def tuquan(
@@ -19,7 +32,12 @@ def tuquan(
     failpoints: str | None = None,
     timeout: float = 120,
 ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TUQUAN_DATABASE_URL": database_url, "TUQUAN_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "TUQUAN_DATABASE_URL": database_url,
+        "TUQUAN_LOG_LEVEL": "WARNING",
+        **clock_setting(),
+    }
     env.pop("TUQUAN_FAILPOINTS", None)
     env.pop("TELEGRAM_BOT_TOKEN", None)
     env.pop("ZALO_BOT_TOKEN", None)

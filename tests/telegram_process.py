@@ -14,10 +14,9 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import people, units
-from storage.clock import system_clock
 from storage.enums import Channel, Role
 from storage.models import Identity, Person
-from tests.cli import ROOT
+from tests.cli import PROCESS_CLOCK, ROOT, clock_setting
 from tests.telegram_emulator import TelegramEmulator
 from tests.telegram_flows.world import WEBHOOK_SECRET, WayIn, free_port
 
@@ -35,6 +34,7 @@ def bot_environment(telegram: TelegramEmulator, database_url: str) -> dict[str, 
         TELEGRAM_BOT_TOKEN=telegram.token,
         TELEGRAM_API_URL=telegram.base_url,
         TUQUAN_DATABASE_URL=database_url,
+        **clock_setting(),
     )
     return env
 
@@ -118,7 +118,7 @@ async def telegram_reporter(
 ) -> None:
     """A Telegram account already bound to a unit (a hamlet as deputy unless told), as after
     an invite."""
-    now: datetime = system_clock()
+    now: datetime = PROCESS_CLOCK()
     async with sessions() as session, session.begin():
         unit = await units.resolve(session, unit_name)
         person = Person(full_name=name, created_at=now)

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import ROOT
+from tests.cli import ROOT, clock_setting
 from tests.zalo_fake import ZaloFake
 
 
 async def run(database_url: str, *args: str, **env: str) -> tuple[int, str]:
-    environment = {**os.environ, "TUQUAN_DATABASE_URL": database_url, **env}
+    environment = {**os.environ, "TUQUAN_DATABASE_URL": database_url, **clock_setting(), **env}
     for unset in ("TELEGRAM_BOT_TOKEN", "ZALO_WEBHOOK_URL", "TUQUAN_FAILPOINTS"):
         if unset not in env:
             environment.pop(unset, None)

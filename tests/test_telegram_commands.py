@@ -15,10 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.telegram.commands import CommandSync
 from bot.telegram.ptb_api import PtbApi
-from storage.clock import system_clock
 from storage.enums import Role
 from storage.models import Identity, RoleAssignment
-from tests.cli import ROOT
+from tests.cli import PROCESS_CLOCK, ROOT, clock_setting
 from tests.telegram_emulator import TelegramEmulator
 from tests.telegram_process import telegram_reporter
 
@@ -49,7 +48,7 @@ async def test_everyone_then_each_role_gets_its_own_commands(
     try:
         await telegram_reporter(sessions, HEAD, "Nà Phải", "Tuấn")
         await telegram_reporter(sessions, OFFICER, "1969", "Khoa", Role.OFFICER)
-        sync = CommandSync(api, sessions)
+        sync = CommandSync(api, sessions, clock=PROCESS_CLOCK)
         await sync.register_defaults()
         stop = asyncio.Event()
         await sync.sync(None, stop)
@@ -67,7 +66,7 @@ async def test_everyone_then_each_role_gets_its_own_commands(
         assert names(officer) == ["menu", "huy", "trogiup"]
         assert officer[0]["description"] == "Xem báo cáo mới trong địa bàn"
 
-        since = system_clock() - timedelta(seconds=1)
+        since = PROCESS_CLOCK() - timedelta(seconds=1)
         async with sessions() as session, session.begin():
             identity = (
                 await session.execute(select(Identity).where(Identity.external_id == str(HEAD)))
@@ -77,7 +76,7 @@ async def test_everyone_then_each_role_gets_its_own_commands(
                     select(RoleAssignment).where(RoleAssignment.person_id == identity.person_id)
                 )
             ).scalars():
-                role.valid_to = system_clock()
+                role.valid_to = PROCESS_CLOCK()
         await sync.sync(since, stop)
         assert telegram.commands_for(chat_scope(HEAD)) == []
     finally:
@@ -100,6 +99,7 @@ async def tuquan_invite(env: dict[str, str], database_url: str, cwd: Path) -> tu
             **{k: v for k, v in os.environ.items() if not k.startswith(("TUQUAN_", "TELEGRAM_"))},
             "TUQUAN_DATABASE_URL": database_url,
             "PYTHONPATH": str(ROOT),
+            **clock_setting(),
             **env,
         },
         stdout=asyncio.subprocess.PIPE,

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.db import create_engine, session_factory
 from storage.models import Report
-from tests.cli import ROOT
+from tests.cli import ROOT, clock_setting
 from tests.zalo_fake import ZaloFake
 from tests.zalo_rig import FAST, answered, as_head
 
@@ -34,6 +34,7 @@ async def bot_process(
         **os.environ,
         "TUQUAN_DATABASE_URL": database_url,
         "TUQUAN_LOG_LEVEL": "WARNING",
+        **clock_setting(),
         "TUQUAN_MEDIA_DIR": str(tmp_path / "media"),
         "ZALO_BOT_TOKEN": zalo.token,
         "ZALO_API_URL": zalo.base_url,

@@ -22,6 +22,7 @@ from handlers.engine import Engine
 from storage.db import create_engine, session_factory
 from storage.enums import Channel, InboxStatus, OutboxStatus
 from storage.models import Identity, InboxItem, OutboxItem
+from tests.cli import PROCESS_CLOCK
 from tests.zalo_fake import FakeUser, ZaloFake
 
 Mode = Literal["polling", "webhook"]
@@ -145,7 +146,7 @@ async def running_bot(
         config, listen_socket=listener, fetch_policy=fetch_policy, retry_after=0.2
     )
     stop = asyncio.Event()
-    hub = Hub(sessions, Engine(sessions))
+    hub = Hub(sessions, Engine(sessions, clock=PROCESS_CLOCK))
     task = asyncio.create_task(serve(hub, [transport], stop))
     try:
         if mode == "webhook":

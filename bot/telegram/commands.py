@@ -23,7 +23,7 @@ from bot.telegram.incoming import CHANNEL
 from bot.telegram.waiting import sleep_or_stop
 from handlers.i18n import SUPPORTED_LOCALES, Translator
 from storage import people
-from storage.clock import system_clock
+from storage.clock import Clock, system_clock
 from storage.enums import Role
 from storage.models import Identity, RoleAssignment
 
@@ -77,8 +77,10 @@ class CommandSync:
         *,
         default_locale: str = "vi",
         interval: float = SYNC_SECONDS,
+        clock: Clock = system_clock,
     ) -> None:
         self.api = api
+        self.clock = clock
         self.sessions = sessions
         self.default_locale = default_locale
         self.interval = interval
@@ -87,7 +89,7 @@ class CommandSync:
         await self.register_defaults()
         since: datetime | None = None
         while not stop.is_set():
-            started = system_clock()
+            started = self.clock()
             try:
                 await self.sync(since, stop)
                 since = started - LATE_COMMIT_MARGIN
@@ -121,7 +123,7 @@ class CommandSync:
         Two queries of plain columns, whatever the number of accounts: at start every head
         of every hamlet is in it, and ORM objects and a query per account would hold
         SQLite's write lock (every transaction takes it) and memory for minutes."""
-        now = system_clock()
+        now = self.clock()
         changed: ColumnElement[bool]
         if since is None:
             changed = people.holds_role(now)

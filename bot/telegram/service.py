@@ -89,7 +89,11 @@ def telegram_transport(
         client=TelegramClient(api, Translator(settings.locale), stored_files(hub.sessions)),
         way_in=way,
         commands=CommandSync(
-            api, hub.sessions, default_locale=settings.locale, interval=command_interval
+            api,
+            hub.sessions,
+            default_locale=settings.locale,
+            interval=command_interval,
+            clock=hub.clock,
         ),
         limits=limits or TELEGRAM_LIMITS,
         policy=policy,

@@ -116,7 +116,11 @@ class ZaloTransport:
     async def run(self, hub: Hub, stop: asyncio.Event) -> None:
         api = ZaloApi(self.config.token, self.config.api_url)
         fetcher = MediaFetcher(
-            hub.sessions, self.config.media_dir, CHANNEL, policy=self.fetch_policy
+            hub.sessions,
+            self.config.media_dir,
+            CHANNEL,
+            policy=self.fetch_policy,
+            clock=hub.clock,
         )
         try:
             if not await _connected(api, stop):

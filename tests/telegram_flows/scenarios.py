@@ -14,10 +14,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from storage.clock import iso_week, system_clock
+from storage.clock import iso_week
 from storage.enums import IncidentCategory, ReportKind, Role
 from storage.models import Identity, Report, ReportChange, Unit
 from storage.models import Person as PersonRow
+from tests.cli import PROCESS_CLOCK
 from tests.telegram_flows.world import Person, Replies, World
 
 Scenario = Callable[[World], Awaitable[None]]
@@ -167,7 +168,7 @@ async def nothing_to_report(world: World) -> None:
                 .where(
                     Unit.name == "Nà Mò",
                     Report.kind == ReportKind.NOTHING,
-                    Report.week == iso_week(system_clock().astimezone(TZ)),
+                    Report.week == iso_week(PROCESS_CLOCK().astimezone(TZ)),
                 )
             )
         ).scalar_one()

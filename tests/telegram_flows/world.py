@@ -22,10 +22,10 @@ from bot.telegram.service import make_api, telegram_transport
 from bot.telegram.transport import Polling, Webhook
 from handlers.engine import Engine
 from storage import invites, units
-from storage.clock import system_clock
 from storage.db import create_engine, session_factory
 from storage.enums import InboxStatus, OutboxStatus, Role
 from storage.models import InboxItem, OutboxItem
+from tests.cli import PROCESS_CLOCK
 from tests.telegram_flows.fake import BotMessage, FakeTelegram
 
 Runtime = Literal["ptb", "aiogram"]
@@ -57,7 +57,9 @@ class World:
     async def invite(self, unit: str, role: Role) -> str:
         async with self.sessions() as session, session.begin():
             found = await units.resolve(session, unit)
-            created = await invites.create(session, unit_id=found.id, role=role, now=system_clock())
+            created = await invites.create(
+                session, unit_id=found.id, role=role, now=PROCESS_CLOCK()
+            )
             return created.code
 
     async def settle(self, user: int, updates: int) -> None:
@@ -122,7 +124,10 @@ async def running_bot(
     database = create_engine(database_url)
     sessions = session_factory(database)
     observing = create_async_engine(database_url)
-    hub = Hub(sessions, Engine(sessions, timezone=settings.timezone, locale=settings.locale))
+    engine = Engine(
+        sessions, timezone=settings.timezone, locale=settings.locale, clock=PROCESS_CLOCK
+    )
+    hub = Hub(sessions, engine)
     api = make_api(settings, poll_seconds=5)
     await api.start()
     way: Polling | Webhook = Polling(5)
