@@ -19,6 +19,9 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
 )
+from sqlalchemy import (
+    text as sql_text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from storage.enums import (
@@ -320,6 +323,20 @@ class OutboxItem(Base):
     __table_args__ = (
         Index("ix_outbox_status_channel", "status", "channel", "id"),
         Index("ix_outbox_chat", "channel", "chat_key", "status", "id"),
+        # Standing messages (alerts, reminders) are few among the replies: indexed alone.
+        Index(
+            "ix_outbox_standing",
+            "standing",
+            postgresql_where=sql_text("standing IS NOT NULL"),
+            sqlite_where=sql_text("standing IS NOT NULL"),
+        ),
+        Index(
+            "ix_outbox_identity_standing",
+            "identity_id",
+            "id",
+            postgresql_where=sql_text("standing IS NOT NULL"),
+            sqlite_where=sql_text("standing IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -336,6 +353,9 @@ class OutboxItem(Base):
     claimed_until: Mapped[datetime | None] = mapped_column()
     sent_at: Mapped[datetime | None] = mapped_column()
     platform_message_id: Mapped[str | None] = mapped_column(String(64))
+    # The token of a standing message (an alert `r96`, a reminder `w2026-W48.12`): how a
+    # change finds every copy to redraw, and a typed letter the latest one it answers.
+    standing: Mapped[str | None] = mapped_column(String(64))
 
 
 class UnitSettings(Base):

@@ -30,6 +30,18 @@ class Outgoing:
     identity_id: int | None
     message: dict[str, Any]
     not_before: datetime | None = None
+    standing: str | None = None
+
+
+@dataclass(frozen=True)
+class StandingCopy:
+    """One recipient's copy of a standing message (an alert, a reminder)."""
+
+    idempotency_key: str
+    identity_id: int | None
+    channel: str
+    chat_key: str
+    message: dict[str, Any]
 
 
 async def enqueue(
@@ -41,9 +53,17 @@ async def enqueue(
     identity_id: int | None,
     message: dict[str, Any],
     not_before: datetime | None = None,
+    standing: str | None = None,
 ) -> bool:
     """Write the row unless its key exists; True when it was new."""
-    outgoing = Outgoing(idempotency_key, channel, chat_key, identity_id, message, not_before)
+    outgoing = Outgoing(
+        idempotency_key, channel, chat_key, identity_id, message, not_before, standing
+    )
+    return await enqueue_one(session, outgoing)
+
+
+async def enqueue_one(session: AsyncSession, outgoing: Outgoing) -> bool:
+    """Write the row unless its key exists; True when it was new."""
     statement = _insert_new(session).values(_row(outgoing, utcnow())).returning(OutboxItem.id)
     return (await session.execute(statement)).scalar_one_or_none() is not None
 
@@ -73,7 +93,52 @@ def _row(outgoing: Outgoing, created: datetime) -> dict[str, Any]:
         "attempts": 0,
         "created_at": created,
         "not_before": outgoing.not_before,
+        "standing": outgoing.standing,
     }
+
+
+async def standing_copies(session: AsyncSession, token: str) -> list[StandingCopy]:
+    """Every copy of the standing message with this token, in the order they were written."""
+    query = (
+        select(
+            OutboxItem.idempotency_key,
+            OutboxItem.identity_id,
+            OutboxItem.channel,
+            OutboxItem.chat_key,
+            OutboxItem.message,
+        )
+        .where(OutboxItem.standing == token)
+        .order_by(OutboxItem.id)
+    )
+    return [
+        StandingCopy(key, identity_id, str(channel), chat_key, message)
+        for key, identity_id, channel, chat_key, message in await session.execute(query)
+    ]
+
+
+async def latest_standing(session: AsyncSession, identity_id: int) -> dict[str, Any] | None:
+    """The last alert or reminder this account was shown: what a typed letter answers."""
+    query = (
+        select(OutboxItem.message)
+        .where(
+            OutboxItem.identity_id == identity_id,
+            OutboxItem.standing.is_not(None),
+            OutboxItem.status == OutboxStatus.SENT,
+        )
+        .order_by(OutboxItem.id.desc())
+        .limit(1)
+    )
+    message: dict[str, Any] | None = (await session.execute(query)).scalar_one_or_none()
+    return message
+
+
+async def platform_id_of(session: AsyncSession, idempotency_key: str) -> str | None:
+    """What the platform called the message it accepted under this key, if it did."""
+    query = select(OutboxItem.platform_message_id).where(
+        OutboxItem.idempotency_key == idempotency_key, OutboxItem.status == OutboxStatus.SENT
+    )
+    found: str | None = (await session.execute(query)).scalar_one_or_none()
+    return found
 
 
 def _due(now: datetime) -> Any:

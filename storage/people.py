@@ -143,6 +143,21 @@ async def identities_of(session: AsyncSession, person_ids: Collection[int]) -> l
     return list((await session.execute(query)).scalars())
 
 
+async def identities_by_id(session: AsyncSession, ids: Collection[int]) -> dict[int, Identity]:
+    """These accounts, active or not, by id."""
+    if not ids:
+        return {}
+    query = select(Identity).where(Identity.id.in_(ids))
+    return {identity.id: identity for identity in (await session.execute(query)).scalars()}
+
+
+async def names_of(session: AsyncSession, person_ids: Collection[int]) -> dict[int, str]:
+    if not person_ids:
+        return {}
+    query = select(Person.id, Person.full_name).where(Person.id.in_(person_ids))
+    return {person_id: name for person_id, name in await session.execute(query)}
+
+
 async def assign(
     session: AsyncSession,
     person_id: int,
