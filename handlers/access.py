@@ -70,8 +70,11 @@ COMMANDS: dict[str, Scope] = {
     "/xuatexcel": Scope.OFFICER,
 }
 
-# Buttons outside the conversation, by the first letter of their token.
+# Buttons of standing messages (handlers/flows/standing.py), by the first letter of their token.
 BUTTONS: dict[str, Targeted] = {
     "r": Targeted("urgent alert: Đã nhận / Đang xử lý / Đã xử lý / Ghi chú", Scope.OFFICER_ABOVE),
-    "w": Targeted("reminder: Tuần này bình thường / Báo cáo / Tạm dừng", Scope.REPORTER_OF),
+    "w": Targeted(
+        "reminder: Tuần này bình thường / Báo sự việc / Tạm dừng nhắc", Scope.REPORTER_OF
+    ),
+    "d": Targeted("digest: Thôn chưa báo cáo / Sự việc đang mở / Tải Excel", Scope.OFFICER_ABOVE),
 }

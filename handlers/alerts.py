@@ -14,12 +14,14 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.channels import FULL, ChannelTraits, traits_for
+from handlers.choices import letters
 from handlers.context import Notice
 from handlers.i18n import Translator
 from handlers.messages import Choice, OutMessage
-from storage import alerts, people, schedules, units
+from storage import alerts, outbox, people, schedules, units
 from storage.enums import AlertDuty, IncidentEventKind, IncidentStatus
-from storage.models import Person, Report, Unit, UrgentAlert
+from storage.models import IncidentEvent, Person, Report, Unit, UrgentAlert
 
 TOKEN_PREFIX = "r"
 STATUS_BY_ACTION = {
@@ -49,6 +51,15 @@ def action_choices(t: Translator) -> list[Choice]:
     return [Choice(id=action, label=str(t(f"alert.{action}"))) for action in ACTIONS]
 
 
+def choices_left(t: Translator, status: IncidentStatus) -> list[Choice]:
+    """The buttons that still make sense: a later status, and a note at any time."""
+    return [
+        choice
+        for choice in action_choices(t)
+        if choice.id not in STATUS_BY_ACTION or RANK[STATUS_BY_ACTION[choice.id]] > RANK[status]
+    ]
+
+
 @dataclass(frozen=True)
 class Tier:
     unit_id: int
@@ -63,29 +74,110 @@ async def tiers(session: AsyncSession, commune_id: int) -> list[Tier]:
     return found
 
 
-async def describe(
-    session: AsyncSession, report: Report, t: Translator, tz: ZoneInfo
-) -> OutMessage:
-    """The alert with its buttons, valid at any step of the officer's conversation."""
+@dataclass(frozen=True)
+class Step:
+    """One change of the follow-up: who made it, when, and the note if it was one."""
+
+    officer: str
+    at: datetime
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Alert:
+    """What every copy of a report's alert shows, read once for all its recipients."""
+
+    report: Report
+    unit: Unit
+    reporter: str | None
+    status: IncidentStatus
+    status_step: Step | None
+    last_note: Step | None
+
+
+async def load(session: AsyncSession, report: Report) -> Alert:
     unit = await session.get_one(Unit, report.unit_id)
-    reporter = await session.get(Person, report.reporter_id) if report.reporter_id else None
+    events = await alerts.events_of(session, report.id)
+    last_status = next((e for e in reversed(events) if e.kind is IncidentEventKind.STATUS), None)
+    last_note = next((e for e in reversed(events) if e.kind is IncidentEventKind.NOTE), None)
+    wanted = {e.person_id for e in (last_status, last_note) if e is not None and e.person_id}
+    if report.reporter_id:
+        wanted.add(report.reporter_id)
+    names = await people.names_of(session, wanted)
+
+    def step_of(event: IncidentEvent | None) -> Step | None:
+        if event is None:
+            return None
+        return Step(names.get(event.person_id or 0, ""), event.at, event.note)
+
+    return Alert(
+        report=report,
+        unit=unit,
+        reporter=names.get(report.reporter_id) if report.reporter_id else None,
+        status=report.status or IncidentStatus.OPEN,
+        status_step=step_of(last_status),
+        last_note=step_of(last_note),
+    )
+
+
+def state_text(alert: Alert, t: Translator, tz: ZoneInfo) -> Markup:
+    """ "đã nhận — đồng chí Nông Thị Hoa, 09:15 27/11/2026"; "chưa ai nhận" while open."""
+    status = t(f"status.{alert.status.value}")
+    step = alert.status_step
+    if step is None or alert.status is IncidentStatus.OPEN:
+        return status
+    return t(
+        "alert.status_by", status=status, officer=step.officer, at=t.moment(step.at.astimezone(tz))
+    )
+
+
+def render(alert: Alert, t: Translator, tz: ZoneInfo, traits: ChannelTraits = FULL) -> OutMessage:
+    """The alert with its buttons, valid at any step of the officer's conversation.
+
+    Where there are no buttons the options are lettered and the message says how to answer;
+    all four stay listed there, so a letter always means the same thing.
+    """
+    report = alert.report
     place: Markup | str
     if report.latitude is not None and report.longitude is not None:
         place = t("incident.place_gps", lat=f"{report.latitude:.5f}", lon=f"{report.longitude:.5f}")
     else:
         place = report.place or t("common.none")
-    text = t(
-        "alert.text",
-        number=report.id,
-        unit=unit.label,
-        category=t(f"category.{report.category}"),
-        date=t.date(report.occurred_at.astimezone(tz).date()),
-        text=report.text,
-        place=place,
-        reporter=reporter.full_name if reporter else t("common.none"),
-        status=t(f"status.{(report.status or IncidentStatus.OPEN).value}"),
-    )
-    return OutMessage(text=str(text), choices=action_choices(t), choice_token=token(report.id))
+    lines = [
+        t(
+            "alert.text",
+            number=report.id,
+            unit=alert.unit.label,
+            category=t(f"category.{report.category}"),
+            date=t.date(report.occurred_at.astimezone(tz).date()),
+            text=report.text,
+            place=place,
+            reporter=alert.reporter or t("common.none"),
+            status=state_text(alert, t, tz),
+        )
+    ]
+    if alert.last_note is not None:
+        note = alert.last_note
+        at = t.moment(note.at.astimezone(tz))
+        lines.append(t("alert.last_note", note=note.note, officer=note.officer, at=at))
+    if traits.buttons:
+        choices = choices_left(t, alert.status)
+    else:
+        choices = action_choices(t)
+        hint = t("alert.type_letters", letters=letters(len(choices), t), example=f"a{report.id}")
+        lines.append(Markup("\n") + hint)
+    text = Markup("\n").join(lines)
+    return OutMessage(text=str(text), choices=choices, choice_token=token(report.id))
+
+
+async def describe(
+    session: AsyncSession,
+    report: Report,
+    t: Translator,
+    tz: ZoneInfo,
+    traits: ChannelTraits = FULL,
+) -> OutMessage:
+    return render(await load(session, report), t, tz, traits)
 
 
 async def _notices(
@@ -98,16 +190,71 @@ async def _notices(
     default_locale: str,
     waited_minutes: int | None,
 ) -> list[Notice]:
+    identities = await people.identities_of(session, person_ids)
+    if not identities:
+        return []
+    alert = await load(session, report)
     found: list[Notice] = []
-    for identity in await people.identities_of(session, person_ids):
+    for identity in identities:
         t = Translator(identity.locale or default_locale)
-        message = await describe(session, report, t, tz)
+        message = render(alert, t, tz, traits_for(identity.channel))
         if waited_minutes is not None:
             intro = t("alert.escalated", minutes=waited_minutes)
             message = message.model_copy(update={"text": f"{intro}\n{message.text}"})
         key = f"alert:r{report.id}-l{level}:{commune_id}:{identity.id}"
         found.append(Notice(key, identity.id, identity.channel, identity.chat_key, message))
     return found
+
+
+async def spread(
+    session: AsyncSession,
+    report: Report,
+    change: IncidentEvent,
+    actor: Person,
+    tz: ZoneInfo,
+    default_locale: str,
+) -> list[Notice]:
+    """Every copy of the report's alert shows the change: redrawn in place where the
+    platform can edit a message (the actor's own copy too), and told in one line to the
+    other recipients where it cannot. Each copy once per change."""
+    copies = await outbox.standing_copies(session, token(report.id))
+    identities = await people.identities_by_id(
+        session, {c.identity_id for c in copies if c.identity_id is not None}
+    )
+    alert = await load(session, report)
+    found: list[Notice] = []
+    told: set[int] = set()
+    for copy in copies:
+        identity = identities.get(copy.identity_id or 0)
+        if identity is None or not identity.active:
+            continue
+        t = Translator(identity.locale or default_locale)
+        traits = traits_for(copy.channel)
+        if traits.edits_messages:
+            redrawn = render(alert, t, tz, traits).model_copy(
+                update={"replaces": copy.idempotency_key}
+            )
+            key = f"redraw:e{change.id}:{copy.idempotency_key}"
+            found.append(Notice(key, identity.id, copy.channel, copy.chat_key, redrawn))
+        elif identity.person_id != actor.id and identity.id not in told:
+            told.add(identity.id)
+            line = _news(t, alert, change, actor, tz)
+            key = f"alert-news:e{change.id}:{identity.id}"
+            found.append(Notice(key, identity.id, copy.channel, copy.chat_key, line))
+    return found
+
+
+def _news(
+    t: Translator, alert: Alert, change: IncidentEvent, actor: Person, tz: ZoneInfo
+) -> OutMessage:
+    at = t.moment(change.at.astimezone(tz))
+    number = alert.report.id
+    if change.kind is IncidentEventKind.NOTE:
+        text = t("alert.news_note", number=number, officer=actor.full_name, at=at, note=change.note)
+    else:
+        status = t(f"status.{(change.status or alert.status).value}")
+        text = t("alert.news_status", number=number, officer=actor.full_name, at=at, status=status)
+    return OutMessage(text=str(text))
 
 
 async def _advance(

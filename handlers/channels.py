@@ -15,13 +15,21 @@ class ChannelTraits:
     """The app has a button to send the phone's location."""
     announces_automation: bool = False
     """The platform's terms require the first message to say that a program answers."""
+    buttons: bool = True
+    """Choices are buttons to press; without, they are listed with what to type."""
+    edits_messages: bool = True
+    """A message already shown can be redrawn in place (an alert once someone took it)."""
 
 
 FULL = ChannelTraits()
 TRAITS: dict[str, ChannelTraits] = {
     # The Zalo Bot API delivers a shared location as an unsupported message with no content,
-    # and its terms ask bots to say they are automated.
-    "zalo": ChannelTraits(shares_location=False, announces_automation=True),
+    # its terms ask bots to say they are automated, and it has neither buttons nor edits.
+    "zalo": ChannelTraits(
+        shares_location=False, announces_automation=True, buttons=False, edits_messages=False
+    ),
+    # A terminal prints and scrolls on; `/vitri` stands in for the phone's location.
+    "console": ChannelTraits(buttons=False, edits_messages=False),
 }
 
 

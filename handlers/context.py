@@ -15,6 +15,7 @@ from handlers.choices import match
 from handlers.guides import GuideLibrary, shared_library
 from handlers.i18n import Translator
 from handlers.messages import Choice, InEvent, OutMessage
+from storage import outbox
 from storage.enums import Role
 from storage.models import Identity, Person, Unit
 from storage.people import ActiveRole
@@ -46,6 +47,16 @@ class Notice:
     channel: str
     chat_key: str
     message: OutMessage
+
+    def outgoing(self) -> outbox.Outgoing:
+        return outbox.Outgoing(
+            idempotency_key=self.key,
+            channel=self.channel,
+            chat_key=self.chat_key,
+            identity_id=self.identity_id,
+            message=self.message.model_dump(exclude_defaults=True),
+            standing=self.message.standing_token,
+        )
 
 
 @dataclass

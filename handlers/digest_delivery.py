@@ -12,11 +12,41 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers import charts, digest_text
 from handlers.digest import Digest, build
 from handlers.i18n import Translator
-from handlers.messages import Attachment, OutMessage
-from handlers.periods import Period
+from handlers.messages import Attachment, Choice, OutMessage
+from handlers.periods import Period, month_period, parse_week
 from storage import audit, files
 from storage.enums import FileKind
 from storage.text import fold
+
+# A digest's own buttons, which work whenever it is read: `d<unit>.<period>`.
+TOKEN_PREFIX = "d"
+ACTIONS = ("missing", "open", "xlsx")
+
+
+def token(unit_id: int, period: Period) -> str:
+    return f"{TOKEN_PREFIX}{unit_id}.{period.key}"
+
+
+def parse_token(choice_token: str) -> tuple[int, Period] | None:
+    """(unit id, period) of a digest's buttons; None for any other token."""
+    if not choice_token.startswith(TOKEN_PREFIX):
+        return None
+    unit, _, key = choice_token[len(TOKEN_PREFIX) :].partition(".")
+    if not unit.isdecimal():
+        return None
+    try:
+        if "-W" in key:
+            return int(unit), parse_week(key)
+        year, _, month = key.partition("-")
+        return int(unit), month_period(int(year), int(month))
+    except ValueError:
+        return None
+
+
+def action_choices(t: Translator, *, workbook_attached: bool) -> list[Choice]:
+    """What an officer reading the digest may want next; the workbook unless it came along."""
+    actions = [a for a in ACTIONS if not (workbook_attached and a == "xlsx")]
+    return [Choice(id=action, label=str(t(f"digest.action_{action}"))) for action in actions]
 
 
 @dataclass(frozen=True)
@@ -44,7 +74,13 @@ async def messages(
     """`file_key` names the stored files, so a run that is repeated stores them once."""
     if digest is None:
         digest = await build(session, unit_id, period, now, tz)
-    found = [OutMessage(text=digest_text.render(digest, t, now, tz))]
+    found = [
+        OutMessage(
+            text=digest_text.render(digest, t, now, tz),
+            choices=action_choices(t, workbook_attached=extras.workbook),
+            choice_token=token(unit_id, period),
+        )
+    ]
     if digest.is_empty:
         return digest, found
     name = f"{_slug(digest.root.label)}-{period.key}"

@@ -206,20 +206,11 @@ def _outgoing(item: inbox.Claimed, identity_id: int, ctx: Ctx) -> list[outbox.Ou
             chat_key=item.chat_key,
             identity_id=identity_id,
             message=reply.model_dump(exclude_defaults=True),
+            standing=reply.standing_token,
         )
         for number, reply in enumerate(ctx.replies)
     ]
-    notices = [
-        outbox.Outgoing(
-            idempotency_key=notice.key,
-            channel=notice.channel,
-            chat_key=notice.chat_key,
-            identity_id=notice.identity_id,
-            message=notice.message.model_dump(exclude_defaults=True),
-        )
-        for notice in ctx.notices
-    ]
-    return replies + notices
+    return replies + [notice.outgoing() for notice in ctx.notices]
 
 
 def _is_connection_problem(error: DBAPIError) -> bool:

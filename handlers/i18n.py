@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
@@ -41,6 +41,10 @@ class Translator:
 
     def date(self, value: date) -> str:
         return format_date(value, "dd/MM/yyyy", locale=self.locale)
+
+    def moment(self, value: datetime) -> str:
+        """A local time as people write it: 09:15 27/11/2026."""
+        return f"{value:%H:%M} {self.date(value.date())}"
 
     def week(self, week: str) -> str:
         """`2026-W48` as people say it: 48 (23/11 - 29/11/2026)."""

@@ -44,11 +44,20 @@ class Attachment(BaseModel):
     name: str
 
 
+def is_standing(token: str | None) -> bool:
+    """A token that starts with a letter names what a standing message acts on (`r96`, an
+    alert; `w2026-W48.12`, a reminder): its buttons work at any step. A conversation's own
+    token is its version, a number, and goes stale with the next question."""
+    return bool(token) and not str(token)[0].isdecimal()
+
+
 class OutMessage(BaseModel):
     """A reply: HTML-safe text (only <b> and <i>), optional choices bound to a step token.
 
     A numeric token is the conversation's version; a token that starts with a letter belongs
-    to a message outside the conversation (an alert, a reminder) and is valid at any step.
+    to a standing message outside the conversation (an alert, a reminder), valid at any step.
+    `replaces` names (by outbox key) an earlier message this one redraws where the platform
+    can edit what it showed; elsewhere it is sent as a new message.
     """
 
     text: str
@@ -57,3 +66,13 @@ class OutMessage(BaseModel):
     ask_location: bool = False
     menu: list[str] = Field(default_factory=list)
     attachment: Attachment | None = None
+    replaces: str | None = None
+
+    @property
+    def standing_token(self) -> str | None:
+        """The token of a standing message with buttons, by which later changes find it;
+        a redraw is not one (what it redraws is)."""
+        token = self.choice_token
+        if self.replaces is None and self.choices and is_standing(token):
+            return token
+        return None

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.channels import FULL, ChannelTraits, traits_for
+from handlers.choices import with_letters_hint
 from handlers.context import Notice
 from handlers.i18n import Translator
 from handlers.messages import Choice, OutMessage
@@ -34,10 +36,18 @@ def parse_token(choice_token: str) -> tuple[str, int] | None:
     return week, int(hamlet)
 
 
-def message(t: Translator, number: int, week: str, hamlet_id: int, hamlet: str) -> OutMessage:
+def message(
+    t: Translator,
+    number: int,
+    week: str,
+    hamlet_id: int,
+    hamlet: str,
+    traits: ChannelTraits = FULL,
+) -> OutMessage:
     choices = [Choice(id=action, label=str(t(f"reminder.{action}"))) for action in ACTIONS]
     text = t("reminder.first" if number == 1 else "reminder.second", week=t.week(week), unit=hamlet)
-    return OutMessage(text=str(text), choices=choices, choice_token=token(week, hamlet_id))
+    reminder = OutMessage(text=str(text), choices=choices, choice_token=token(week, hamlet_id))
+    return with_letters_hint(reminder, t, traits)
 
 
 async def notices(
@@ -72,7 +82,9 @@ async def notices(
                     identity.id,
                     identity.channel,
                     identity.chat_key,
-                    message(t, number, week, d.hamlet_id, d.hamlet_label),
+                    message(
+                        t, number, week, d.hamlet_id, d.hamlet_label, traits_for(identity.channel)
+                    ),
                 )
             )
     return found

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.context import Ctx
-from handlers.flows import followup, linking, menu, officer, onboarding
+from handlers.flows import linking, menu, officer, onboarding, standing
 from handlers.messages import InEvent
 from handlers.registry import STEPS
 from storage.text import fold
@@ -21,8 +21,9 @@ async def dispatch(ctx: Ctx, event: InEvent) -> None:
         if not ctx.resume():
             menu.show(ctx)
         return
-    if followup.is_global(event):
-        await followup.on_global(ctx, event)
+    pressed = event if standing.is_press(event) else await standing.typed_press(ctx, event)
+    if pressed is not None:
+        await standing.on_press(ctx, pressed)
         return
     if event.kind == "unsupported":
         located = ctx.traits.shares_location

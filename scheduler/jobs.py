@@ -16,6 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers import alerts, reminders
+from handlers.channels import traits_for
+from handlers.choices import with_letters_hint
 from handlers.context import Notice
 from handlers.digest import build
 from handlers.digest_delivery import Extras, messages
@@ -58,14 +60,7 @@ class Outcome:
 async def write(session: AsyncSession, notices: list[Notice]) -> int:
     written = 0
     for notice in notices:
-        written += await outbox.enqueue(
-            session,
-            idempotency_key=notice.key,
-            channel=notice.channel,
-            chat_key=notice.chat_key,
-            identity_id=notice.identity_id,
-            message=notice.message.model_dump(exclude_defaults=True),
-        )
+        written += await outbox.enqueue_one(session, notice.outgoing())
     return written
 
 
@@ -196,19 +191,21 @@ class Jobs:
             by_locale[identity.locale or self.locale].append(identity)
         notices: list[Notice] = []
         for locale, group in sorted(by_locale.items()):
+            t = Translator(locale)
             _, found = await messages(
                 session,
                 unit_id,
                 period,
                 now,
                 self.tz,
-                Translator(locale),
+                t,
                 file_key=f"{kind}:{period.key}:{unit_id}:{locale}",
                 extras=Extras(chart=True, workbook=workbook),
                 digest=digest,
             )
             for identity in group:
-                notices += _numbered(kind, period, unit_id, identity, found)
+                shown = [with_letters_hint(m, t, traits_for(identity.channel)) for m in found]
+                notices += _numbered(kind, period, unit_id, identity, shown)
         return await write(session, notices)
 
 

@@ -1,8 +1,8 @@
-"""Buttons that live outside the conversation: urgent alerts and weekly reminders.
+"""What an urgent alert's and a reminder's buttons do (`handlers.flows.standing` routes the
+presses here), and the steps they lead to: an officer's note, a hamlet head's pause.
 
-Their token names what they act on (`r<report>` for an alert, `w<week>.<hamlet>` for a
-reminder), so they work at any step. Each press is checked against the presser's rights: a
-forged or foreign press changes nothing and gets a short answer.
+Each action is checked against the presser's rights; once done, every copy of the message
+shows what changed (`alerts.spread`, `_settle_reminder`).
 """
 
 from __future__ import annotations
@@ -12,40 +12,23 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from handlers import alerts, reminders
-from handlers.context import Ctx, Picked, StaleChoice
+from handlers.channels import traits_for
+from handlers.context import Ctx, Notice, Picked, StaleChoice
 from handlers.flows import drafting, incident, menu
 from handlers.i18n import Translator
 from handlers.messages import Choice, InEvent, OutMessage
 from handlers.registry import step
 from storage import alerts as alert_records
-from storage import pauses, people, reports
+from storage import outbox, pauses, people, reports
 from storage.clock import iso_week
 from storage.enums import IncidentEventKind, IncidentStatus, ReportKind, Role
-from storage.models import Report, Unit
+from storage.models import IncidentEvent, Report, Unit
 
 FLOW = "followup"
 REMINDER_WEEKS_BACK = 1
 
 
-def is_global(event: InEvent) -> bool:
-    token = event.choice_token or ""
-    return event.kind == "choice" and bool(token) and not token.isdecimal()
-
-
-async def on_global(ctx: Ctx, event: InEvent) -> None:
-    token = event.choice_token or ""
-    report_id = alerts.report_id_of(token)
-    if report_id is not None:
-        await act_on_incident(ctx, report_id, event.choice_id or "")
-        return
-    reminder = reminders.parse_token(token)
-    if reminder is not None:
-        await _on_reminder(ctx, *reminder, event.choice_id or "")
-        return
-    _answer(ctx, ctx.t("error.stale_choice"))
-
-
-def _answer(ctx: Ctx, text: Markup | str) -> None:
+def answer(ctx: Ctx, text: Markup | str) -> None:
     """A short answer, then the question the person was at, so nothing of it is lost."""
     ctx.say(text)
     if not ctx.is_idle:
@@ -65,14 +48,15 @@ async def may_act(ctx: Ctx, report: Report) -> bool:
 
 
 async def act_on_incident(ctx: Ctx, report_id: int, action: str) -> None:
-    report = await ctx.session.get(Report, report_id)
+    # Two officers pressing at once: the second waits and finds the first one's status.
+    report = await ctx.session.get(Report, report_id, with_for_update=True)
     if (
         report is None
         or report.kind is not ReportKind.INCIDENT
         or action not in alerts.ACTIONS
         or not await may_act(ctx, report)
     ):
-        _answer(ctx, ctx.t("officer.refused"))
+        answer(ctx, ctx.t("officer.refused"))
         return
     if action == "note":
         if not ctx.is_idle:
@@ -84,13 +68,13 @@ async def act_on_incident(ctx: Ctx, report_id: int, action: str) -> None:
     new = alerts.STATUS_BY_ACTION[action]
     current = report.status or IncidentStatus.OPEN
     if alerts.RANK[new] <= alerts.RANK[current]:
-        status = ctx.t(f"status.{current.value}")
-        _answer(ctx, ctx.t("alert.already", number=report.id, status=status))
+        state = alerts.state_text(await alerts.load(ctx.session, report), ctx.t, ctx.tz)
+        answer(ctx, ctx.t("alert.already", number=report.id, status=state))
         return
     report.status = new
     changes = {"status": [current.value, new.value]}
     reports.record_change(ctx.session, report, ctx.person.id, "status", changes, ctx.now)
-    alert_records.record(
+    change = alert_records.record(
         ctx.session,
         report.id,
         IncidentEventKind.STATUS,
@@ -102,8 +86,16 @@ async def act_on_incident(ctx: Ctx, report_id: int, action: str) -> None:
     if alert is not None and alert.acknowledged_at is None:
         alert.acknowledged_at, alert.acknowledged_by_person_id = ctx.now, ctx.person.id
         alert.escalate_at = None
+    await _spread(ctx, report, change)
     await _tell_reporter(ctx, report, "followup.status_changed", f"status:r{report.id}-{new.value}")
-    _answer(ctx, ctx.t("alert.updated", number=report.id, status=ctx.t(f"status.{new.value}")))
+    answer(ctx, ctx.t("alert.updated", number=report.id, status=ctx.t(f"status.{new.value}")))
+
+
+async def _spread(ctx: Ctx, report: Report, change: IncidentEvent) -> None:
+    await ctx.session.flush()
+    ctx.notices += await alerts.spread(
+        ctx.session, report, change, ctx.person, ctx.tz, ctx.t.locale
+    )
 
 
 async def _tell_reporter(ctx: Ctx, report: Report, key: str, kind: str, note: str = "") -> None:
@@ -135,12 +127,12 @@ async def on_note(ctx: Ctx, event: InEvent) -> None:
     event_row = alert_records.record(
         ctx.session, report.id, IncidentEventKind.NOTE, ctx.now, person_id=ctx.person.id, note=text
     )
-    await ctx.session.flush()
+    await _spread(ctx, report, event_row)
     await _tell_reporter(ctx, report, "followup.note", f"note:e{event_row.id}", note=text)
     menu.show(ctx, ctx.t("alert.note_saved", number=report.id))
 
 
-async def _on_reminder(ctx: Ctx, week: str, hamlet_id: int, action: str) -> None:
+async def on_reminder(ctx: Ctx, week: str, hamlet_id: int, action: str) -> None:
     hamlet = next(
         (
             r.unit
@@ -150,7 +142,7 @@ async def _on_reminder(ctx: Ctx, week: str, hamlet_id: int, action: str) -> None
         None,
     )
     if hamlet is None or action not in reminders.ACTIONS:
-        _answer(ctx, ctx.t("officer.refused"))
+        answer(ctx, ctx.t("officer.refused"))
         return
     if action == "inc":
         if not ctx.is_idle:
@@ -168,9 +160,25 @@ async def _on_reminder(ctx: Ctx, week: str, hamlet_id: int, action: str) -> None
         iso_week(ctx.local_now - timedelta(weeks=back)) for back in range(REMINDER_WEEKS_BACK + 1)
     }
     if week not in recent:
-        _answer(ctx, ctx.t("reminder.too_old", week=ctx.t.week(week)))
+        answer(ctx, ctx.t("reminder.too_old", week=ctx.t.week(week)))
         return
-    _answer(ctx, await incident.record_nothing(ctx, hamlet, week))
+    said, saved = await incident.record_nothing(ctx, hamlet, week)
+    if saved is not None:
+        await _settle_reminder(ctx, reminders.token(week, hamlet.id), saved)
+    answer(ctx, said)
+
+
+async def _settle_reminder(ctx: Ctx, token: str, saved: Report) -> None:
+    """Every copy of the reminder (the deputy's too) loses its buttons and says it is done,
+    where the platform can redraw a message; elsewhere the answer to the tap is enough."""
+    for copy in await outbox.standing_copies(ctx.session, token):
+        if copy.identity_id is None or not traits_for(copy.channel).edits_messages:
+            continue
+        shown = OutMessage.model_validate(copy.message)
+        done = ctx.t("reminder.settled", name=ctx.person.full_name, at=ctx.t.moment(ctx.local_now))
+        redrawn = OutMessage(text=f"{shown.text}\n\n{done}", replaces=copy.idempotency_key)
+        key = f"redraw:n{saved.id}:{copy.idempotency_key}"
+        ctx.notices.append(Notice(key, copy.identity_id, copy.channel, copy.chat_key, redrawn))
 
 
 PAUSE_DAYS = (3, 7, 14, 30)

@@ -223,11 +223,13 @@ async def nothing_to_report(ctx: Ctx) -> None:
     """One tap: this week was quiet. Tapped twice, it is still one report."""
     hamlet = ctx.hamlet
     assert hamlet is not None
-    menu.show(ctx, await record_nothing(ctx, hamlet, iso_week(ctx.local_now)))
+    said, _ = await record_nothing(ctx, hamlet, iso_week(ctx.local_now))
+    menu.show(ctx, said)
 
 
-async def record_nothing(ctx: Ctx, hamlet: Unit, week: str) -> Markup:
-    """Store "nothing to report" for `week` unless it is there; what to tell the person."""
+async def record_nothing(ctx: Ctx, hamlet: Unit, week: str) -> tuple[Markup, Report | None]:
+    """Store "nothing to report" for `week` unless it is there: what to tell the person,
+    and the report when one was stored."""
     existing = await ctx.session.execute(
         select(Report.id).where(
             Report.unit_id == hamlet.id,
@@ -237,7 +239,7 @@ async def record_nothing(ctx: Ctx, hamlet: Unit, week: str) -> Markup:
         )
     )
     if existing.first() is not None:
-        return ctx.t("nothing.already", week=ctx.t.week(week))
+        return ctx.t("nothing.already", week=ctx.t.week(week)), None
     report = Report(
         unit_id=hamlet.id,
         reporter_id=ctx.person.id,
@@ -249,7 +251,7 @@ async def record_nothing(ctx: Ctx, hamlet: Unit, week: str) -> Markup:
         source_inbox_id=ctx.inbox_id,
     )
     await reports.add(ctx.session, report, [], ctx.identity.channel, ctx.person.id)
-    return ctx.t("nothing.saved", unit=hamlet.label, week=ctx.t.week(week))
+    return ctx.t("nothing.saved", unit=hamlet.label, week=ctx.t.week(week)), report
 
 
 INCIDENT = DraftFlow(

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from markupsafe import Markup
 
 from handlers import alerts, digest_text, periods
+from handlers.choices import with_letters_hint
 from handlers.context import Ctx
 from handlers.digest import build
 from handlers.digest_delivery import Extras, messages, workbook_message
@@ -99,7 +100,7 @@ async def send_summary(ctx: Ctx, unit: Unit, period: Period) -> None:
         file_key=f"request:{ctx.inbox_id}",
         extras=Extras(chart=True),
     )
-    ctx.replies.extend(found)
+    ctx.replies.extend(with_letters_hint(message, ctx.t, ctx.traits) for message in found)
 
 
 async def summary_command(ctx: Ctx, argument: str) -> None:
@@ -125,19 +126,21 @@ async def summary_command(ctx: Ctx, argument: str) -> None:
 # Silent hamlets ------------------------------------------------------------------------
 
 
-async def show_missing(ctx: Ctx) -> None:
-    unit = unit_of(ctx)
+async def show_missing(ctx: Ctx, unit: Unit | None = None, period: Period | None = None) -> None:
+    """The hamlets that have not reported: this week's of the officer's own unit from the
+    menu; a digest's own unit and period from its button."""
+    unit = unit or unit_of(ctx)
     if unit is None:
         _refuse(ctx)
         return
-    period = periods.this_week(ctx.local_now)
+    period = period or periods.this_week(ctx.local_now)
     digest = await build(ctx.session, unit.id, period, ctx.now, ctx.tz)
-    week = ctx.t.week(period.key)
+    label = digest_text.period_label(ctx.t, period)
     if not digest.missing:
-        menu.show(ctx, ctx.t("officer.none_missing", week=week))
+        menu.show(ctx, ctx.t("officer.none_missing", period=label))
         return
     lines: list[Markup | str] = [
-        ctx.t("officer.missing_title", week=week, count=len(digest.missing))
+        ctx.t("officer.missing_title", period=label, count=len(digest.missing))
     ]
     lines += [
         ctx.t(
@@ -156,8 +159,8 @@ async def show_missing(ctx: Ctx) -> None:
 # Open incidents ------------------------------------------------------------------------
 
 
-async def list_open(ctx: Ctx) -> None:
-    unit = unit_of(ctx)
+async def list_open(ctx: Ctx, unit: Unit | None = None) -> None:
+    unit = unit or unit_of(ctx)
     if unit is None:
         _refuse(ctx)
         return
@@ -247,13 +250,16 @@ async def on_export(ctx: Ctx, event: InEvent) -> None:
     if unit is None:
         _refuse(ctx)
         return
-    period = PERIODS[chosen](ctx.local_now)
+    await send_workbook(ctx, unit, PERIODS[chosen](ctx.local_now))
+    menu.show(ctx)
+
+
+async def send_workbook(ctx: Ctx, unit: Unit, period: Period) -> None:
     digest = await build(ctx.session, unit.id, period, ctx.now, ctx.tz)
     message = await workbook_message(
         ctx.session, digest, ctx.t, ctx.tz, f"request:{ctx.inbox_id}", ctx.now, ctx.person.id
     )
     ctx.replies.append(message)
-    menu.show(ctx)
 
 
 # Invites -------------------------------------------------------------------------------
