@@ -478,7 +478,8 @@ async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
                 file_key=f"cli:{uuid.uuid4().hex}",
                 extras=Extras(chart=args.chart is not None, workbook=args.xlsx is not None),
             )
-            print(render(found[0], color=False))
+            # The digest's buttons are for a chat; printed, it is the text alone.
+            print(render(found[0].model_copy(update={"choices": []}), color=False))
             for message in found[1:]:
                 if message.attachment is None:
                     continue

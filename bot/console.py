@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.ratelimit import Limits
 from bot.sender import Sender
-from handlers.choices import match
+from handlers.choices import option_keys
 from handlers.engine import Engine
 from handlers.i18n import Translator
 from handlers.messages import InEvent, Location, OutMessage
@@ -39,28 +39,17 @@ def render(message: OutMessage, *, color: bool) -> str:
     else:
         text = _TAG.sub("", message.text)
     lines = [html.unescape(text)]
-    lines += [f"  {n}. {html.unescape(c.label)}" for n, c in enumerate(message.choices, 1)]
+    keys = option_keys(message)
+    lines += [
+        f"  {key}. {html.unescape(c.label)}" for key, c in zip(keys, message.choices, strict=True)
+    ]
     return "\n".join(lines)
 
 
-def to_event(line: str, user_key: str, last_shown: OutMessage | None = None) -> InEvent:
+def to_event(line: str, user_key: str) -> InEvent:
     """What a typed line means; /vitri and /anh stand in for a phone's location and camera.
-
-    When the last message shown had choices outside the conversation (an alert, a reminder),
-    its number or words press that button, as a tap would on a platform with buttons.
-    """
+    Whether it answers the question or an alert's lettered option is the engine's to tell."""
     text = line.rstrip("\n")
-    if last_shown is not None and last_shown.choice_token and last_shown.choices:
-        chosen = match(text, last_shown.choices, loose=False)
-        if chosen is not None:
-            return InEvent(
-                channel=CHANNEL,
-                user_key=user_key,
-                chat_key=user_key,
-                kind="choice",
-                choice_token=last_shown.choice_token,
-                choice_id=chosen,
-            )
     located = _LOCATION.match(text.strip())
     if located:
         point = Location(latitude=float(located[1]), longitude=float(located[2]))
@@ -99,19 +88,18 @@ class ConsolePrinter:
         self.color = color
         self.locale = locale
         self.files_dir = files_dir
-        self.last_shown: OutMessage | None = None
 
     def is_group(self, chat_key: str) -> bool:
         return False
 
-    async def send(self, chat_key: str, message: OutMessage) -> str | None:
+    async def send(
+        self, chat_key: str, message: OutMessage, replacing: str | None = None
+    ) -> str | None:
         shown = render(message, color=self.color)
         if message.attachment is not None:
             shown += "\n" + await self._save_attachment(message)
         self.out.write(shown + "\n\n")
         self.out.flush()
-        if message.choices:
-            self.last_shown = message if _outside_conversation(message) else None
         return None
 
     async def _save_attachment(self, message: OutMessage) -> str:
@@ -189,14 +177,9 @@ class ConsoleChat:
             if not line.strip():
                 continue
             await self.submit(
-                to_event(line, self.user_key, self.printer.last_shown),
+                to_event(line, self.user_key),
                 f"{self.session_id}:{self.line_number}",
             )
-
-
-def _outside_conversation(message: OutMessage) -> bool:
-    token = message.choice_token or ""
-    return bool(token) and not token.isdecimal()
 
 
 def _write_file(path: Path, content: bytes) -> None:

@@ -48,8 +48,14 @@ class ChannelClient(Protocol):
 
     def is_group(self, chat_key: str) -> bool: ...
 
-    async def send(self, chat_key: str, message: OutMessage) -> str | None:
-        """Deliver; the platform's message id. Raises one of the errors above."""
+    async def send(
+        self, chat_key: str, message: OutMessage, replacing: str | None = None
+    ) -> str | None:
+        """Deliver; the platform's message id. Raises one of the errors above.
+
+        `replacing`: the platform's id of the earlier message this one redraws (see
+        `OutMessage.replaces`); a client that cannot edit, or finds it gone, sends anew.
+        """
         ...
 
 
@@ -157,8 +163,9 @@ class Sender:
             return False
         await self.limiter.acquire(row.chat_key, is_group=self.client.is_group(row.chat_key))
         message = OutMessage.model_validate(row.message)
+        replacing = await self._shown_as(message.replaces)
         try:
-            platform_id = await self.client.send(row.chat_key, message)
+            platform_id = await self.client.send(row.chat_key, message, replacing)
         except RetryAfter as wait:
             resume = self.clock() + timedelta(seconds=wait.seconds)
             self.paused_until = max(self.paused_until or resume, resume)
@@ -177,6 +184,13 @@ class Sender:
         await self._finish(row, OutboxStatus.SENT, None, platform_id)
         self.sent += 1
         return True
+
+    async def _shown_as(self, key: str | None) -> str | None:
+        """The platform's id of the message sent under this outbox key; None if not sent."""
+        if key is None:
+            return None
+        async with self.sessions() as session:
+            return await outbox.platform_id_of(session, key)
 
     async def _finish(
         self,

@@ -131,6 +131,22 @@ class AiogramApi:
             )
         return int(sent.message_id)
 
+    async def edit_text(self, chat_id: int, message_id: int, chunk: Chunk) -> None:
+        keyboard = inline(chunk.markup) if isinstance(chunk.markup, InlineKeyboard) else None
+        try:
+            await self._call(
+                self.bot.edit_message_text(
+                    text=chunk.html,
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    parse_mode="HTML",
+                    reply_markup=keyboard,
+                )
+            )
+        except Rejected as error:
+            if not is_not_modified(str(error)):
+                raise
+
     async def remove_inline_keyboard(self, chat_id: int, message_id: int) -> None:
         try:
             await self._call(
@@ -167,14 +183,18 @@ class AiogramApi:
             raise _mapped(error) from error
 
 
+def inline(spec: InlineKeyboard) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=b.label, callback_data=b.data) for b in row]
+            for row in spec.rows
+        ]
+    )
+
+
 def markup(spec: Markup) -> AiogramMarkup:
     if isinstance(spec, InlineKeyboard):
-        return InlineKeyboardMarkup(
-            inline_keyboard=[
-                [InlineKeyboardButton(text=b.label, callback_data=b.data) for b in row]
-                for row in spec.rows
-            ]
-        )
+        return inline(spec)
     if isinstance(spec, ReplyKeyboard):
         return ReplyKeyboardMarkup(
             keyboard=[

@@ -69,6 +69,11 @@ class TelegramApi(Protocol):
         """A photo or document (chart, workbook) with an HTML caption; its message id."""
         ...
 
+    async def edit_text(self, chat_id: int, message_id: int, chunk: Chunk) -> None:
+        """Redraw a message the bot sent, with the chunk's inline keyboard (or none); a
+        redraw that changes nothing is fine."""
+        ...
+
     async def remove_inline_keyboard(self, chat_id: int, message_id: int) -> None:
         """Drop the buttons of a message; a message that has none already is fine."""
         ...

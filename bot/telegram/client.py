@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from bot.sender import Blocked, Rejected, RetryAfter, Transient
 from bot.telegram.api import TelegramApi, is_unparsable_html
 from bot.telegram.incoming import CHANNEL
-from bot.telegram.rendering import Chunk, RemoveKeyboard, ReplyKeyboard, render
+from bot.telegram.rendering import Chunk, InlineKeyboard, RemoveKeyboard, ReplyKeyboard, render
 from handlers.i18n import Translator
 from handlers.messages import OutMessage
 from storage.models import StoredFile
@@ -45,14 +45,31 @@ class TelegramClient:
     def is_group(self, chat_key: str) -> bool:
         return chat_key.startswith("-")
 
-    async def send(self, chat_key: str, message: OutMessage) -> str | None:
+    async def send(
+        self, chat_key: str, message: OutMessage, replacing: str | None = None
+    ) -> str | None:
         try:
             chat_id = int(chat_key)
         except ValueError as error:
             raise Rejected(f"not a Telegram chat id: {chat_key!r}") from error
         if message.attachment is not None:
             return await self._send_attachment(chat_key, chat_id, message)
+        if replacing is not None and await self._redraw(chat_id, replacing, message):
+            return replacing
         return await self._send_text(chat_key, chat_id, message)
+
+    async def _redraw(self, chat_id: int, message_id: str, message: OutMessage) -> bool:
+        """Edit the message in place; False when it must go anew (too long for one message,
+        or Telegram no longer has it)."""
+        chunks = render(message, self.t)
+        if len(chunks) != 1 or not isinstance(chunks[0].markup, InlineKeyboard | None):
+            return False
+        try:
+            await self.api.edit_text(chat_id, int(message_id), chunks[0])
+        except Rejected as error:
+            log.info("redrawing message %s failed (%s); sending it anew", message_id, error)
+            return False
+        return True
 
     async def _send_attachment(self, chat_key: str, chat_id: int, message: OutMessage) -> str:
         """The file with the text as its caption; a text too long for a caption goes first."""

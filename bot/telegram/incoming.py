@@ -6,6 +6,7 @@ the conversion to an `InEvent` is shared, so both runtimes hand the engine the s
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ UNSUPPORTED_CONTENT = (
 )  # fmt: skip
 # Data that could never be a token: a press with malformed data matches no question.
 UNMATCHABLE = ""
+_TOKEN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.-]{0,47}$")
 
 
 @dataclass(frozen=True)
@@ -55,9 +57,11 @@ class Incoming:
 
 
 def parse_callback_data(data: str | None) -> tuple[str, str]:
-    """(token, choice id) from "token:id"; malformed data gives a pair that matches nothing."""
+    """(token, choice id) from "token:id": a question's version ("12") or what a standing
+    message acts on ("r96", "w2026-W48.12"); whether it still means anything is the
+    engine's to decide. Malformed data gives a pair that matches nothing."""
     token, colon, choice_id = (data or "").partition(":")
-    if not colon or not token.isdecimal() or not choice_id:
+    if not colon or not _TOKEN.match(token) or not choice_id:
         return UNMATCHABLE, UNMATCHABLE
     return token, choice_id
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from bot.app import Hub
 from bot.telegram.api import RawUpdate, TelegramApi
-from bot.telegram.incoming import CHANNEL, Incoming, to_event, unreadable
-from handlers.messages import InEvent
+from bot.telegram.incoming import CHANNEL, Incoming, parse_callback_data, to_event, unreadable
+from handlers.messages import InEvent, is_standing
 from storage import failpoints, inbox
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ class Ingest:
                     await self.api.answer_callback(press.callback_query_id)
                 except Exception as error:
                     log.info("answering button press %s failed: %s", press.update_id, error)
-            if press.message_id is not None:
+            if press.message_id is not None and not _redrawn_by_the_engine(press):
                 try:
                     await self.api.remove_inline_keyboard(press.chat_id, press.message_id)
                 except Exception as error:
@@ -102,3 +102,10 @@ class Ingest:
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
+
+
+def _redrawn_by_the_engine(press: Incoming) -> bool:
+    """A question's buttons go once pressed; an alert's or a reminder's stay until the engine
+    redraws every copy with those that still make sense (a second officer may press next)."""
+    token, _ = parse_callback_data(press.callback_data)
+    return is_standing(token)

@@ -135,6 +135,22 @@ class PtbApi:
         )
         return int(sent.message_id)
 
+    async def edit_text(self, chat_id: int, message_id: int, chunk: Chunk) -> None:
+        keyboard = inline(chunk.markup) if isinstance(chunk.markup, InlineKeyboard) else None
+        try:
+            await self._call(
+                self.bot.edit_message_text(
+                    chunk.html,
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=keyboard,
+                )
+            )
+        except Rejected as error:
+            if not is_not_modified(str(error)):
+                raise
+
     async def remove_inline_keyboard(self, chat_id: int, message_id: int) -> None:
         try:
             await self._call(
@@ -167,14 +183,18 @@ class PtbApi:
             raise _mapped(error) from error
 
 
+def inline(spec: InlineKeyboard) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(button.label, callback_data=button.data) for button in row]
+            for row in spec.rows
+        ]
+    )
+
+
 def markup(spec: Markup) -> PtbMarkup:
     if isinstance(spec, InlineKeyboard):
-        return InlineKeyboardMarkup(
-            [
-                [InlineKeyboardButton(button.label, callback_data=button.data) for button in row]
-                for row in spec.rows
-            ]
-        )
+        return inline(spec)
     if isinstance(spec, ReplyKeyboard):
         return ReplyKeyboardMarkup(
             [

@@ -39,7 +39,10 @@ class ZaloClient:
     def is_group(self, chat_key: str) -> bool:
         return chat_key in self.groups
 
-    async def send(self, chat_key: str, message: OutMessage) -> str | None:
+    async def send(
+        self, chat_key: str, message: OutMessage, replacing: str | None = None
+    ) -> str | None:
+        """Zalo cannot edit a message it showed: a redraw goes as a new one."""
         parts = split(render(message))
         digest = hashlib.sha256("\x00".join(parts).encode()).hexdigest()
         started_digest, already_sent = self._unfinished.pop(chat_key, ("", 0))

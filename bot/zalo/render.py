@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 
+from handlers.choices import option_keys
 from handlers.messages import OutMessage
 
 MAX_MESSAGE = 2000
@@ -14,10 +15,14 @@ _MARKUP = re.compile(r"</?(?:b|i)>")
 def render(message: OutMessage) -> str:
     """Zalo shows text as typed: the template's <b>/<i> go, entities become characters again.
 
-    Choices are numbered; the person answers with the number or the option's words.
+    Choices are listed with what to type (a number, or an alert's letter); the person answers
+    with that or the option's words.
     """
     lines = [html.unescape(_MARKUP.sub("", message.text)).strip()]
-    lines += [f"{n}. {html.unescape(c.label)}" for n, c in enumerate(message.choices, 1)]
+    keys = option_keys(message)
+    lines += [
+        f"{key}. {html.unescape(c.label)}" for key, c in zip(keys, message.choices, strict=True)
+    ]
     return "\n".join(lines)
 
 
