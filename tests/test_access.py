@@ -8,12 +8,13 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import alerts, reminders
+from handlers import alerts, digest_delivery, reminders
 from handlers.access import BUTTONS, COMMANDS, MENU, Scope
-from handlers.flows import officer
+from handlers.flows import officer, standing
 from handlers.flows.menu import _starters
 from handlers.i18n import Translator
 from handlers.messages import OutMessage
+from handlers.periods import week_period
 from storage import people, units
 from storage.clock import iso_week
 from storage.enums import Channel, Role, UnitKind
@@ -110,7 +111,7 @@ async def urgent_report(h: Harness) -> int:
 async def test_every_action_of_the_code_is_declared() -> None:
     assert set(_starters()) == {key for keys in MENU.values() for key in keys}
     assert set(officer.COMMANDS) <= set(COMMANDS)
-    assert set(BUTTONS) == {alerts.token(1)[0], reminders.TOKEN_PREFIX}
+    assert set(BUTTONS) == {kind.prefix for kind in standing.KINDS}
 
 
 async def test_each_menu_is_what_the_declaration_says(harness: Harness) -> None:
@@ -169,6 +170,11 @@ async def test_buttons_outside_the_conversation_cell_by_cell(harness: Harness) -
     presses = {
         alerts.token(report_id)[0]: (alerts.token(report_id), "note", "followup/note"),
         reminders.TOKEN_PREFIX: (reminders.token(week, hamlet.id), "inc", "incident/category"),
+        digest_delivery.TOKEN_PREFIX: (
+            digest_delivery.token(hamlet.id, week_period(week)),
+            "open",
+            "officer/open",
+        ),
     }
     for persona in PERSONAS:
         for prefix, button in BUTTONS.items():

@@ -70,3 +70,28 @@ def test_invite_from_the_command_line_binds_a_new_console_user(database_url: str
     assert "Cảm ơn Lâm Văn Phúc" in chat.stdout
     again = tuquan("chat", "--user-id", "43", database_url=database_url, stdin=f"{code}\n")
     assert "đã được dùng" in again.stdout
+
+
+URGENT = "\n".join(
+    [
+        *("/menu", "bao su viec", "thien tai", "khan cap", "Sạt lở đất vùi bếp", "hôm nay"),
+        *("bỏ qua", "bỏ qua", "gửi báo cáo", ""),
+    ]
+)
+
+
+def test_an_officer_answers_an_urgent_alert_by_its_letter_under_the_menu(
+    database_url: str,
+) -> None:
+    filed = tuquan("chat", "--as", "hamlet-head", database_url=database_url, stdin=URGENT)
+    assert "cán bộ Mặt trận trực" in filed.stdout, filed.stdout
+    number = exported(database_url)[-1]["id"]
+
+    officer = tuquan("chat", "--as", "officer", database_url=database_url, stdin="a\n1\n")
+    assert officer.returncode == 0, officer.stderr
+    shown = officer.stdout
+    assert f"Sự việc khẩn #{number}" in shown and "  a. Đã nhận\n  b. Đang xử lý" in shown
+    assert shown.index("a. Đã nhận") < shown.index("  1. Tổng hợp"), "the menu comes after"
+    assert f"Đã cập nhật sự việc #{number}: đã nhận" in shown
+    assert "Tổng hợp cho khoảng thời gian nào?" in shown, "1 is the menu's"
+    assert exported(database_url)[-1]["status"] == "acknowledged"

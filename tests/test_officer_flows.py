@@ -6,8 +6,6 @@ import io
 
 from openpyxl import load_workbook
 
-from bot.console import to_event
-from handlers.messages import Choice, OutMessage
 from storage import files, invites
 from storage.enums import IncidentStatus, ModelStatus, Role
 from storage.models import ModelInstance
@@ -145,12 +143,3 @@ async def test_officer_commands_are_refused_politely_to_anyone_else(harness: Har
     assert "Nà Phải" not in text_of(foreign) and "/" not in text_of(foreign).split("quyền")[1][:3]
     own = await harness.say(PROVINCE_OFFICER, "/tonghop Nà Phải")
     assert "thôn Nà Phải" in own[0].text
-
-
-def test_a_typed_number_presses_the_last_alert_shown_in_the_console() -> None:
-    alert = OutMessage(text="x", choices=[Choice(id="ack", label="Đã nhận")], choice_token="r12")
-    pressed = to_event("1", "demo-officer", alert)
-    assert (pressed.kind, pressed.choice_token, pressed.choice_id) == ("choice", "r12", "ack")
-    words = to_event("da nhan", "demo-officer", alert)
-    assert words.choice_id == "ack"
-    assert to_event("Có người lạ", "demo-officer", alert).kind == "text"

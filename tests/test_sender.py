@@ -35,7 +35,9 @@ class ScriptedPlatform:
     def fail(self, chat_key: str, *errors: Exception) -> None:
         self.failures.setdefault(chat_key, deque()).extend(errors)
 
-    async def send(self, chat_key: str, message: OutMessage) -> str | None:
+    async def send(
+        self, chat_key: str, message: OutMessage, replacing: str | None = None
+    ) -> str | None:
         pending = self.failures.get(chat_key)
         if pending:
             raise pending.popleft()
@@ -111,9 +113,11 @@ async def test_a_stop_waits_for_the_batch_being_sent_not_for_the_whole_backlog(
     stop = asyncio.Event()
     delivered = platform.send
 
-    async def stopped_while_sending(chat_key: str, message: OutMessage) -> str | None:
+    async def stopped_while_sending(
+        chat_key: str, message: OutMessage, replacing: str | None = None
+    ) -> str | None:
         stop.set()
-        return await delivered(chat_key, message)
+        return await delivered(chat_key, message, replacing)
 
     platform.send = stopped_while_sending  # type: ignore[method-assign]
     await queue(sessions, "251", 6)

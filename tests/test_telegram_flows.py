@@ -7,15 +7,11 @@ import pytest
 from tests.telegram_emulator import EmulatorConfig, RateLimits, TelegramEmulator
 from tests.telegram_flows.fake import EmulatorTelegram
 from tests.telegram_flows.scenarios import run_all
-from tests.telegram_flows.world import Runtime, WayIn, running_bot
+from tests.telegram_flows.world import RUN_NAMES, RUNS, Runtime, WayIn, running_bot
 from tests.telegram_test_api import TelegramTestApi
 
-RUNTIMES = ["ptb", "aiogram"]
-WAYS_IN = ["polling", "webhook"]
 
-
-@pytest.mark.parametrize("way_in", WAYS_IN)
-@pytest.mark.parametrize("runtime", RUNTIMES)
+@pytest.mark.parametrize(RUN_NAMES, RUNS, indirect=["database_url"])
 async def test_scenarios_on_the_emulator(
     database_url: str, runtime: Runtime, way_in: WayIn
 ) -> None:
@@ -31,8 +27,7 @@ async def test_scenarios_on_the_emulator(
         assert emulator.internal_errors == []
 
 
-@pytest.mark.parametrize("way_in", WAYS_IN)
-@pytest.mark.parametrize("runtime", RUNTIMES)
+@pytest.mark.parametrize(RUN_NAMES, RUNS, indirect=["database_url"])
 async def test_scenarios_on_telegram_test_api(
     database_url: str, runtime: Runtime, way_in: WayIn
 ) -> None:

@@ -70,7 +70,12 @@ def test_in_a_group_the_person_and_the_chat_differ(telegram: TelegramEmulator) -
         ("garbage", "", ""),
         ("12:", "", ""),
         (":yes", "", ""),
-        ("abc:yes", "", ""),
+        # Standing messages: their token names what they act on; the engine checks it.
+        ("r96:ack", "r96", "ack"),
+        ("w2026-W48.12:ok", "w2026-W48.12", "ok"),
+        ("abc:yes", "abc", "yes"),
+        ("r 96:ack", "", ""),
+        ("<b>:ack", "", ""),
     ],
 )
 def test_a_press_names_its_question_and_choice_or_nothing(

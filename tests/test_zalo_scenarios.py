@@ -13,12 +13,12 @@ from sqlalchemy import select
 from bot.zalo.render import render
 from handlers.messages import InEvent, OutMessage
 from storage import inbox, outbox
-from storage.enums import Channel, InboxStatus, MediaStatus, ReportKind, Role
+from storage.enums import Channel, InboxStatus, IncidentStatus, MediaStatus, ReportKind, Role
 from storage.models import InboxItem, MediaFile, Report, ReportPhoto
 from tests.support import HEAD
 from tests.test_onboarding import make_invite
 from tests.zalo_fake import FakeUser
-from tests.zalo_rig import Mode, Rig, as_head, running_bot, wait_for
+from tests.zalo_rig import Mode, Rig, as_demo, as_head, running_bot, wait_for
 
 JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40 + b"\xff\xd9"
 
@@ -61,10 +61,10 @@ async def test_onboarding_with_an_invite_code(rig: Rig) -> None:
     assert "trợ lý tự động" not in later
 
 
-async def make_invite_for(rig: Rig, hamlet: str) -> str:
+async def make_invite_for(rig: Rig, unit: str, role: Role = Role.REPORTER) -> str:
     from tests.support import Harness, MutableClock
 
-    return await make_invite(Harness(rig.sessions, MutableClock()), hamlet, role=Role.REPORTER)
+    return await make_invite(Harness(rig.sessions, MutableClock()), unit, role=role)
 
 
 async def test_incident_with_a_photo_and_a_typed_place(rig: Rig, head: FakeUser) -> None:
@@ -235,3 +235,44 @@ async def test_a_head_linked_on_console_and_zalo_sees_the_same_reports(rig: Rig)
     listed = [line for line in on_zalo.splitlines() if line[:1].isdigit() and "#" in line]
     assert f"#{number} " in on_zalo
     assert len(listed) > 1  # the reports made at the console before the link are there too
+
+
+async def test_an_urgent_alert_is_answered_by_the_letter_it_names(rig: Rig, head: FakeUser) -> None:
+    officer = rig.zalo.user("zl-officer", "Nông Thị Hoa")
+    await as_demo(rig.sessions, officer, "demo-officer")
+    second = rig.zalo.user("zl-second", "Triệu Văn Minh")
+    code = await make_invite_for(rig, "1969", role=Role.OFFICER)
+    await rig.conversation(second, code, "1")
+    await rig.conversation(
+        head, "/menu", "bao su viec", "thien tai", "khẩn cấp", "Sạt lở vùi bếp", "hôm nay"
+    )
+    await rig.conversation(head, "bỏ qua", "bỏ qua")
+    saved = await rig.say(head, "gửi báo cáo")
+    number = (await reports(rig, kind=ReportKind.INCIDENT))[-1].id
+    assert f"Đã ghi nhận báo cáo số {number}" in saved
+
+    def alerted(user: FakeUser) -> bool:
+        return any(f"Sự việc khẩn #{number}" in m.text for m in rig.zalo.sent_to(user.chat_id))
+
+    await rig.zalo.wait_until(lambda: alerted(officer) and alerted(second), what="the alert")
+    alert = next(m.text for m in rig.zalo.sent_to(officer.chat_id) if f"#{number}" in m.text)
+    assert "Trả lời bằng chữ cái" in alert and alert.endswith(
+        "a. Đã nhận\nb. Đang xử lý\nc. Đã xử lý\nd. Ghi chú"
+    )
+
+    await rig.say(officer, "/menu")
+    taken = await rig.say(officer, "a")
+    assert f"Đã cập nhật sự việc #{number}: đã nhận" in taken
+    report = (await reports(rig, id=number))[0]
+    assert report.status is IncidentStatus.ACKNOWLEDGED
+
+    def heard(user: FakeUser, words: str) -> list[str]:
+        return [m.text for m in rig.zalo.sent_to(user.chat_id) if words in m.text]
+
+    await rig.zalo.wait_until(
+        lambda: bool(heard(second, "đồng chí Nông Thị Hoa đã chuyển sang")), what="the news"
+    )
+    await rig.zalo.wait_until(lambda: bool(heard(head, "đã nhận")), what="the reporter told")
+    menu_again = await rig.say(officer, "1")
+    assert "Tổng hợp cho khoảng thời gian nào?" in menu_again, "a number is the menu's"
+    assert len(heard(head, f"Sự việc #{number}")) == 1

@@ -93,14 +93,21 @@ async def wait_for(check: Callable[[], Awaitable[bool]], what: str, within: floa
 
 async def as_head(sessions: async_sessionmaker[AsyncSession], user: FakeUser) -> None:
     """Give the demo hamlet head of Nà Phải a Zalo account (as /lienket would)."""
+    await as_demo(sessions, user, "demo-hamlet-head")
+
+
+async def as_demo(
+    sessions: async_sessionmaker[AsyncSession], user: FakeUser, demo_external_id: str
+) -> None:
+    """Give a demo person (`storage.demo.DEMO_IDENTITIES`) a Zalo account too."""
     async with sessions() as session, session.begin():
-        head = await session.scalar(
-            select(Identity).where(Identity.external_id == "demo-hamlet-head")
+        demo = await session.scalar(
+            select(Identity).where(Identity.external_id == demo_external_id)
         )
-        assert head is not None
+        assert demo is not None
         session.add(
             Identity(
-                person_id=head.person_id,
+                person_id=demo.person_id,
                 channel=Channel.ZALO,
                 external_id=user.id,
                 chat_key=user.chat_id,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
@@ -21,15 +22,25 @@ from bot.settings import Settings
 from bot.telegram.service import make_api, telegram_transport
 from bot.telegram.transport import Polling, Webhook
 from handlers.engine import Engine
+from handlers.flows import standing
 from storage import invites, units
 from storage.db import create_engine, session_factory
 from storage.enums import InboxStatus, OutboxStatus, Role
-from storage.models import InboxItem, OutboxItem
+from storage.models import Conversation, Identity, InboxItem, OutboxItem
 from tests.cli import PROCESS_CLOCK
 from tests.telegram_flows.fake import BotMessage, FakeTelegram
 
 Runtime = Literal["ptb", "aiogram"]
 WayIn = Literal["polling", "webhook"]
+# Each runtime by each way in, each on both databases: four runs rather than eight. Use with
+# `@pytest.mark.parametrize(RUN_NAMES, RUNS, indirect=["database_url"])`.
+RUN_NAMES = ("runtime", "way_in", "database_url")
+RUNS = [
+    pytest.param("ptb", "polling", "sqlite", id="ptb-polling-sqlite"),
+    pytest.param("aiogram", "webhook", "sqlite", id="aiogram-webhook-sqlite"),
+    pytest.param("ptb", "webhook", "postgres", id="ptb-webhook-postgres"),
+    pytest.param("aiogram", "polling", "postgres", id="aiogram-polling-postgres"),
+]
 # The flows are about behaviour; the limits and their 429s have tests of their own.
 FAST_LIMITS = Limits(per_second=1000, per_chat_per_second=1000, chat_burst=1000)
 FAST_POLICY = SenderPolicy(first_backoff=timedelta(milliseconds=100))
@@ -43,6 +54,22 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Press:
+    """A button pressed by a person: the kind of message it was on, and which option.
+
+    The kind is the conversation step that asked (`incident/category`), read from the
+    person's conversation when the button's token is its version, or `standing/<kind>` for
+    an alert's, a reminder's or a digest's (`handlers.flows.standing.KINDS`)."""
+
+    kind: str
+    choice: str
+    user: int
+
+
+STALE = "stale"
+
+
 @dataclass
 class World:
     fake: FakeTelegram
@@ -53,6 +80,25 @@ class World:
     # sessions begin IMMEDIATE and would queue behind every poll).
     observer: async_sessionmaker[AsyncSession]
     webhook_url: str | None = None
+    presses: list[Press] = field(default_factory=list)
+
+    async def conversation(self, user: int) -> Conversation | None:
+        """Where the person's Telegram account stands now."""
+        async with self.observer() as session:
+            return await session.scalar(
+                select(Conversation)
+                .join(Identity, Identity.id == Conversation.identity_id)
+                .where(Identity.channel == "telegram", Identity.external_id == str(user))
+            )
+
+    async def kind_of_press(self, user: int, token: str) -> str:
+        kind = standing.kind_of(token)
+        if kind is not None:
+            return f"standing/{kind.name}"
+        state = await self.conversation(user)
+        if state is None or str(state.version) != token:
+            return STALE
+        return f"{state.flow}/{state.step}"
 
     async def invite(self, unit: str, role: Role) -> str:
         async with self.sessions() as session, session.begin():
@@ -211,9 +257,22 @@ class Person:
                 return await self.press(message, message.data_of(label))
         keyboard = self.reply_keyboard()
         assert label in keyboard, f"no button {label!r}; keyboard {keyboard}"
+        await self._record_keyboard_press(label)
         return await self.say(label)
 
+    async def _record_keyboard_press(self, label: str) -> None:
+        """A reply keyboard's button sends its label: the menu's, or the place question's."""
+        shown = next(m for m in reversed(self.history) if m.keyboard or m.location_button)
+        kind = "menu/main"
+        if not shown.persistent_keyboard:
+            state = await self.world.conversation(self.user_id)
+            kind = f"{state.flow}/{state.step}" if state is not None else STALE
+        self.world.presses.append(Press(kind, label, self.user_id))
+
     async def press(self, message: BotMessage, data: str) -> Replies:
+        token, _, choice = data.partition(":")
+        kind = await self.world.kind_of_press(self.user_id, token)
+        self.world.presses.append(Press(kind, choice, self.user_id))
         await self.fake.press(self.user_id, message, data)
         return await self._answered()
 

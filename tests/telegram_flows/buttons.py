@@ -1,0 +1,514 @@
+"""Every kind of message with buttons the bot sends, pressed through a real runtime, each press
+checked in the database.
+
+The kinds come from the code: every conversation step registered in `handlers.registry.STEPS`
+(less the few that only ever take typed answers, listed here and checked when reached) and
+every standing message of `handlers.flows.standing.KINDS` (alerts, reminders, digests). A
+step or a standing kind added without a press here fails `test_every_button_kind_is_pressed`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import traceback
+from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from handlers import router  # noqa: F401  (registers every step)
+from handlers.flows import standing
+from handlers.registry import STEPS
+from scheduler.jobs import Jobs
+from storage.enums import IncidentStatus, ModelStatus, ReportKind, Role
+from storage.models import (
+    AuditEntry,
+    Identity,
+    IncidentEvent,
+    InviteCode,
+    ModelInstance,
+    ModelType,
+    Organization,
+    ReminderPause,
+    Report,
+    StoredFile,
+    Unit,
+    UnitSettings,
+    UrgentAlert,
+)
+from storage.models import Person as PersonRow
+from storage.schedules import WeeklyTime
+from tests.cli import PROCESS_CLOCK
+from tests.telegram_flows.fake import BotMessage
+from tests.telegram_flows.scenarios import TZ, onboard, reports_of, saved_number
+from tests.telegram_flows.world import Person, World
+
+# Steps whose question has no buttons: a text, a number, a day or a time is typed.
+TYPED_ONLY = frozenset(
+    {
+        "activity/participants",
+        "activity/text",
+        "followup/note",
+        "incident/date",
+        "incident/text",
+        "officer/holiday_first",
+        "officer/holiday_last",
+        "officer/set_minutes",
+        "officer/set_time",
+        "onboarding/code",
+    }
+)
+
+
+def button_kinds() -> set[str]:
+    """What the code can send with buttons: the steps that ask with them, the standing kinds."""
+    steps = {f"{flow}/{name}" for flow, name in STEPS}
+    assert steps >= TYPED_ONLY, f"not steps any more: {sorted(TYPED_ONLY - steps)}"
+    return (steps - TYPED_ONLY) | {f"standing/{kind.name}" for kind in standing.KINDS}
+
+
+async def _state(world: World, person: Person) -> tuple[str, str, dict[str, Any]]:
+    found = await world.conversation(person.user_id)
+    assert found is not None, f"{person.first_name} has no conversation"
+    return found.flow, found.step, dict(found.data)
+
+
+async def at(world: World, person: Person, where: str) -> dict[str, Any]:
+    """The person's conversation is at this step; its data, for the checks."""
+    flow, step, data = await _state(world, person)
+    assert f"{flow}/{step}" == where, f"{person.first_name} is at {flow}/{step}, not {where}"
+    if where in TYPED_ONLY:
+        shown = person.history[-1] if person.history else None
+        assert shown is None or not shown.buttons, f"{where} asked with buttons: {shown}"
+    return data
+
+
+def draft(data: dict[str, Any]) -> dict[str, Any]:
+    value = data.get("draft", {})
+    assert isinstance(value, dict)
+    return value
+
+
+async def _person_of(world: World, person: Person) -> PersonRow:
+    async with world.observer() as session:
+        found = await session.scalar(
+            select(PersonRow)
+            .join(Identity, Identity.person_id == PersonRow.id)
+            .where(Identity.channel == "telegram", Identity.external_id == str(person.user_id))
+        )
+        assert found is not None
+        return found
+
+
+async def _count(world: World, query: Any) -> int:
+    async with world.observer() as session:
+        return int(await session.scalar(query) or 0)
+
+
+def _today() -> date:
+    return PROCESS_CLOCK().astimezone(TZ).date()
+
+
+# The hamlet head's side ------------------------------------------------------------------
+
+
+async def incident_buttons(world: World) -> None:
+    person = await onboard(world, 930_001, "Pháo", "Nà Mò", Role.DEPUTY)
+    assert (await _person_of(world, person)).full_name == "Pháo"  # onboarding/name: kept
+    await person.tap("Báo sự việc")
+    await at(world, person, "incident/category")
+    await person.tap("Môi trường")
+    assert draft(await at(world, person, "incident/urgency"))["category"] == "environment"
+    await person.tap("Không khẩn")
+    assert draft(await at(world, person, "incident/text"))["urgent"] is False
+    await person.say("Khói đốt rơm phủ kín đường liên thôn")
+    await at(world, person, "incident/when")
+    await person.tap("Hôm qua")
+    day = draft(await at(world, person, "incident/place"))["day"]
+    assert day == (_today() - timedelta(days=1)).isoformat()
+    await person.tap("Bỏ qua")  # the place question's one-time keyboard
+    skipped = draft(await at(world, person, "incident/photos"))
+    assert (skipped["place"], skipped["latitude"]) == (None, None)
+    await person.tap("Bỏ qua")
+    await at(world, person, "incident/confirm")
+    await person.tap("Sửa")
+    await at(world, person, "incident/edit")
+    await person.tap("Loại sự việc")
+    assert (await at(world, person, "incident/category"))["editing"] is True
+    await person.tap("An ninh trật tự")
+    assert draft(await at(world, person, "incident/confirm"))["category"] == "security"
+    number = saved_number(await person.tap("Gửi báo cáo"))
+    await at(world, person, "menu/main")
+    [report] = await reports_of(world, person)
+    assert (report.id, report.category, report.urgent) == (number, "security", False)
+    assert report.occurred_at.astimezone(TZ).date() == _today() - timedelta(days=1)
+
+    await person.tap("Báo cáo gần đây")
+    await at(world, person, "recent/list")
+    line = next(label for label, _ in person.history[-1].buttons if label.startswith(f"#{number} "))
+    await person.tap(line)
+    assert (await at(world, person, "recent/detail"))["report_id"] == number
+    await person.tap("Sửa")
+    await at(world, person, "recent/field")
+    await person.tap("Loại sự việc")
+    assert (await at(world, person, "recent/value"))["field"] == "category"
+    await person.tap("Mâu thuẫn, tranh chấp")
+    await at(world, person, "menu/main")
+    assert (await reports_of(world, person))[0].category == "dispute"
+    await person.tap("Báo cáo gần đây")
+    await person.tap(next(b for b, _ in person.history[-1].buttons if b.startswith(f"#{number} ")))
+    await person.tap("Rút lại")
+    await at(world, person, "recent/withdraw")
+    await person.tap("Rút lại")
+    assert (await reports_of(world, person))[0].withdrawn_at is not None
+
+
+async def activity_and_pause_buttons(world: World) -> None:
+    person = await onboard(world, 930_002, "Thắm", "Bản Đán", Role.DEPUTY)
+    await person.tap("Báo hoạt động mô hình")
+    await at(world, person, "activity/model")
+    await person.tap("Tiếng mõ an ninh (Hội Cựu chiến binh)")
+    chosen = draft(await at(world, person, "activity/text"))["model_instance_id"]
+    await person.say("Tuần tra đêm, gõ mõ thử hiệu lệnh")
+    await at(world, person, "activity/participants")
+    await person.say("12")
+    await at(world, person, "activity/photos")
+    await person.tap("Bỏ qua")
+    await at(world, person, "activity/confirm")
+    await person.tap("Sửa")
+    await at(world, person, "activity/edit")
+    await person.tap("Số người tham gia")
+    await at(world, person, "activity/participants")
+    await person.say("15")
+    assert draft(await at(world, person, "activity/confirm"))["participants"] == 15
+    saved_number(await person.tap("Gửi báo cáo"))
+    [report] = await reports_of(world, person)
+    assert (report.kind, report.model_instance_id, report.participants) == (
+        ReportKind.ACTIVITY,
+        chosen,
+        15,
+    )
+
+    await person.tap("Tạm dừng nhắc báo cáo")
+    await at(world, person, "followup/pause")
+    await person.tap("7 ngày")
+    await at(world, person, "menu/main")
+    own = await _person_of(world, person)
+    async with world.observer() as session:
+        pause = await session.scalar(select(ReminderPause).where(ReminderPause.person_id == own.id))
+    assert pause is not None and pause.last_day == _today() + timedelta(days=6)
+    await person.tap("Tạm dừng nhắc báo cáo")
+    await person.tap("Bật lại nhắc")
+    async with world.observer() as session:
+        pause = await session.get_one(ReminderPause, pause.id)
+    assert pause.cancelled_at is not None
+
+
+# A resident's side -----------------------------------------------------------------------
+
+
+async def resident_buttons(world: World) -> None:
+    person = Person(world, 930_003, "Dân")
+    await person.say("/menu")
+    await at(world, person, "menu/main")
+    await person.tap("Hướng dẫn")
+    await at(world, person, "guide/topics")
+    await person.tap("Tiếng mõ an ninh")
+    await at(world, person, "guide/guide")
+    sections = [label for label, _ in person.history[-1].buttons]
+    await person.tap(sections[0])
+    await at(world, person, "guide/answer")
+    await person.tap("Hỏi tiếp")
+    await at(world, person, "guide/topics")
+    await person.tap("Về menu")
+    await at(world, person, "menu/main")
+
+    await person.tap("Mô hình ở thôn")
+    await at(world, person, "hamlet/commune")
+    commune = next(b for b, _ in person.history[-1].buttons if b.startswith("xã Phủ Thông"))
+    await person.tap(commune)
+    data = await at(world, person, "hamlet/hamlet")
+    async with world.observer() as session:
+        assert (await session.get_one(Unit, data["commune_id"])).name == "Phủ Thông"
+    await person.tap(next(b for b, _ in person.history[-1].buttons if b.startswith("thôn Nà Phải")))
+    data = await at(world, person, "hamlet/result")
+    async with world.observer() as session:
+        assert (await session.get_one(Unit, data["hamlet_id"])).name == "Nà Phải"
+    shown = await person.tap("Trưởng thôn ở đây")
+    assert "Hoàng Văn Thào" in shown.text
+    await at(world, person, "hamlet/result")
+
+
+# An officer's side -----------------------------------------------------------------------
+
+
+async def officer_buttons(world: World) -> None:
+    officer = await onboard(world, 930_004, "Quang", "1969", Role.OFFICER)
+    await officer.tap("Tổng hợp")
+    await at(world, officer, "officer/summary")
+    files_before = await _count(world, select(func.count()).select_from(StoredFile))
+    summary = await officer.tap("Tuần trước")
+    assert "Tổng hợp tuần" in summary.text
+    await at(world, officer, "menu/main")
+    assert await _count(world, select(func.count()).select_from(StoredFile)) == files_before + 1
+
+    await officer.tap("Xuất Excel")
+    await at(world, officer, "officer/export")
+    await officer.tap("Tuần này")
+    exports = select(func.count()).where(AuditEntry.action == "export")
+    own = await _person_of(world, officer)
+    assert await _count(world, exports.where(AuditEntry.person_id == own.id)) == 1
+
+    await officer.tap("Sự việc đang mở")
+    await at(world, officer, "officer/open")
+    line = officer.history[-1].buttons[0][0]
+    await officer.tap(line)
+    number = (await at(world, officer, "officer/incident"))["report_id"]
+    await officer.tap("Đã nhận")
+    async with world.observer() as session:
+        assert (await session.get_one(Report, number)).status is IncidentStatus.ACKNOWLEDGED
+
+    await officer.tap("Mời người dùng")
+    await at(world, officer, "officer/invite_role")
+    await officer.tap("phó thôn (báo cáo thay)")
+    assert (await at(world, officer, "officer/invite_unit"))["role"] == "deputy"
+    await officer.tap("thôn Cốc Thử")
+    async with world.observer() as session:
+        invite = await session.scalar(
+            select(InviteCode)
+            .where(InviteCode.created_by_person_id == own.id)
+            .order_by(InviteCode.id.desc())
+        )
+        assert invite is not None and invite.role is Role.DEPUTY
+        assert (await session.get_one(Unit, invite.unit_id)).name == "Cốc Thử"
+
+    await _model_registry(world, officer)
+    await _schedule(world, officer)
+
+
+async def _model_registry(world: World, officer: Person) -> None:
+    await officer.tap("Mô hình tự quản")
+    await at(world, officer, "officer/models")
+    await officer.tap("Thêm mô hình")
+    await at(world, officer, "officer/model_hamlet")
+    await officer.tap("thôn Cốc Thử")
+    await at(world, officer, "officer/model_type")
+    await officer.tap("Đoạn đường tự quản")
+    await at(world, officer, "officer/model_org")
+    await officer.tap("Hội Nông dân")
+    await at(world, officer, "officer/models")
+    async with world.observer() as session:
+        added = await session.scalar(
+            select(ModelInstance)
+            .join(Unit, Unit.id == ModelInstance.hamlet_id)
+            .join(ModelType, ModelType.id == ModelInstance.model_type_id)
+            .join(Organization, Organization.id == ModelInstance.organization_id)
+            .where(
+                Unit.name == "Cốc Thử",
+                ModelType.code == "doan_duong",
+                Organization.code == "hoi_nong_dan",
+            )
+        )
+    assert added is not None and added.status is ModelStatus.ACTIVE
+    line = next(
+        label
+        for label, _ in officer.history[-1].buttons
+        if label.startswith("thôn Cốc Thử: Đoạn đường tự quản (Hội Nông dân)")
+    )
+    await officer.tap(line)
+    assert (await at(world, officer, "officer/model"))["instance_id"] == added.id
+    await officer.tap("Tạm dừng")
+    async with world.observer() as session:
+        assert (await session.get_one(ModelInstance, added.id)).status is ModelStatus.PAUSED
+
+
+async def _schedule(world: World, officer: Person) -> None:
+    await officer.tap("Lịch nhắc, nghỉ lễ")
+    await at(world, officer, "officer/settings")
+    await officer.tap("Đổi giờ nhắc lần 1")
+    assert (await at(world, officer, "officer/set_time"))["setting"] == "first_reminder"
+    await officer.say("thứ 5 15:30")
+    await at(world, officer, "officer/settings")
+    async with world.observer() as session:
+        commune = await session.scalar(select(Unit).where(Unit.code == "1969"))
+        assert commune is not None
+        own = await session.get_one(UnitSettings, commune.id)
+        assert own.first_reminder == str(WeeklyTime(3, 15, 30))
+    await officer.tap("Đổi thời gian chờ khẩn")
+    await officer.say("45")
+    await officer.tap("Thêm đợt nghỉ (Tết, lễ)")
+    await at(world, officer, "officer/holiday_first")
+    first = _today() + timedelta(days=20)
+    await officer.say(f"{first:%d/%m}")
+    await at(world, officer, "officer/holiday_last")
+    await officer.say(f"{first + timedelta(days=3):%d/%m}")
+    await at(world, officer, "officer/settings")
+    await officer.tap("Hủy đợt nghỉ")
+    await at(world, officer, "officer/holiday_cancel")
+    await officer.tap(officer.history[-1].buttons[0][0])
+    async with world.observer() as session:
+        holiday = await session.scalar(
+            select(ReminderPause).where(ReminderPause.unit_id == commune.id)
+        )
+        assert holiday is not None and holiday.cancelled_at is not None
+        assert holiday.first_day == first
+        assert (await session.get_one(UnitSettings, commune.id)).escalation_minutes == 45
+
+
+# Standing messages -----------------------------------------------------------------------
+
+
+async def _alert_of(person: Person, number: int) -> BotMessage:
+    await person.answers()
+    for message in person.history:
+        if f"Sự việc khẩn #{number}" in message.text:
+            return message
+    raise AssertionError(f"{person.first_name} has no alert about #{number}")
+
+
+async def _shown_now(world: World, person: Person, message: BotMessage) -> BotMessage:
+    """The message as the person's phone shows it now, after every redraw was sent."""
+    await person.answers()
+    shown = await world.fake.bot_messages(person.user_id)
+    return next(m for m in shown if m.message_id == message.message_id)
+
+
+def _labels(message: BotMessage) -> list[str]:
+    return [label for label, _ in message.buttons]
+
+
+async def alert_taken_by_one_of_two_officers(world: World) -> None:
+    """An urgent report reaches two officers on duty; one takes it; both alerts say so."""
+    first = await onboard(world, 930_011, "Hoàng Anh", "1969", Role.OFFICER)
+    second = await onboard(world, 930_012, "Minh Châu", "1969", Role.OFFICER)
+    head = await onboard(world, 930_013, "Thuận", "Chính", Role.DEPUTY)
+    await head.tap("Báo sự việc")
+    await head.tap("Thiên tai, sự cố")
+    await head.tap("Khẩn cấp")
+    await head.say("Sạt lở taluy vùi một gian bếp")
+    await head.tap("Hôm nay")
+    await head.tap("Bỏ qua")
+    await head.tap("Bỏ qua")
+    number = saved_number(await head.tap("Gửi báo cáo"))
+    alert_one, alert_two = await _alert_of(first, number), await _alert_of(second, number)
+    assert _labels(alert_one) == ["Đã nhận", "Đang xử lý", "Đã xử lý", "Ghi chú"]
+
+    taken = await first.press(alert_one, alert_one.data_of("Đã nhận"))
+    assert f"Đã cập nhật sự việc #{number}: đã nhận" in taken.text
+    async with world.observer() as session:
+        report = await session.get_one(Report, number)
+        alert = await session.scalar(select(UrgentAlert).where(UrgentAlert.report_id == number))
+        assert report.status is IncidentStatus.ACKNOWLEDGED
+        assert (
+            alert is not None
+            and alert.acknowledged_by_person_id == (await _person_of(world, first)).id
+        )
+    for person, alert_message in ((second, alert_two), (first, alert_one)):
+        redrawn = await _shown_now(world, person, alert_message)
+        assert "đã nhận — đồng chí Hoàng Anh" in redrawn.text, redrawn.text
+        assert _labels(redrawn) == ["Đang xử lý", "Đã xử lý", "Ghi chú"]
+    later = Jobs(world.sessions, clock=lambda: PROCESS_CLOCK() + timedelta(minutes=31))
+    assert await later.escalate() == 0, "taken: nobody above is told"
+
+    redrawn_two = await _shown_now(world, second, alert_two)
+    await second.press(redrawn_two, redrawn_two.data_of("Đang xử lý"))
+    await second.press(redrawn_two, redrawn_two.data_of("Đã xử lý"))
+    resolved = await _shown_now(world, first, alert_one)
+    assert "đã xử lý — đồng chí Minh Châu" in resolved.text and _labels(resolved) == ["Ghi chú"]
+    again = await first.press(resolved, alert_one.data_of("Đã nhận"))  # an old button's data
+    assert "không thay đổi gì" in again.text
+    await first.press(resolved, resolved.data_of("Ghi chú"))
+    await first.say("Đã cử dân quân giúp dọn đất")
+    noted = await _shown_now(world, second, alert_two)
+    assert "Đã cử dân quân giúp dọn đất" in noted.text
+    await head.answers()
+    told = [m.text for m in head.history if f"#{number}" in m.text]
+    assert [("đã nhận" in t, "đang xử lý" in t, "đã xử lý" in t) for t in told[:3]] == [
+        (True, False, False),
+        (False, True, False),
+        (False, False, True),
+    ], told
+    assert len(told) == 4 and "Đã cử dân quân giúp dọn đất" in told[3]
+    async with world.observer() as session:
+        kinds = (
+            await session.execute(
+                select(IncidentEvent.kind)
+                .where(IncidentEvent.report_id == number)
+                .order_by(IncidentEvent.id)
+            )
+        ).scalars()
+        assert [k.value for k in kinds] == ["alerted", "status", "status", "status", "note"]
+
+
+async def reminder_one_tap(world: World) -> None:
+    # A deputy is reminded only where there is no head: this one takes over from the head.
+    person = await onboard(world, 930_021, "Nhàn", "Nà Lốc", Role.REPORTER)
+    friday = PROCESS_CLOCK().astimezone(TZ).replace(hour=16, minute=0, second=0, microsecond=0)
+    jobs = Jobs(world.sessions, clock=lambda: friday + timedelta(minutes=1))
+    assert (await jobs.run_slot("first_reminder", WeeklyTime(4, 16, 0))).status == "ran"
+    await person.answers()
+    reminder = next(m for m in reversed(person.history) if "Nhắc báo cáo tuần" in m.text)
+    assert _labels(reminder) == ["Tuần này bình thường", "Báo sự việc", "Tạm dừng nhắc"]
+    saved = await person.press(reminder, reminder.data_of("Tuần này bình thường"))
+    assert "bình thường" in saved.text
+    settled = await _shown_now(world, person, reminder)
+    assert settled.buttons == [] and "✅ Đã ghi nhận tuần này bình thường — Nhàn" in settled.text
+    again = await person.press(settled, reminder.data_of("Tuần này bình thường"))
+    assert "không cần báo lại" in again.text
+    quiet = (
+        select(func.count())
+        .select_from(Report)
+        .join(Unit, Unit.id == Report.unit_id)
+        .where(Unit.name == "Nà Lốc", Report.kind == ReportKind.NOTHING)
+        .where(Report.week == f"{friday.isocalendar()[0]}-W{friday.isocalendar()[1]:02d}")
+    )
+    assert await _count(world, quiet) == 1
+
+
+async def digest_actions(world: World) -> None:
+    officer = await onboard(world, 930_031, "Diệp", "2014", Role.OFFICER)
+    monday = PROCESS_CLOCK().astimezone(TZ) + timedelta(days=7 - _today().weekday())
+    monday = monday.replace(hour=7, minute=0, second=0, microsecond=0)
+    jobs = Jobs(world.sessions, clock=lambda: monday + timedelta(minutes=1))
+    assert (await jobs.run_slot("digest_at", WeeklyTime(0, 7, 0))).status == "ran"
+    await officer.answers()
+    digest = next(m for m in officer.history if m.text.startswith("Tổng hợp tuần"))
+    assert _labels(digest) == ["Thôn chưa báo cáo", "Sự việc đang mở", "Tải Excel"]
+    missing = await officer.press(digest, digest.data_of("Thôn chưa báo cáo"))
+    assert "Chưa báo cáo tuần" in missing.text and "xã Bạch Thông" not in missing.text
+    await officer.press(digest, digest.data_of("Sự việc đang mở"))
+    await at(world, officer, "officer/open")
+    own = await _person_of(world, officer)
+    exports = select(func.count()).where(
+        AuditEntry.action == "export", AuditEntry.person_id == own.id
+    )
+    sent = await officer.press(digest, digest.data_of("Tải Excel"))
+    assert any("Excel" in m.text or m.text == "" for m in sent.messages)
+    assert await _count(world, exports) == 1
+
+
+Scenario = Callable[[World], Awaitable[None]]
+# Side by side: each person is their own, and none of them is sent anything by another.
+TOGETHER: tuple[Scenario, ...] = (
+    incident_buttons,
+    activity_and_pause_buttons,
+    resident_buttons,
+    officer_buttons,
+)
+# One after another: an alert, a reminder or a digest reaches people of other scenarios.
+ALONE: tuple[Scenario, ...] = (alert_taken_by_one_of_two_officers, reminder_one_tap, digest_actions)
+
+
+async def press_every_kind(world: World) -> None:
+    results = await asyncio.gather(*(s(world) for s in TOGETHER), return_exceptions=True)
+    failures = [
+        f"{scenario.__name__}: {''.join(traceback.format_exception(result)[-3:])}"
+        for scenario, result in zip(TOGETHER, results, strict=True)
+        if isinstance(result, BaseException)
+    ]
+    for result in results:
+        if isinstance(result, BaseException):
+            raise AssertionError("\n".join(failures)) from result
+    for scenario in ALONE:
+        await scenario(world)

@@ -1,0 +1,28 @@
+"""Every button the bot sends, pressed on the emulator through both runtimes and both ways in,
+each press's effect checked in the database (tests/telegram_flows/buttons.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.telegram_emulator import EmulatorConfig, RateLimits, TelegramEmulator
+from tests.telegram_flows.buttons import button_kinds, press_every_kind
+from tests.telegram_flows.fake import EmulatorTelegram
+from tests.telegram_flows.world import RUN_NAMES, RUNS, STALE, Runtime, WayIn, running_bot
+
+
+@pytest.mark.parametrize(RUN_NAMES, RUNS, indirect=["database_url"])
+async def test_every_button_kind_is_pressed(
+    database_url: str, runtime: Runtime, way_in: WayIn
+) -> None:
+    config = EmulatorConfig(rate_limits=RateLimits(enabled=False), webhook_retry_delay=0.05)
+    async with TelegramEmulator(config) as emulator:
+        fake = EmulatorTelegram(emulator)
+        async with running_bot(fake, database_url, runtime, way_in) as world:
+            await press_every_kind(world)
+            await emulator.wait_until(lambda: len(emulator.callback_answers) >= len(fake.press_ids))
+        assert emulator.internal_errors == []
+    pressed = {press.kind for press in world.presses}
+    assert button_kinds() <= pressed, f"never pressed: {sorted(button_kinds() - pressed)}"
+    stale = [press for press in world.presses if press.kind == STALE]
+    assert stale == [], "every press was on the question the person was at"
