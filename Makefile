@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint check bench bench-nation reliability clean node-tests
+.PHONY: run test test-moved-date lint check bench bench-nation reliability clean node-tests
 
 # telegram-test-api (npm) for the Telegram flows against a second fake server; skipped
 # without npm, unless TUQUAN_REQUIRE_NODE_TESTS=1 (CI) turns that into a failure.
@@ -38,12 +38,20 @@ node-tests: $(TEST_API)/node_modules/.installed
 test: $(VENV)/.installed-dev $(NODE_TESTS)
 	$(BIN)/pytest -m "not slow"
 
+## The same tests again with the machine's date moved to another week and year (libfaketime,
+## Debian package `faketime`): a test that bakes in today's date fails the day it is written.
+## Every process the tests start (the bot, the CLI, the test servers) lives at that date too.
+MOVED_DATE ?= 2029-03-14 21:30:00
+test-moved-date: $(VENV)/.installed-dev $(NODE_TESTS)
+	@command -v faketime >/dev/null || { echo "test-moved-date needs faketime (apt-get install faketime)" >&2; exit 1; }
+	FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "@$(MOVED_DATE)" $(BIN)/pytest -m "not slow"
+
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-check: lint test reliability
+check: lint test test-moved-date reliability
 
 ## The slow tests (real processes killed at each stage, the digest to 500 officers), then the
 ## reliability suite again with many more random inputs and PostgreSQL stopped for 30 s.
