@@ -28,6 +28,7 @@ from bench.results import write_section
 from handlers.engine import BATCH_SIZE, Engine
 from handlers.messages import InEvent
 from storage import demo, inbox, people, units
+from storage.clock import system_clock
 from storage.db import create_engine, session_factory
 from storage.enums import Channel, Role, UnitKind
 from storage.migrate import upgrade
@@ -82,6 +83,7 @@ async def store_text(
         user_key=user,
         chat_key=user,
         event=event.model_dump(exclude_defaults=True),
+        now=system_clock(),
     )
 
 

@@ -35,6 +35,7 @@ from bot.telegram.webhook import run_webhook
 from handlers.engine import Engine
 from handlers.messages import OutMessage
 from storage import outbox
+from storage.clock import system_clock
 from storage.models import InboxItem
 from tests.telegram_emulator import EmulatorConfig, RateLimits, TelegramEmulator
 
@@ -54,6 +55,7 @@ async def queue_messages(
                 chat_key=str(chat),
                 identity_id=None,
                 message=OutMessage(text=TEXT).model_dump(),
+                now=system_clock(),
             )
 
 

@@ -148,6 +148,7 @@ class ConsoleChat:
                 user_key=self.user_key,
                 chat_key=self.user_key,
                 event=event.model_dump(exclude_defaults=True),
+                now=self.engine.clock(),
             )
         failpoints.hit("after_inbox_commit")
         await self.engine.run_pending()

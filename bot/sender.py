@@ -202,7 +202,7 @@ class Sender:
         async with self.sessions() as session, session.begin():
             stored = await session.get_one(OutboxItem, row.id)
             if status is OutboxStatus.SENT:
-                outbox.mark_sent(stored, platform_id)
+                outbox.mark_sent(stored, self.clock(), platform_id)
             else:
                 stored.status, stored.last_error = status, error
                 stored.attempts += 1

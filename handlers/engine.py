@@ -145,7 +145,7 @@ class Engine:
             )
             outgoing += _outgoing(item, identity.id, ctx)
         await conversations.save(session, states, stored.keys(), now)
-        await outbox.enqueue_many(session, outgoing)
+        await outbox.enqueue_many(session, outgoing, now)
         await people.mark_seen(session, [i.id for i in identities if _seen_long_ago(i, now)], now)
         await inbox.mark_done(session, [item.id for item in items], now)
 
@@ -180,8 +180,9 @@ class Engine:
             item.error = f"{type(error).__name__}: {error}"[:2000]
             if item.attempts < MAX_ATTEMPTS:
                 return
+            now = self.clock()
             item.status = InboxStatus.FAILED
-            item.processed_at = self.clock()
+            item.processed_at = now
             apology = OutMessage(text=str(Translator(self.locale)("error.internal")))
             await outbox.enqueue(
                 session,
@@ -190,6 +191,7 @@ class Engine:
                 chat_key=item.chat_key,
                 identity_id=None,
                 message=apology.model_dump(exclude_defaults=True),
+                now=now,
             )
 
 

@@ -57,10 +57,10 @@ class Outcome:
     messages: int = 0
 
 
-async def write(session: AsyncSession, notices: list[Notice]) -> int:
+async def write(session: AsyncSession, notices: list[Notice], now: datetime) -> int:
     written = 0
     for notice in notices:
-        written += await outbox.enqueue_one(session, notice.outgoing())
+        written += await outbox.enqueue_one(session, notice.outgoing(), now)
     return written
 
 
@@ -119,7 +119,7 @@ class Jobs:
         now = self.clock()
         async with self.sessions() as session, session.begin():
             notices = await alerts.escalate_due(session, now, self.tz, self.locale)
-            return await write(session, notices)
+            return await write(session, notices, now)
 
     async def _reminders(
         self,
@@ -144,7 +144,7 @@ class Jobs:
             tz=self.tz,
             default_locale=self.locale,
         )
-        return await write(session, notices)
+        return await write(session, notices, now)
 
     async def _digests(
         self,
@@ -206,7 +206,7 @@ class Jobs:
             for identity in group:
                 shown = [with_letters_hint(m, t, traits_for(identity.channel)) for m in found]
                 notices += _numbered(kind, period, unit_id, identity, shown)
-        return await write(session, notices)
+        return await write(session, notices, now)
 
 
 def _numbered(

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from storage.enums import InboxStatus
-from storage.models import InboxItem, utcnow
+from storage.models import InboxItem
 
 
 async def store(
@@ -25,6 +25,7 @@ async def store(
     user_key: str,
     chat_key: str,
     event: dict[str, Any],
+    now: datetime,
     payload: dict[str, Any] | None = None,
 ) -> int | None:
     """Insert unless this (channel, update_key) was seen; the id, or None for a redelivery."""
@@ -35,7 +36,7 @@ async def store(
         "chat_key": chat_key,
         "event": event,
         "payload": payload,
-        "received_at": utcnow(),
+        "received_at": now,
         "status": InboxStatus.PENDING.value,
         "attempts": 0,
     }

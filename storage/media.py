@@ -13,10 +13,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.enums import MediaStatus
-from storage.models import MediaFile, utcnow
+from storage.models import MediaFile
 
 
-async def queue(session: AsyncSession, *, inbox_id: int, channel: str, urls: Sequence[str]) -> None:
+async def queue(
+    session: AsyncSession, *, inbox_id: int, channel: str, urls: Sequence[str], now: datetime
+) -> None:
     for position, url in enumerate(urls):
         session.add(
             MediaFile(
@@ -26,7 +28,7 @@ async def queue(session: AsyncSession, *, inbox_id: int, channel: str, urls: Seq
                 source_url=url,
                 status=MediaStatus.PENDING,
                 attempts=0,
-                created_at=utcnow(),
+                created_at=now,
             )
         )
     await session.flush()

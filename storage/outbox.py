@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from storage.enums import OutboxStatus
-from storage.models import OutboxItem, utcnow
+from storage.models import OutboxItem
 
 # Core rows, not ORM objects: the engine writes a batch's replies in one executemany.
 OUTBOX = cast(Table, OutboxItem.__table__)
@@ -52,6 +52,7 @@ async def enqueue(
     chat_key: str,
     identity_id: int | None,
     message: dict[str, Any],
+    now: datetime,
     not_before: datetime | None = None,
     standing: str | None = None,
 ) -> bool:
@@ -59,20 +60,19 @@ async def enqueue(
     outgoing = Outgoing(
         idempotency_key, channel, chat_key, identity_id, message, not_before, standing
     )
-    return await enqueue_one(session, outgoing)
+    return await enqueue_one(session, outgoing, now)
 
 
-async def enqueue_one(session: AsyncSession, outgoing: Outgoing) -> bool:
+async def enqueue_one(session: AsyncSession, outgoing: Outgoing, now: datetime) -> bool:
     """Write the row unless its key exists; True when it was new."""
-    statement = _insert_new(session).values(_row(outgoing, utcnow())).returning(OutboxItem.id)
+    statement = _insert_new(session).values(_row(outgoing, now)).returning(OutboxItem.id)
     return (await session.execute(statement)).scalar_one_or_none() is not None
 
 
-async def enqueue_many(session: AsyncSession, messages: Sequence[Outgoing]) -> None:
+async def enqueue_many(session: AsyncSession, messages: Sequence[Outgoing], now: datetime) -> None:
     """Write each row whose key is new, all in one statement."""
     if messages:
-        created = utcnow()
-        rows = [_row(outgoing, created) for outgoing in messages]
+        rows = [_row(outgoing, now) for outgoing in messages]
         await session.execute(_insert_new(session), rows)
 
 
@@ -150,9 +150,13 @@ def _due(now: datetime) -> Any:
 
 
 async def pending_for(
-    session: AsyncSession, channel: str, chat_key: str | None = None, limit: int = 100
+    session: AsyncSession,
+    channel: str,
+    now: datetime,
+    chat_key: str | None = None,
+    limit: int = 100,
 ) -> list[OutboxItem]:
-    query = select(OutboxItem).where(OutboxItem.channel == channel, _due(utcnow()))
+    query = select(OutboxItem).where(OutboxItem.channel == channel, _due(now))
     if chat_key is not None:
         query = query.where(OutboxItem.chat_key == chat_key)
     return list((await session.execute(query.order_by(OutboxItem.id).limit(limit))).scalars())
@@ -207,9 +211,9 @@ async def claim(
     return list((await session.execute(query)).scalars())
 
 
-def mark_sent(item: OutboxItem, platform_message_id: str | None = None) -> None:
+def mark_sent(item: OutboxItem, now: datetime, platform_message_id: str | None = None) -> None:
     item.status = OutboxStatus.SENT
-    item.sent_at = utcnow()
+    item.sent_at = now
     item.attempts += 1
     item.claimed_until = None
     item.platform_message_id = platform_message_id

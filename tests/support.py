@@ -53,6 +53,7 @@ class Harness:
                 user_key=event.user_key,
                 chat_key=event.chat_key,
                 event=event.model_dump(exclude_defaults=True),
+                now=self.clock(),
             )
 
     async def event(
@@ -67,9 +68,9 @@ class Harness:
 
     async def read(self, user: str) -> list[OutMessage]:
         async with self.sessions() as session, session.begin():
-            items = await outbox.pending_for(session, CHANNEL, user, limit=1000)
+            items = await outbox.pending_for(session, CHANNEL, self.clock(), user, limit=1000)
             for item in items:
-                outbox.mark_sent(item)
+                outbox.mark_sent(item, self.clock())
             replies = [OutMessage.model_validate(item.message) for item in items]
         if replies:
             self.last[user] = replies[-1]

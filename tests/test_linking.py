@@ -29,6 +29,7 @@ async def on(h: Harness, channel: str, user: str, text: str) -> list[OutMessage]
             user_key=user,
             chat_key=user,
             event=event.model_dump(exclude_defaults=True),
+            now=h.clock(),
         )
     await h.engine.run_pending()
     return await read(h, channel, user)
@@ -36,9 +37,9 @@ async def on(h: Harness, channel: str, user: str, text: str) -> list[OutMessage]
 
 async def read(h: Harness, channel: str, user: str) -> list[OutMessage]:
     async with h.sessions() as session, session.begin():
-        items = await outbox.pending_for(session, channel, user, limit=1000)
+        items = await outbox.pending_for(session, channel, h.clock(), user, limit=1000)
         for item in items:
-            outbox.mark_sent(item)
+            outbox.mark_sent(item, h.clock())
         return [OutMessage.model_validate(item.message) for item in items]
 
 

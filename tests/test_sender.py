@@ -15,6 +15,7 @@ from handlers.messages import OutMessage
 from storage import outbox
 from storage.enums import OutboxStatus
 from storage.models import Identity, OutboxItem
+from tests.databases import SEED_TIME
 from tests.support import MutableClock
 
 FAST = Limits(per_second=1000, per_chat_per_second=1000, chat_burst=1000)
@@ -55,6 +56,7 @@ async def queue(sessions: async_sessionmaker[AsyncSession], chat: str, count: in
                 chat_key=chat,
                 identity_id=None,
                 message=OutMessage(text=f"{chat} #{number}").model_dump(),
+                now=SEED_TIME,
             )
 
 
@@ -160,6 +162,7 @@ async def test_a_blocked_person_is_marked_inactive_and_not_retried(
                 chat_key="401",
                 identity_id=identity.id,
                 message=OutMessage(text="Nhắc báo cáo").model_dump(),
+                now=clock(),
             )
     platform = ScriptedPlatform()
     platform.fail("401", Blocked("Forbidden: bot was blocked by the user"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.telegram_emulator import EmulatorConfig, RateLimits, TelegramEmulator
-from tests.telegram_flows.buttons import button_kinds, press_every_kind
+from tests.telegram_flows.buttons import TYPED_ONLY, button_kinds, press_every_kind
 from tests.telegram_flows.fake import EmulatorTelegram
 from tests.telegram_flows.world import RUN_NAMES, RUNS, STALE, Runtime, WayIn, running_bot
 
@@ -24,5 +24,7 @@ async def test_every_button_kind_is_pressed(
         assert emulator.internal_errors == []
     pressed = {press.kind for press in world.presses}
     assert button_kinds() <= pressed, f"never pressed: {sorted(button_kinds() - pressed)}"
+    unseen = TYPED_ONLY - world.visited
+    assert not unseen, f"typed-only steps never reached to see they have no buttons: {unseen}"
     stale = [press for press in world.presses if press.kind == STALE]
     assert stale == [], "every press was on the question the person was at"

@@ -23,6 +23,7 @@ from handlers.messages import Choice, OutMessage
 from storage import outbox
 from storage.enums import OutboxStatus
 from storage.models import Identity, OutboxItem
+from tests.cli import PROCESS_CLOCK
 from tests.telegram_emulator import EmulatorConfig, RateLimits, TelegramEmulator
 from tests.telegram_flows.fake import EmulatorTelegram
 from tests.telegram_flows.world import Person, Runtime, World, running_bot
@@ -252,6 +253,7 @@ async def test_a_person_who_blocked_the_bot_is_marked_inactive_and_not_retried(
                         chat_key=str(USER),
                         identity_id=identity.id,
                         message=OutMessage(text="Nhắc: tuần này chưa có báo cáo").model_dump(),
+                        now=PROCESS_CLOCK(),
                     )
             await settled(world)
             async with world.sessions() as session:
@@ -268,3 +270,25 @@ async def test_a_person_who_blocked_the_bot_is_marked_inactive_and_not_retried(
                 assert all("blocked" in (row.last_error or "") for row in rows)
                 assert (await session.get_one(Identity, identity.id)).active is False
         assert [r.status for r in telegram.requests_for("sendMessage")].count(403) == 1
+
+
+async def test_a_redraw_edits_the_message_in_place_or_sends_it_anew_when_it_is_gone(
+    telegram: TelegramEmulator, api: TelegramApi
+) -> None:
+    client = TelegramClient(api, Translator("vi"))
+    buttons = [Choice(id="ack", label="Đã nhận"), Choice(id="note", label="Ghi chú")]
+    alert = OutMessage(text="<b>Sự việc khẩn #7</b>", choices=buttons, choice_token="r7")
+    first = await client.send(str(USER), alert)
+    assert first is not None
+    taken = OutMessage(
+        text="<b>Sự việc khẩn #7</b>\nđã nhận", choices=buttons[1:], choice_token="r7"
+    )
+    assert await client.send(str(USER), taken, replacing=first) == first
+    assert await client.send(str(USER), taken, replacing=first) == first  # unchanged: fine
+    [shown] = telegram.sent_messages(USER)
+    assert shown.text == "Sự việc khẩn #7\nđã nhận"
+    assert [b["text"] for b in shown.inline_buttons] == ["Ghi chú"]
+
+    anew = await client.send(str(USER), taken, replacing="999999")
+    assert anew is not None and anew != first
+    assert [m.text for m in telegram.sent_messages(USER)] == ["Sự việc khẩn #7\nđã nhận"] * 2

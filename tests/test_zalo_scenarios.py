@@ -199,6 +199,7 @@ async def on_console(rig: Rig, user: str, text: str) -> str:
             user_key=user,
             chat_key=user,
             event=event.model_dump(exclude_defaults=True),
+            now=rig.hub.clock(),
         )
     rig.hub.inbox_changed()
 
@@ -209,9 +210,9 @@ async def on_console(rig: Rig, user: str, text: str) -> str:
 
     await wait_for(processed, "the console line")
     async with rig.sessions() as session, session.begin():
-        items = await outbox.pending_for(session, "console", user, limit=100)
+        items = await outbox.pending_for(session, "console", rig.hub.clock(), user, limit=100)
         for item in items:
-            outbox.mark_sent(item)
+            outbox.mark_sent(item, rig.hub.clock())
         return "\n".join(render(OutMessage.model_validate(item.message)) for item in items)
 
 

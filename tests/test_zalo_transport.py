@@ -23,6 +23,7 @@ from handlers.messages import OutMessage
 from storage import media
 from storage.enums import Channel, MediaStatus, OutboxStatus
 from storage.models import Identity, InboxItem, MediaFile, OutboxItem
+from tests.databases import SEED_TIME
 from tests.support import MutableClock
 from tests.zalo_fake import ZaloFake
 from tests.zalo_fake.state import BodyShape
@@ -186,7 +187,7 @@ async def queue_photo(sessions: async_sessionmaker[AsyncSession], url: str, key:
         item = InboxItem(channel=Channel.ZALO, update_key=key, user_key="u", chat_key="u", event={})
         session.add(item)
         await session.flush()
-        await media.queue(session, inbox_id=item.id, channel="zalo", urls=[url])
+        await media.queue(session, inbox_id=item.id, channel="zalo", urls=[url], now=SEED_TIME)
         return item.id
 
 

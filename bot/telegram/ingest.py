@@ -43,6 +43,7 @@ class Ingest:
         """Commit the updates; how many were new (a redelivered one hits the unique key)."""
         readings = [reading for raw in updates if (reading := self._read(raw)) is not None]
         stored = 0
+        now = self.hub.clock()
         async with self.hub.sessions() as session, session.begin():
             for reading in readings:
                 inbox_id = await inbox.store(
@@ -52,6 +53,7 @@ class Ingest:
                     user_key=reading.event.user_key,
                     chat_key=reading.event.chat_key,
                     event=reading.event.model_dump(exclude_defaults=True),
+                    now=now,
                     payload=reading.raw,
                 )
                 stored += inbox_id is not None

@@ -21,6 +21,7 @@ MAX_REFUSALS = 5
 
 async def store(hub: Hub, incoming: Incoming) -> bool:
     """Commit the update; False when it was already kept (Zalo delivered it again)."""
+    now = hub.clock()
     async with hub.sessions() as session, session.begin():
         inbox_id = await inbox.store(
             session,
@@ -29,10 +30,13 @@ async def store(hub: Hub, incoming: Incoming) -> bool:
             user_key=incoming.user_key,
             chat_key=incoming.chat_key,
             event=incoming.event.model_dump(exclude_defaults=True),
+            now=now,
             payload=incoming.payload,
         )
         if inbox_id is not None and incoming.photo_urls:
-            await media.queue(session, inbox_id=inbox_id, channel=CHANNEL, urls=incoming.photo_urls)
+            await media.queue(
+                session, inbox_id=inbox_id, channel=CHANNEL, urls=incoming.photo_urls, now=now
+            )
     if inbox_id is None:
         return False
     failpoints.hit("after_inbox_commit")

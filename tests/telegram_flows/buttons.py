@@ -2,9 +2,10 @@
 checked in the database.
 
 The kinds come from the code: every conversation step registered in `handlers.registry.STEPS`
-(less the few that only ever take typed answers, listed here and checked when reached) and
-every standing message of `handlers.flows.standing.KINDS` (alerts, reminders, digests). A
-step or a standing kind added without a press here fails `test_every_button_kind_is_pressed`.
+(less the few that only ever take typed answers, listed here, each reached and seen to have
+no buttons) and every standing message of `handlers.flows.standing.KINDS` (alerts, reminders,
+digests). A step or a standing kind added without a press here fails
+`test_every_button_kind_is_pressed`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from storage.models import (
     Identity,
     IncidentEvent,
     InviteCode,
+    InviteFailure,
     ModelInstance,
     ModelType,
     Organization,
@@ -78,6 +80,7 @@ async def at(world: World, person: Person, where: str) -> dict[str, Any]:
     """The person's conversation is at this step; its data, for the checks."""
     flow, step, data = await _state(world, person)
     assert f"{flow}/{step}" == where, f"{person.first_name} is at {flow}/{step}, not {where}"
+    world.visited.add(where)
     if where in TYPED_ONLY:
         shown = person.history[-1] if person.history else None
         assert shown is None or not shown.buttons, f"{where} asked with buttons: {shown}"
@@ -122,8 +125,19 @@ async def incident_buttons(world: World) -> None:
     assert draft(await at(world, person, "incident/urgency"))["category"] == "environment"
     await person.tap("Không khẩn")
     assert draft(await at(world, person, "incident/text"))["urgent"] is False
+    await at(world, person, "incident/text")
     await person.say("Khói đốt rơm phủ kín đường liên thôn")
     await at(world, person, "incident/when")
+    await person.tap("Ngày khác")
+    await at(world, person, "incident/date")
+    two_days_ago = _today() - timedelta(days=2)
+    await person.say(f"{two_days_ago:%d/%m/%Y}")
+    assert draft(await at(world, person, "incident/place"))["day"] == two_days_ago.isoformat()
+    await person.say("/huy")
+    await person.tap("Báo sự việc")
+    await person.tap("Môi trường")
+    await person.tap("Không khẩn")
+    await person.say("Khói đốt rơm phủ kín đường liên thôn")
     await person.tap("Hôm qua")
     day = draft(await at(world, person, "incident/place"))["day"]
     assert day == (_today() - timedelta(days=1)).isoformat()
@@ -170,6 +184,9 @@ async def activity_and_pause_buttons(world: World) -> None:
     await at(world, person, "activity/model")
     await person.tap("Tiếng mõ an ninh (Hội Cựu chiến binh)")
     chosen = draft(await at(world, person, "activity/text"))["model_instance_id"]
+    async with world.observer() as session:
+        model = await session.get_one(ModelInstance, chosen)
+        assert (await session.get_one(ModelType, model.model_type_id)).code == "tieng_mo"
     await person.say("Tuần tra đêm, gõ mõ thử hiệu lệnh")
     await at(world, person, "activity/participants")
     await person.say("12")
@@ -238,6 +255,20 @@ async def resident_buttons(world: World) -> None:
     shown = await person.tap("Trưởng thôn ở đây")
     assert "Hoàng Văn Thào" in shown.text
     await at(world, person, "hamlet/result")
+    await person.say("/menu")
+    await person.tap("Nhập mã mời")
+    await at(world, person, "onboarding/code")
+    wrong = await person.say("ZZZZ9999")
+    assert "Mã mời không đúng" in wrong.text
+    async with world.observer() as session:
+        found = await session.scalar(
+            select(Identity).where(Identity.external_id == str(person.user_id))
+        )
+        assert found is not None
+        assert (
+            await _count(world, select(func.count()).where(InviteFailure.identity_id == found.id))
+            == 1
+        )
 
 
 # An officer's side -----------------------------------------------------------------------
@@ -336,6 +367,7 @@ async def _schedule(world: World, officer: Person) -> None:
         own = await session.get_one(UnitSettings, commune.id)
         assert own.first_reminder == str(WeeklyTime(3, 15, 30))
     await officer.tap("Đổi thời gian chờ khẩn")
+    await at(world, officer, "officer/set_minutes")
     await officer.say("45")
     await officer.tap("Thêm đợt nghỉ (Tết, lễ)")
     await at(world, officer, "officer/holiday_first")
@@ -419,6 +451,7 @@ async def alert_taken_by_one_of_two_officers(world: World) -> None:
     again = await first.press(resolved, alert_one.data_of("Đã nhận"))  # an old button's data
     assert "không thay đổi gì" in again.text
     await first.press(resolved, resolved.data_of("Ghi chú"))
+    assert (await at(world, first, "followup/note"))["report_id"] == number
     await first.say("Đã cử dân quân giúp dọn đất")
     noted = await _shown_now(world, second, alert_two)
     assert "Đã cử dân quân giúp dọn đất" in noted.text
@@ -450,6 +483,12 @@ async def reminder_one_tap(world: World) -> None:
     await person.answers()
     reminder = next(m for m in reversed(person.history) if "Nhắc báo cáo tuần" in m.text)
     assert _labels(reminder) == ["Tuần này bình thường", "Báo sự việc", "Tạm dừng nhắc"]
+    await person.press(reminder, reminder.data_of("Báo sự việc"))
+    assert draft(await at(world, person, "incident/category"))["kind"] == "incident"
+    assert _labels(await _shown_now(world, person, reminder))[0] == "Tuần này bình thường"
+    await person.press(reminder, reminder.data_of("Tạm dừng nhắc"))
+    await at(world, person, "followup/pause")
+    await person.say("/huy")
     saved = await person.press(reminder, reminder.data_of("Tuần này bình thường"))
     assert "bình thường" in saved.text
     settled = await _shown_now(world, person, reminder)

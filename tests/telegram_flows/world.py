@@ -81,6 +81,7 @@ class World:
     observer: async_sessionmaker[AsyncSession]
     webhook_url: str | None = None
     presses: list[Press] = field(default_factory=list)
+    visited: set[str] = field(default_factory=set)
 
     async def conversation(self, user: int) -> Conversation | None:
         """Where the person's Telegram account stands now."""
