@@ -1,9 +1,9 @@
 """Which offered option a typed answer means: its number or its words, diacritics optional.
 
 Where a channel has no buttons the options are listed with what to type: the number for a
-question of the conversation, a letter for a standing message (an alert, a reminder). So a
-number always answers the question the person is at, and a letter ("a", or "a96" for
-report #96) answers the latest alert or reminder, at any step.
+question of the conversation, a letter for a standing message (an alert, a reminder, a
+digest). So a number always answers the question the person is at, and a letter ("a", or
+"a96" for report #96) the latest standing message, at any step.
 """
 
 from __future__ import annotations

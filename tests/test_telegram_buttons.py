@@ -5,23 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.telegram_emulator import EmulatorConfig, RateLimits, TelegramEmulator
 from tests.telegram_flows.buttons import TYPED_ONLY, button_kinds, press_every_kind
-from tests.telegram_flows.fake import EmulatorTelegram
-from tests.telegram_flows.world import RUN_NAMES, RUNS, STALE, Runtime, WayIn, running_bot
+from tests.telegram_flows.world import RUN_NAMES, RUNS, STALE, Runtime, WayIn, on_the_emulator
 
 
 @pytest.mark.parametrize(RUN_NAMES, RUNS, indirect=["database_url"])
 async def test_every_button_kind_is_pressed(
     database_url: str, runtime: Runtime, way_in: WayIn
 ) -> None:
-    config = EmulatorConfig(rate_limits=RateLimits(enabled=False), webhook_retry_delay=0.05)
-    async with TelegramEmulator(config) as emulator:
-        fake = EmulatorTelegram(emulator)
-        async with running_bot(fake, database_url, runtime, way_in) as world:
-            await press_every_kind(world)
-            await emulator.wait_until(lambda: len(emulator.callback_answers) >= len(fake.press_ids))
-        assert emulator.internal_errors == []
+    async with on_the_emulator(database_url, runtime, way_in) as world:
+        await press_every_kind(world)
     pressed = {press.kind for press in world.presses}
     assert button_kinds() <= pressed, f"never pressed: {sorted(button_kinds() - pressed)}"
     unseen = TYPED_ONLY - world.visited

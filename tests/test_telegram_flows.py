@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.telegram_emulator import EmulatorConfig, RateLimits, TelegramEmulator
-from tests.telegram_flows.fake import EmulatorTelegram
 from tests.telegram_flows.scenarios import run_all
-from tests.telegram_flows.world import RUN_NAMES, RUNS, Runtime, WayIn, running_bot
+from tests.telegram_flows.world import RUN_NAMES, RUNS, Runtime, WayIn, on_the_emulator, running_bot
 from tests.telegram_test_api import TelegramTestApi
 
 
@@ -15,16 +13,8 @@ from tests.telegram_test_api import TelegramTestApi
 async def test_scenarios_on_the_emulator(
     database_url: str, runtime: Runtime, way_in: WayIn
 ) -> None:
-    config = EmulatorConfig(rate_limits=RateLimits(enabled=False), webhook_retry_delay=0.05)
-    async with TelegramEmulator(config) as emulator:
-        fake = EmulatorTelegram(emulator)
-        async with running_bot(fake, database_url, runtime, way_in) as world:
-            await run_all(world)
-            # Every press was answered (stale and forged ones too), each once.
-            await emulator.wait_until(lambda: len(emulator.callback_answers) >= len(fake.press_ids))
-        answered = sorted(answer.callback_query_id for answer in emulator.callback_answers)
-        assert answered == sorted(fake.press_ids)
-        assert emulator.internal_errors == []
+    async with on_the_emulator(database_url, runtime, way_in) as world:
+        await run_all(world)
 
 
 @pytest.mark.parametrize(RUN_NAMES, RUNS, indirect=["database_url"])

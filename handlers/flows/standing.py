@@ -35,7 +35,6 @@ Handler = Callable[[Ctx, str, str], Awaitable[None]]
 class StandingKind:
     name: str
     prefix: str
-    actions: tuple[str, ...]
     handle: Handler
 
 
@@ -90,9 +89,9 @@ async def _officer_over(ctx: Ctx, unit_id: int) -> bool:
 
 
 KINDS = (
-    StandingKind("alert", alerts.TOKEN_PREFIX, alerts.ACTIONS, _on_alert),
-    StandingKind("reminder", reminders.TOKEN_PREFIX, reminders.ACTIONS, _on_reminder),
-    StandingKind("digest", digest_delivery.TOKEN_PREFIX, digest_delivery.ACTIONS, _on_digest),
+    StandingKind("alert", alerts.TOKEN_PREFIX, _on_alert),
+    StandingKind("reminder", reminders.TOKEN_PREFIX, _on_reminder),
+    StandingKind("digest", digest_delivery.TOKEN_PREFIX, _on_digest),
 )
 _BY_PREFIX = {kind.prefix: kind for kind in KINDS}
 

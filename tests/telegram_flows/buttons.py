@@ -10,9 +10,6 @@ digests). A step or a standing kind added without a press here fails
 
 from __future__ import annotations
 
-import asyncio
-import traceback
-from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -43,7 +40,14 @@ from storage.models import Person as PersonRow
 from storage.schedules import WeeklyTime
 from tests.cli import PROCESS_CLOCK
 from tests.telegram_flows.fake import BotMessage
-from tests.telegram_flows.scenarios import TZ, onboard, reports_of, saved_number
+from tests.telegram_flows.scenarios import (
+    TZ,
+    Scenario,
+    onboard,
+    reports_of,
+    saved_number,
+    side_by_side,
+)
 from tests.telegram_flows.world import Person, World
 
 # Steps whose question has no buttons: a text, a number, a day or a time is typed.
@@ -527,7 +531,6 @@ async def digest_actions(world: World) -> None:
     assert await _count(world, exports) == 1
 
 
-Scenario = Callable[[World], Awaitable[None]]
 # Side by side: each person is their own, and none of them is sent anything by another.
 TOGETHER: tuple[Scenario, ...] = (
     incident_buttons,
@@ -540,14 +543,6 @@ ALONE: tuple[Scenario, ...] = (alert_taken_by_one_of_two_officers, reminder_one_
 
 
 async def press_every_kind(world: World) -> None:
-    results = await asyncio.gather(*(s(world) for s in TOGETHER), return_exceptions=True)
-    failures = [
-        f"{scenario.__name__}: {''.join(traceback.format_exception(result)[-3:])}"
-        for scenario, result in zip(TOGETHER, results, strict=True)
-        if isinstance(result, BaseException)
-    ]
-    for result in results:
-        if isinstance(result, BaseException):
-            raise AssertionError("\n".join(failures)) from result
+    await side_by_side(world, TOGETHER)
     for scenario in ALONE:
         await scenario(world)

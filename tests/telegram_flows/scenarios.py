@@ -7,8 +7,9 @@ side. Every action waits until the bot has stored it, processed it and sent ever
 from __future__ import annotations
 
 import asyncio
+import traceback
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -274,13 +275,17 @@ SCENARIOS: tuple[Scenario, ...] = (
 
 
 async def run_all(world: World) -> None:
-    """Side by side, one person each; a failure names its scenario."""
+    await side_by_side(world, SCENARIOS)
+
+
+async def side_by_side(world: World, scenarios: Sequence[Scenario]) -> None:
+    """One person each, all at once; a failure names its scenario and the line it stopped at."""
     results = await asyncio.gather(
-        *(scenario(world) for scenario in SCENARIOS), return_exceptions=True
+        *(scenario(world) for scenario in scenarios), return_exceptions=True
     )
     failures = [
-        f"{scenario.__name__}: {type(result).__name__}: {result}"
-        for scenario, result in zip(SCENARIOS, results, strict=True)
+        f"{scenario.__name__}: {''.join(traceback.format_exception(result)[-3:])}"
+        for scenario, result in zip(scenarios, results, strict=True)
         if isinstance(result, BaseException)
     ]
     for result in results:

@@ -28,7 +28,8 @@ from storage.db import create_engine, session_factory
 from storage.enums import InboxStatus, OutboxStatus, Role
 from storage.models import Conversation, Identity, InboxItem, OutboxItem
 from tests.cli import PROCESS_CLOCK
-from tests.telegram_flows.fake import BotMessage, FakeTelegram
+from tests.telegram_emulator import EmulatorConfig, RateLimits, TelegramEmulator
+from tests.telegram_flows.fake import BotMessage, EmulatorTelegram, FakeTelegram
 
 Runtime = Literal["ptb", "aiogram"]
 WayIn = Literal["polling", "webhook"]
@@ -203,6 +204,24 @@ async def running_bot(
             await api.close()
             await database.dispose()
             await observing.dispose()
+
+
+@contextlib.asynccontextmanager
+async def on_the_emulator(
+    database_url: str, runtime: Runtime, way_in: WayIn
+) -> AsyncIterator[World]:
+    """The bot on the emulator, which enforces Telegram's rules. On the way out: every button
+    press was answered (stale and forged ones too), each once, and the emulator met no error
+    of its own."""
+    config = EmulatorConfig(rate_limits=RateLimits(enabled=False), webhook_retry_delay=0.05)
+    async with TelegramEmulator(config) as emulator:
+        fake = EmulatorTelegram(emulator)
+        async with running_bot(fake, database_url, runtime, way_in) as world:
+            yield world
+            await emulator.wait_until(lambda: len(emulator.callback_answers) >= len(fake.press_ids))
+        answered = sorted(answer.callback_query_id for answer in emulator.callback_answers)
+        assert answered == sorted(fake.press_ids)
+        assert emulator.internal_errors == []
 
 
 @dataclass
