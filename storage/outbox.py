@@ -35,7 +35,7 @@ class Outgoing:
 
 @dataclass(frozen=True)
 class StandingCopy:
-    """One recipient's copy of a standing message (an alert, a reminder)."""
+    """One recipient's copy of a standing message (an alert, a reminder, a digest)."""
 
     idempotency_key: str
     identity_id: int | None
@@ -117,7 +117,7 @@ async def standing_copies(session: AsyncSession, token: str) -> list[StandingCop
 
 
 async def latest_standing(session: AsyncSession, identity_id: int) -> dict[str, Any] | None:
-    """The last alert or reminder this account was shown: what a typed letter answers."""
+    """The last alert, reminder or digest this account was shown: what a letter answers."""
     query = (
         select(OutboxItem.message)
         .where(

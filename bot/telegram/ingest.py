@@ -107,7 +107,7 @@ class Ingest:
 
 
 def _redrawn_by_the_engine(press: Incoming) -> bool:
-    """A question's buttons go once pressed; an alert's or a reminder's stay until the engine
-    redraws every copy with those that still make sense (a second officer may press next)."""
+    """A question's buttons go once pressed. An alert's, a reminder's or a digest's stay: a
+    second officer may press next, and the engine redraws every copy when something changed."""
     token, _ = parse_callback_data(press.callback_data)
     return is_standing(token)
