@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from bot.app import Hub, engine_worker
 from handlers.engine import DatabaseUnavailable, Engine
@@ -232,15 +232,21 @@ async def test_sqlite_locked_by_another_writer(
     await asyncio.sleep(1.0)
     writer.execute("COMMIT")
     writer.close()
+    # Watched with plain reads: the bot's own sessions begin IMMEDIATE and, with this short
+    # busy timeout, would race the engine for the write lock they do not need.
+    observer = create_async_engine(url)
     for _ in range(100):
-        async with sessions() as session:
-            row = await session.execute(select(InboxItem).where(InboxItem.update_key == "k1"))
-            item = row.scalar_one()
-        if item.status is InboxStatus.DONE:
+        async with observer.connect() as connection:
+            row = await connection.execute(
+                select(InboxItem.status, InboxItem.attempts).where(InboxItem.update_key == "k1")
+            )
+            status, attempts = row.one()
+        if status == InboxStatus.DONE:
             break
         await asyncio.sleep(0.1)
+    await observer.dispose()
     stop.set()
     await worker
-    assert item.status is InboxStatus.DONE
-    assert item.attempts == 1
+    assert status == InboxStatus.DONE
+    assert attempts == 1
     await engine.dispose()
