@@ -20,7 +20,7 @@ from storage.db import create_engine, session_factory
 from storage.enums import InboxStatus
 from storage.models import Conversation, Identity, InboxItem, Report
 from tests.databases import SqliteTemplates
-from tests.support import HEAD, RESIDENT, Harness, MutableClock
+from tests.support import HEAD, OFFICER, RESIDENT, Harness, MutableClock
 from tests.telegram_emulator.html_parser import parse_html
 from tests.telegram_emulator.utf16 import utf16_length
 
@@ -38,19 +38,28 @@ STEPS: dict[str, tuple[str, list[str]]] = {
     "incident/text": (HEAD, [*INCIDENT, "1", "2"]),
     "incident/when": (HEAD, [*INCIDENT, "1", "2", "Trộm gà ở cuối thôn"]),
     "incident/date": (HEAD, [*INCIDENT, "1", "2", "Trộm gà ở cuối thôn", "3"]),
+    "incident/day_confirm": (HEAD, [*INCIDENT, "1", "2", "Trộm gà ở cuối thôn", "3", "5/12"]),
     "incident/place": (HEAD, [*INCIDENT, "1", "2", "Trộm gà ở cuối thôn", "1"]),
     "incident/photos": (HEAD, [*INCIDENT, "1", "2", "Trộm gà ở cuối thôn", "1", "1"]),
     "incident/confirm": (HEAD, [*INCIDENT, "1", "2", "Trộm gà", "1", "1", "1"]),
     "incident/edit": (HEAD, [*INCIDENT, "1", "2", "Trộm gà", "1", "1", "1", "2"]),
+    "incident/quiet_confirm": (HEAD, [*INCIDENT, "1", "2", "Trộm gà", "1", "1", "1", "1", "3"]),
     "activity/model": (HEAD, ACTIVITY),
     "activity/text": (HEAD, [*ACTIVITY, "3"]),
-    "activity/participants": (HEAD, [*ACTIVITY, "3", "Tuần tra đêm"]),
-    "activity/photos": (HEAD, [*ACTIVITY, "3", "Tuần tra đêm", "12"]),
-    "activity/confirm": (HEAD, [*ACTIVITY, "3", "Tuần tra đêm", "12", "1"]),
+    "activity/when": (HEAD, [*ACTIVITY, "3", "Tuần tra đêm"]),
+    "activity/date": (HEAD, [*ACTIVITY, "3", "Tuần tra đêm", "3"]),
+    "activity/participants": (HEAD, [*ACTIVITY, "3", "Tuần tra đêm", "1"]),
+    "activity/photos": (HEAD, [*ACTIVITY, "3", "Tuần tra đêm", "1", "12"]),
+    "activity/confirm": (HEAD, [*ACTIVITY, "3", "Tuần tra đêm", "1", "12", "1"]),
     "recent/list": (HEAD, ["/menu", "4"]),
     "recent/detail": (HEAD, ["/menu", "4", "1"]),
     "menu/main@resident": (RESIDENT, ["/menu"]),
     "onboarding/code": (RESIDENT, ["/menu", "4"]),
+    "profile/me": (HEAD, ["/menu", "Thông tin của tôi"]),
+    "onboarding/name": (HEAD, ["/menu", "Thông tin của tôi", "1"]),
+    "onboarding/phone": (HEAD, ["/menu", "Thông tin của tôi", "2"]),
+    "onboarding/share": (HEAD, ["/menu", "Thông tin của tôi", "2", "0912345678"]),
+    "officer/invite_handover": (OFFICER, ["/menu", "Mời người dùng", "1", "na phai"]),
     "guide/topics": (RESIDENT, ["/menu", "1"]),
     "guide/guide": (RESIDENT, ["/menu", "1", "1"]),
     "guide/answer": (RESIDENT, ["/menu", "1", "1", "1"]),
@@ -185,7 +194,7 @@ def test_any_input_at_any_step(
         assert_valid_answer(replies)
         reports_before, *state_before, _ = before
         reports_after, *state_after, _ = after
-        at_confirm = where.endswith("/confirm") or where.startswith("menu/main")
+        at_confirm = where.endswith(("/confirm", "_confirm")) or where.startswith("menu/main")
         if not at_confirm:
             assert reports_after == reports_before, "only a confirmation stores a report"
         moved = state_after[:3] != state_before[:3]

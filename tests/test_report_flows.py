@@ -90,6 +90,7 @@ async def test_activity_of_a_hamlet_model(harness: Harness) -> None:
     assert sum("môi trường" in option for option in options) == 2
     await harness.tap(HEAD, "Tiếng mõ an ninh (Hội Cựu chiến binh)")
     await harness.say(HEAD, "Tuần tra đêm, thử hiệu lệnh mõ")
+    await harness.tap(HEAD, "Hôm nay")
     bad = await harness.say(HEAD, "nhiều lắm")
     assert "con số" in text_of(bad)
     await harness.say(HEAD, "khoảng 18 người")

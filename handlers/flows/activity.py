@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from markupsafe import Markup
 
+from handlers import when
 from handlers.context import Ctx
 from handlers.flows import drafting, menu
 from handlers.flows.drafting import DraftFlow, draft
@@ -18,8 +18,8 @@ from storage.enums import ReportKind
 from storage.models import ModelInstance, ModelType, Organization, Report
 
 FLOW = "activity"
-MAX_PARTICIPANTS = 100_000
-_NUMBER = re.compile(r"\d+")
+# More than a hamlet's people is a slip of the keyboard, not a turnout.
+MAX_PARTICIPANTS = 10_000
 
 
 def model_label(model_type: ModelType, organization: Organization) -> str:
@@ -46,6 +46,10 @@ async def ask_model(ctx: Ctx) -> None:
 
 async def ask_text(ctx: Ctx) -> None:
     ctx.ask(FLOW, "text", ctx.t("activity.ask_text", limit=drafting.MAX_TEXT))
+
+
+async def ask_when(ctx: Ctx) -> None:
+    await drafting.ask_when(ctx, ACTIVITY)
 
 
 async def ask_participants(ctx: Ctx) -> None:
@@ -75,12 +79,18 @@ async def on_text(ctx: Ctx, event: InEvent) -> None:
 
 @step(FLOW, "participants")
 async def on_participants(ctx: Ctx, event: InEvent) -> None:
-    numbers = _NUMBER.findall(event.text or "") if event.kind == "text" else []
-    count = int(numbers[0]) if len(numbers) == 1 else 0
-    if not 1 <= count <= MAX_PARTICIPANTS:
+    count = when.read_count(event.text or "") if event.kind == "text" else when.Count(None)
+    if count.negative or count.value == 0:
+        ctx.reprompt(ctx.t("activity.participants_positive"))
+        return
+    if count.value is None:
         ctx.reprompt(ctx.t("activity.participants_expected"))
         return
-    draft(ctx)["participants"] = count
+    if count.value > MAX_PARTICIPANTS:
+        limit = f"{MAX_PARTICIPANTS:,}".replace(",", ".")
+        ctx.reprompt(ctx.t("activity.participants_too_many", limit=limit))
+        return
+    draft(ctx)["participants"] = count.value
     await drafting.advance(ctx, ACTIVITY, "participants")
 
 
@@ -97,6 +107,7 @@ async def summarize(ctx: Ctx, values: dict[str, Any]) -> Markup:
         "activity.summary",
         model=model_label(model_type, organization),
         text=values["text"],
+        date=drafting.when_text(ctx, values),
         participants=values["participants"],
         photos=len(values.get("photos", [])),
     )
@@ -106,15 +117,17 @@ async def save(ctx: Ctx, values: dict[str, Any]) -> Report:
     hamlet = ctx.hamlet
     assert hamlet is not None
     instance, model_type, _ = await _model(ctx, values["model_instance_id"])
+    moment, time_known = drafting.occurred(ctx, values)
     report = Report(
         unit_id=hamlet.id,
         reporter_id=ctx.person.id,
         kind=ReportKind.ACTIVITY,
         category=model_type.code,
         text=values["text"],
-        occurred_at=ctx.now,
+        occurred_at=moment,
+        occurred_time_known=time_known,
         received_at=ctx.now,
-        week=iso_week(ctx.local_now),
+        week=iso_week(moment.astimezone(ctx.tz)),
         model_instance_id=instance.id,
         participants=values["participants"],
         source_inbox_id=ctx.inbox_id,
@@ -126,16 +139,18 @@ async def save(ctx: Ctx, values: dict[str, Any]) -> Report:
 
 ACTIVITY = DraftFlow(
     name=FLOW,
-    order=("model", "text", "participants", "photos"),
+    order=("model", "text", "when", "participants", "photos"),
     askers={
         "model": ask_model,
         "text": ask_text,
+        "when": ask_when,
         "participants": ask_participants,
         "photos": ask_photos,
     },
     editable=(
         ("model", "field.model"),
         ("text", "field.text"),
+        ("when", "field.when"),
         ("participants", "field.participants"),
         ("photos", "field.photos"),
     ),

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from markupsafe import Markup
 
+from handlers import when
 from handlers.context import Ctx, Picked, StaleChoice
 from handlers.flows import menu
 from handlers.messages import Choice, InEvent
@@ -74,48 +74,148 @@ def text_answer(ctx: Ctx, event: InEvent) -> str | None:
     return text
 
 
-DATE_PATTERN = re.compile(r"^\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})(?:\s*[/.\-]\s*(\d{2,4}))?\s*$")
+WHEN_STEP = "when"
 
 
-def parse_day(text: str, today: date) -> date | None:
-    """'25/11', '25/11/2026' or '25-11-26', day first as Vietnamese dates are written."""
-    found = DATE_PATTERN.match(text)
-    if not found:
-        return None
-    day, month, year_text = found.groups()
-    year = int(year_text) if year_text else today.year
-    if year < 100:
-        year += 2000
-    try:
-        parsed = date(year, int(month), int(day))
-    except ValueError:
-        return None
-    if not year_text and parsed > today:
-        parsed = parsed.replace(year=year - 1)
-    return parsed
+def when_choices(ctx: Ctx) -> list[Choice]:
+    return [
+        Choice(id="today", label=str(ctx.t("incident.today"))),
+        Choice(id="yesterday", label=str(ctx.t("incident.yesterday"))),
+        Choice(id="other", label=str(ctx.t("incident.other_day"))),
+    ]
 
 
-def check_day(ctx: Ctx, day: date) -> bool:
-    today = ctx.local_now.date()
-    if day > today:
-        ctx.reprompt(ctx.t("error.future_date", date=ctx.t.date(day)))
-        return False
-    if day < today - timedelta(days=MAX_AGE_DAYS):
+def yes_no_choices(ctx: Ctx) -> list[Choice]:
+    return [
+        Choice(id="yes", label=str(ctx.t("when.yes"))),
+        Choice(id="no", label=str(ctx.t("when.no"))),
+    ]
+
+
+async def ask_when(ctx: Ctx, flow: DraftFlow) -> None:
+    ctx.ask(flow.name, WHEN_STEP, ctx.t(f"{flow.name}.ask_when"), when_choices(ctx))
+
+
+def typed_when(ctx: Ctx, event: InEvent) -> when.Reading | None:
+    return when.read_past(event.text or "", ctx.local_now) if event.kind == "text" else None
+
+
+async def take_when(ctx: Ctx, flow: DraftFlow, reading: when.Reading) -> None:
+    """Keep the day (and time) read, refuse one that cannot be, ask about a guessed year."""
+    problem = when.past_problem(reading, ctx.local_now, MAX_AGE_DAYS)
+    if problem is when.Problem.FUTURE_DAY:
+        ctx.reprompt(ctx.t("error.future_date", date=ctx.t.date(reading.day)))
+    elif problem is when.Problem.FUTURE_TIME:
+        ctx.reprompt(ctx.t("when.future_time"))
+    elif problem is when.Problem.TOO_OLD:
         ctx.reprompt(ctx.t("error.old_date", days=MAX_AGE_DAYS))
-        return False
-    return True
+    elif reading.doubt:
+        ctx.data["pending_when"] = _stored_when(reading)
+        question = ctx.t("when.confirm_day", date=when_text(ctx, _stored_when(reading)))
+        ctx.ask(flow.name, "day_confirm", question, yes_no_choices(ctx))
+    else:
+        draft(ctx).update(_stored_when(reading))
+        await advance(ctx, flow, WHEN_STEP)
 
 
-def occurred_at(ctx: Ctx, day: date) -> datetime:
-    """Now for today; noon local time for an earlier day."""
-    if day == ctx.local_now.date():
-        return ctx.now
-    return datetime(day.year, day.month, day.day, 12, tzinfo=ctx.tz)
+def _stored_when(reading: when.Reading) -> dict[str, Any]:
+    return {
+        "day": reading.day.isoformat(),
+        "time": reading.at.strftime("%H:%M") if reading.at else None,
+    }
+
+
+def when_text(ctx: Ctx, values: dict[str, Any]) -> Markup | str:
+    """The day, and the time when one was said: nothing invented is shown."""
+    day = ctx.t.date(day_of(ctx, values))
+    at = values.get("time")
+    return ctx.t("when.day_at", date=day, time=at) if at else day
+
+
+def day_of(ctx: Ctx, values: dict[str, Any]) -> date:
+    """The draft's day; a draft begun before activities had one is today's."""
+    return date.fromisoformat(values["day"]) if values.get("day") else ctx.local_now.date()
+
+
+def occurred(ctx: Ctx, values: dict[str, Any]) -> tuple[datetime, bool]:
+    """When it happened, and whether the time of day is known. A day without a time is kept
+    at its local noon, which stays that day in any zone a reader converts it to."""
+    day = day_of(ctx, values)
+    at = values.get("time")
+    if at:
+        return datetime.combine(day, time.fromisoformat(at), tzinfo=ctx.tz), True
+    return datetime.combine(day, time(12), tzinfo=ctx.tz), False
+
+
+def _register_when(flow: DraftFlow) -> None:
+    @step(flow.name, WHEN_STEP)
+    async def on_when(ctx: Ctx, event: InEvent) -> None:
+        # A whole sentence ("15h hôm qua") is read before a label it contains ("Hôm qua").
+        today = ctx.local_now.date()
+        picked = ctx.pick(event, loose=False)
+        reading = typed_when(ctx, event)
+        if reading is not None and not isinstance(picked, Picked):
+            await take_when(ctx, flow, reading)
+            return
+        if picked is None:
+            picked = ctx.pick(event)
+        if isinstance(picked, Picked):
+            if picked.id == "other":
+                ctx.ask(flow.name, "date", ctx.t(f"{flow.name}.ask_date"))
+                return
+            day = today if picked.id == "today" else today - timedelta(days=1)
+            await take_when(ctx, flow, when.Reading(day))
+            return
+        key = "error.stale_choice" if isinstance(picked, StaleChoice) else "incident.when_expected"
+        ctx.reprompt(ctx.t(key))
+
+    @step(flow.name, "date")
+    async def on_date(ctx: Ctx, event: InEvent) -> None:
+        reading = typed_when(ctx, event)
+        if reading is None:
+            ctx.reprompt(ctx.t("incident.date_expected"))
+            return
+        await take_when(ctx, flow, reading)
+
+    @step(flow.name, "day_confirm")
+    async def on_day_confirm(ctx: Ctx, event: InEvent) -> None:
+        answer = yes_or_no(ctx, event)
+        if isinstance(answer, StaleChoice):
+            ctx.reprompt(ctx.t("error.stale_choice"))
+            return
+        if answer is None:
+            reading = typed_when(ctx, event)
+            if reading is None:
+                ctx.reprompt(ctx.t("when.yes_no_expected"))
+            else:
+                await take_when(ctx, flow, reading)
+            return
+        pending = ctx.data.pop("pending_when", None)
+        if answer and isinstance(pending, dict):
+            draft(ctx).update(pending)
+            await advance(ctx, flow, WHEN_STEP)
+        else:
+            ctx.ask(flow.name, "date", ctx.t("when.ask_date_with_year"))
+
+
+def yes_or_no(ctx: Ctx, event: InEvent) -> bool | StaleChoice | None:
+    """Yes or no to the question asked, pressed or typed ("có", "ừ", "không", "ko");
+    None when the answer is neither."""
+    picked = ctx.pick(event, loose=False)
+    if isinstance(picked, Picked):
+        return picked.id == "yes"
+    if isinstance(picked, StaleChoice):
+        return picked
+    return when.yes_no(event.text or "") if event.kind == "text" else None
 
 
 async def ask_photos(ctx: Ctx, flow: DraftFlow) -> None:
+    """Ask for photos; once the limit is reached, say so and offer only "Xong"."""
     count = len(draft(ctx).get("photos", []))
-    key = "report.ask_photos_more" if count else "report.ask_photos"
+    if count >= MAX_PHOTOS:
+        key = "report.photos_full"
+    else:
+        key = "report.ask_photos_more" if count else "report.ask_photos"
     done = Choice(id="done", label=str(ctx.t("report.photos_done" if count else "common.skip")))
     ctx.ask(flow.name, "photos", ctx.t(key, count=count, limit=MAX_PHOTOS), [done])
 
@@ -132,6 +232,8 @@ async def ask_confirm(ctx: Ctx, flow: DraftFlow) -> None:
 
 def register(flow: DraftFlow) -> None:
     FLOWS[flow.name] = flow
+    if WHEN_STEP in flow.order:
+        _register_when(flow)
 
     @step(flow.name, "photos")
     async def on_photos(ctx: Ctx, event: InEvent) -> None:
@@ -145,7 +247,8 @@ def register(flow: DraftFlow) -> None:
             await ask_photos(ctx, flow)
             return
         picked = ctx.pick(event)
-        if isinstance(picked, Picked):
+        typed_done = event.kind == "text" and when.no_more(event.text or "")
+        if isinstance(picked, Picked) or (picked is None and typed_done):
             await advance(ctx, flow, "photos")
         elif isinstance(picked, StaleChoice):
             ctx.reprompt(ctx.t("error.stale_choice"))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import Any
 
 from markupsafe import Markup
 from sqlalchemy import select
 
-from handlers import alerts
+from handlers import alerts, when
 from handlers.context import Ctx, Picked, StaleChoice
 from handlers.flows import drafting, menu
 from handlers.flows.drafting import DraftFlow, draft
@@ -54,12 +53,7 @@ async def ask_text(ctx: Ctx) -> None:
 
 
 async def ask_when(ctx: Ctx) -> None:
-    options = [
-        Choice(id="today", label=str(ctx.t("incident.today"))),
-        Choice(id="yesterday", label=str(ctx.t("incident.yesterday"))),
-        Choice(id="other", label=str(ctx.t("incident.other_day"))),
-    ]
-    ctx.ask(FLOW, "when", ctx.t("incident.ask_when"), options)
+    await drafting.ask_when(ctx, INCIDENT)
 
 
 async def ask_place(ctx: Ctx) -> None:
@@ -84,55 +78,35 @@ async def on_category(ctx: Ctx, event: InEvent) -> None:
 
 @step(FLOW, "urgency")
 async def on_urgency(ctx: Ctx, event: InEvent) -> None:
-    chosen = ctx.choose(event)
-    if chosen is not None:
-        draft(ctx)["urgent"] = chosen == "yes"
+    urgent = _urgency_answer(ctx, event)
+    if urgent is not None:
+        draft(ctx)["urgent"] = urgent
         await drafting.advance(ctx, INCIDENT, "urgency")
+
+
+def _urgency_answer(ctx: Ctx, event: InEvent) -> bool | None:
+    """A button, the number or a whole label first; then what people write ("khẩn", "gấp",
+    "ko", "bình thường"), since "khẩn" alone is in both labels."""
+    picked = ctx.pick(event, loose=False)
+    if isinstance(picked, Picked):
+        return picked.id == "yes"
+    typed = when.urgency(event.text or "") if event.kind == "text" else None
+    if typed is not None and not isinstance(picked, StaleChoice):
+        return typed
+    chosen = ctx.choose(event)
+    return None if chosen is None else chosen == "yes"
 
 
 @step(FLOW, "text")
 async def on_text(ctx: Ctx, event: InEvent) -> None:
     if event.kind == "photo" and event.photos and event.text:
-        draft(ctx).setdefault("photos", []).extend(event.photos[: drafting.MAX_PHOTOS])
+        photos = draft(ctx).setdefault("photos", [])
+        photos.extend(event.photos[: max(drafting.MAX_PHOTOS - len(photos), 0)])
         event = event.model_copy(update={"kind": "text"})
     text = drafting.text_answer(ctx, event)
     if text is not None:
         draft(ctx)["text"] = text
         await drafting.advance(ctx, INCIDENT, "text")
-
-
-@step(FLOW, "when")
-async def on_when(ctx: Ctx, event: InEvent) -> None:
-    today = ctx.local_now.date()
-    picked = ctx.pick(event)
-    if isinstance(picked, Picked):
-        if picked.id == "other":
-            ctx.ask(FLOW, "date", ctx.t("incident.ask_date"))
-            return
-        await _set_day(ctx, today if picked.id == "today" else today - timedelta(days=1))
-        return
-    typed = drafting.parse_day(event.text or "", today) if event.kind == "text" else None
-    if typed is not None:
-        if drafting.check_day(ctx, typed):
-            await _set_day(ctx, typed)
-        return
-    key = "error.stale_choice" if isinstance(picked, StaleChoice) else "incident.when_expected"
-    ctx.reprompt(ctx.t(key))
-
-
-@step(FLOW, "date")
-async def on_date(ctx: Ctx, event: InEvent) -> None:
-    typed = drafting.parse_day(event.text or "", ctx.local_now.date())
-    if event.kind != "text" or typed is None:
-        ctx.reprompt(ctx.t("incident.date_expected"))
-        return
-    if drafting.check_day(ctx, typed):
-        await _set_day(ctx, typed)
-
-
-async def _set_day(ctx: Ctx, day: date) -> None:
-    draft(ctx)["day"] = day.isoformat()
-    await drafting.advance(ctx, INCIDENT, "when")
 
 
 @step(FLOW, "place")
@@ -164,7 +138,6 @@ async def on_place(ctx: Ctx, event: InEvent) -> None:
 
 
 async def summarize(ctx: Ctx, values: dict[str, Any]) -> Markup:
-    day = date.fromisoformat(values["day"])
     if values.get("latitude") is not None:
         place = ctx.t(
             "incident.place_gps", lat=f"{values['latitude']:.5f}", lon=f"{values['longitude']:.5f}"
@@ -176,7 +149,7 @@ async def summarize(ctx: Ctx, values: dict[str, Any]) -> Markup:
         category=ctx.t(f"category.{values['category']}"),
         urgency=ctx.t("incident.urgent_yes" if values["urgent"] else "incident.urgent_no"),
         text=values["text"],
-        date=ctx.t.date(day),
+        date=drafting.when_text(ctx, values),
         place=place,
         photos=len(values.get("photos", [])),
     )
@@ -185,7 +158,7 @@ async def summarize(ctx: Ctx, values: dict[str, Any]) -> Markup:
 async def save(ctx: Ctx, values: dict[str, Any]) -> Report:
     hamlet = ctx.hamlet
     assert hamlet is not None
-    moment = drafting.occurred_at(ctx, date.fromisoformat(values["day"]))
+    moment, time_known = drafting.occurred(ctx, values)
     category = IncidentCategory(values["category"])
     report = Report(
         unit_id=hamlet.id,
@@ -196,6 +169,7 @@ async def save(ctx: Ctx, values: dict[str, Any]) -> Report:
         sensitive=category in SENSITIVE_CATEGORIES,
         text=values["text"],
         occurred_at=moment,
+        occurred_time_known=time_known,
         received_at=ctx.now,
         week=iso_week(moment.astimezone(ctx.tz)),
         place=values.get("place"),
@@ -219,17 +193,69 @@ async def alert_officers(ctx: Ctx, report: Report) -> None:
     ctx.data["alerted"] = len(notices)
 
 
+def yes_no(ctx: Ctx) -> list[Choice]:
+    """The two answers of a confirmation, typed as "có" / "không" or 1 / 2."""
+    return [
+        Choice(id="yes", label=str(ctx.t("confirm.yes"))),
+        Choice(id="no", label=str(ctx.t("confirm.no"))),
+    ]
+
+
 async def nothing_to_report(ctx: Ctx) -> None:
-    """One tap: this week was quiet. Tapped twice, it is still one report."""
+    """One tap when the week is empty: it was quiet. Tapped twice, it is still one report.
+    When the week already has a report, "nothing to report" would contradict it: ask first."""
     hamlet = ctx.hamlet
     assert hamlet is not None
-    said, _ = await record_nothing(ctx, hamlet, iso_week(ctx.local_now))
+    week = iso_week(ctx.local_now)
+    covered = await reports_of_week(ctx, hamlet, week)
+    if covered and not await _has_quiet_week(ctx, hamlet, week):
+        ctx.data = {"week": week}
+        question = ctx.t(
+            "nothing.confirm_covered", week=ctx.t.week(week), numbers=numbers_text(covered)
+        )
+        ctx.ask(FLOW, "quiet_confirm", question, yes_no(ctx))
+        return
+    said, _ = await record_nothing(ctx, hamlet, week)
     menu.show(ctx, said)
 
 
-async def record_nothing(ctx: Ctx, hamlet: Unit, week: str) -> tuple[Markup, Report | None]:
-    """Store "nothing to report" for `week` unless it is there: what to tell the person,
-    and the report when one was stored."""
+@step(FLOW, "quiet_confirm")
+async def on_quiet_confirm(ctx: Ctx, event: InEvent) -> None:
+    chosen = ctx.choose(event)
+    if chosen is None:
+        return
+    hamlet = ctx.hamlet
+    week = str(ctx.data.get("week", ""))
+    if hamlet is None or not week:
+        menu.show(ctx)
+        return
+    if chosen != "yes":
+        menu.show(ctx, ctx.t("nothing.not_recorded", week=ctx.t.week(week)))
+        return
+    said, _ = await record_nothing(ctx, hamlet, week)
+    menu.show(ctx, said)
+
+
+async def reports_of_week(ctx: Ctx, hamlet: Unit, week: str) -> list[int]:
+    """The numbers of the hamlet's incidents and activities of `week`, still standing."""
+    found = await ctx.session.execute(
+        select(Report.id)
+        .where(
+            Report.unit_id == hamlet.id,
+            Report.week == week,
+            Report.kind != ReportKind.NOTHING,
+            Report.withdrawn_at.is_(None),
+        )
+        .order_by(Report.id)
+    )
+    return list(found.scalars())
+
+
+def numbers_text(numbers: list[int]) -> str:
+    return ", ".join(f"#{number}" for number in numbers)
+
+
+async def _has_quiet_week(ctx: Ctx, hamlet: Unit, week: str) -> bool:
     existing = await ctx.session.execute(
         select(Report.id).where(
             Report.unit_id == hamlet.id,
@@ -238,7 +264,13 @@ async def record_nothing(ctx: Ctx, hamlet: Unit, week: str) -> tuple[Markup, Rep
             Report.withdrawn_at.is_(None),
         )
     )
-    if existing.first() is not None:
+    return existing.first() is not None
+
+
+async def record_nothing(ctx: Ctx, hamlet: Unit, week: str) -> tuple[Markup, Report | None]:
+    """Store "nothing to report" for `week` unless it is there: what to tell the person,
+    and the report when one was stored."""
+    if await _has_quiet_week(ctx, hamlet, week):
         return ctx.t("nothing.already", week=ctx.t.week(week)), None
     report = Report(
         unit_id=hamlet.id,
