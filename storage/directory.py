@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import or_, select
@@ -17,6 +18,7 @@ from storage.text import fold
 
 # How alike a typed name must be to a unit's name to count as a typo of it (0-100).
 MIN_NAME_SIMILARITY = 85
+Key = TypeVar("Key")
 
 
 @dataclass(frozen=True)
@@ -83,27 +85,34 @@ async def hamlet_head(session: AsyncSession, hamlet_id: int, now: datetime) -> P
 
 
 def by_name(typed: str, places: Sequence[Place]) -> list[Place]:
-    """The places a typed name means, with or without diacritics or its kind ('xã ...').
+    """The places a typed name means, with or without diacritics or its kind ('xã ...')."""
+    wanted = set(matching(typed, {p.id: (p.unit.name, p.unit.label) for p in places}))
+    return [p for p in places if p.id in wanted]
 
-    The same name in full first; then names that contain what was typed; then typos.
+
+def matching(typed: str, names: Mapping[Key, tuple[str, ...]]) -> list[Key]:
+    """The keys whose names a typed name means, diacritics optional, in the given order.
+
+    The same name in full first; then names that contain what was typed; then typos of the
+    first name (the unit's own name, say, rather than its label).
     """
     key = fold(typed)
     if not key:
         return []
-    names = {place.id: fold(place.unit.name) for place in places}
-    labels = {place.id: fold(place.unit.label) for place in places}
-    exact = [p for p in places if key in (names[p.id], labels[p.id])]
+    folded = {k: [fold(name) for name in given] for k, given in names.items()}
+    exact = [k for k, found in folded.items() if key in found]
     if exact:
         return exact
-    partial = [p for p in places if key in labels[p.id]]
+    partial = [k for k, found in folded.items() if any(key in name for name in found)]
     if partial:
         return partial
+    first = {k: found[0] for k, found in folded.items() if found}
     close = process.extract(
         key,
-        names,
+        first,
         scorer=fuzz.ratio,
         score_cutoff=MIN_NAME_SIMILARITY,
-        limit=len(names),
+        limit=len(first),
     )
-    wanted = {int(found[2]) for found in close}
-    return [p for p in places if p.id in wanted]
+    similar = {found[2] for found in close}
+    return [k for k in names if k in similar]

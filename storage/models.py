@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy import (
     text as sql_text,
@@ -109,6 +110,8 @@ class Person(Base):
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     forgotten_at: Mapped[datetime | None] = mapped_column()
+    # The unit an officer of several acts for (handlers.flows.officer.unit_of).
+    acting_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
 
 
 class Identity(Base):
@@ -238,6 +241,8 @@ class Report(Base):
     sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
     text: Mapped[str] = mapped_column(Text, default="")
     occurred_at: Mapped[datetime] = mapped_column()
+    # False when only the day was said: occurred_at is then that day's local noon.
+    occurred_time_known: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     week: Mapped[str] = mapped_column(String(8))
     place: Mapped[str | None] = mapped_column(String(500))

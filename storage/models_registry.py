@@ -20,3 +20,20 @@ async def active_in_hamlet(
         .order_by(ModelType.id, Organization.id)
     )
     return [(i, t, o) for i, t, o in (await session.execute(query)).all()]
+
+
+async def running_of_type(
+    session: AsyncSession, hamlet_id: int, model_type_id: int
+) -> list[tuple[ModelInstance, Organization]]:
+    """The hamlet's models of one type that are not stopped (active or paused), oldest first."""
+    query = (
+        select(ModelInstance, Organization)
+        .join(Organization, Organization.id == ModelInstance.organization_id)
+        .where(
+            ModelInstance.hamlet_id == hamlet_id,
+            ModelInstance.model_type_id == model_type_id,
+            ModelInstance.status != ModelStatus.STOPPED,
+        )
+        .order_by(ModelInstance.id)
+    )
+    return [(i, o) for i, o in (await session.execute(query)).all()]

@@ -26,6 +26,7 @@ async def test_the_officer_menu_offers_every_officer_task(harness: Harness) -> N
         "Lịch nhắc, nghỉ lễ",
         "Hướng dẫn",
         "Tải lại hướng dẫn",
+        "Thông tin của tôi",
         "Trợ giúp",
     ]
 
@@ -65,7 +66,8 @@ async def test_open_incidents_with_actions(harness: Harness) -> None:
     details = await harness.tap(OFFICER, mine)
     assert "Đốt rác gây khói" in details[-1].text
     assert labels(details[-1])[:4] == ["Đã nhận", "Đang xử lý", "Đã xử lý", "Ghi chú"]
-    after = await harness.tap(OFFICER, "Đã xử lý")
+    await harness.tap(OFFICER, "Đã xử lý")
+    after = await harness.say(OFFICER, "có")
     assert f"Đã cập nhật sự việc #{report_id}: đã xử lý" in text_of(after)
     assert (await harness.reports(id=report_id))[0].status is IncidentStatus.RESOLVED
     assert "đã xử lý" in text_of(await harness.read(HEAD))
@@ -97,7 +99,9 @@ async def test_invite_a_hamlet_head_for_a_hamlet_of_the_commune(harness: Harness
     await harness.tap(OFFICER, "Mời người dùng")
     offered = await harness.tap(OFFICER, "trưởng thôn (người báo cáo)")
     assert "thôn Nà Lốc" not in labels(offered[-1])
-    done = await harness.tap(OFFICER, "thôn Cốc Thử")
+    asked = await harness.tap(OFFICER, "thôn Cốc Thử")
+    assert "Thôn Cốc Thử đang có trưởng thôn Ma Thị Hiền" in text_of(asked)
+    done = await harness.tap(OFFICER, "Thay Ma Thị Hiền làm trưởng thôn")
     text = text_of(done)
     assert "Mã mời:" in text and "thôn Cốc Thử" in text
     code = text.split("Mã mời: <b>")[1].split("</b>")[0]
@@ -112,8 +116,10 @@ async def test_the_model_registry_add_with_overlap_warning_then_pause(harness: H
     await harness.tap(OFFICER, "Thêm mô hình")
     await harness.tap(OFFICER, "thôn Nà Phải")
     await harness.tap(OFFICER, "Tiếng mõ an ninh")
-    added = await harness.tap(OFFICER, "Công an xã")
-    assert "Đã thêm mô hình" in text_of(added) and "Hội Cựu chiến binh" in text_of(added)
+    asked = await harness.tap(OFFICER, "Công an xã")
+    assert "Hội Cựu chiến binh" in text_of(asked)
+    added = await harness.say(OFFICER, "có")
+    assert "Đã thêm mô hình" in text_of(added)
     line = next(
         label
         for label in labels(added[-1])
@@ -136,10 +142,10 @@ async def test_the_model_registry_add_with_overlap_warning_then_pause(harness: H
 async def test_officer_commands_are_refused_politely_to_anyone_else(harness: Harness) -> None:
     for user in (RESIDENT, HEAD):
         replies = await harness.say(user, "/tonghop")
-        assert text_of(replies).startswith("Xin lỗi, bạn không có quyền")
+        assert text_of(replies).startswith("Xin lỗi, tài khoản này không có quyền")
         assert len(replies) == 1
     foreign = await harness.say(OTHER_OFFICER, "/tonghop Nà Phải")
-    assert text_of(foreign).startswith("Xin lỗi, bạn không có quyền")
-    assert "Nà Phải" not in text_of(foreign) and "/" not in text_of(foreign).split("quyền")[1][:3]
+    assert text_of(foreign).startswith("Xin lỗi, đơn vị này không thuộc địa bàn đồng chí")
+    assert "Nà Phải" not in text_of(foreign) and "bạn" not in text_of(foreign)
     own = await harness.say(PROVINCE_OFFICER, "/tonghop Nà Phải")
     assert "thôn Nà Phải" in own[0].text

@@ -8,20 +8,32 @@ from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 
 from markupsafe import Markup
+from sqlalchemy import func, select
 
-from handlers import alerts, digest_text, periods
+from handlers import alerts, digest_text, periods, picklist, when
 from handlers.choices import with_letters_hint
-from handlers.context import Ctx
+from handlers.context import Ctx, StaleChoice
 from handlers.digest import build
 from handlers.digest_delivery import Extras, messages, workbook_message
-from handlers.flows import drafting, followup, menu
+from handlers.flows import drafting, followup, incident, menu
 from handlers.messages import Choice, InEvent
 from handlers.periods import Period
 from handlers.registry import step
+from handlers.titles import capitalized, role_word
 from storage import alerts as alert_records
-from storage import audit, invites, pauses, registry, schedules
+from storage import audit, invites, models_registry, pauses, people, registry, schedules
+from storage import units as unit_records
 from storage.enums import ModelStatus, Role, UnitKind
-from storage.models import ModelInstance, ModelType, Organization, Report, Unit
+from storage.models import (
+    IncidentEvent,
+    ModelInstance,
+    ModelType,
+    Organization,
+    Person,
+    Report,
+    ReportPhoto,
+    Unit,
+)
 from storage.schedules import WeeklyTime
 from storage.text import fold
 
@@ -30,6 +42,7 @@ BACK = "back"
 MAX_CHOICES = 25
 INVITE_DAYS = 14
 MIN_ESCALATION, MAX_ESCALATION = 5, 24 * 60
+MAX_HOLIDAY_DAYS = 60
 PERIODS: dict[str, Callable[..., Period]] = {
     "this_week": periods.this_week,
     "last_week": periods.last_week,
@@ -38,12 +51,43 @@ PERIODS: dict[str, Callable[..., Period]] = {
 }
 INVITE_ROLES = (Role.REPORTER, Role.DEPUTY, Role.OFFICER)
 HAMLET_ROLES = (Role.REPORTER, Role.DEPUTY)
+REPLACE, AS_DEPUTY = "replace", "deputy"
 OFFICE_KINDS = (UnitKind.PROVINCE, UnitKind.DISTRICT, UnitKind.COMMUNE)
+OFFICER_ROLES = (Role.OFFICER, Role.ADMIN)
+HISTORY = "history"
+# Every open incident and every unit of a subtree can be paged through; a province's
+# hamlets are found by name long before the last page.
+MAX_LISTED = 2000
 _WEEKLY = re.compile(r"^(?:thu\s*|t)?([2-7]|cn|chu nhat)\s+(\d{1,2})\s*(?:h|gio)?\s*(\d{2})?$")
 
 
+def officer_units(ctx: Ctx) -> list[Unit]:
+    """The units this person is an officer of, once each, in the order given."""
+    found: dict[int, Unit] = {}
+    for active in ctx.roles:
+        if active.role in OFFICER_ROLES:
+            found.setdefault(active.unit.id, active.unit)
+    return list(found.values())
+
+
 def unit_of(ctx: Ctx) -> Unit | None:
-    return ctx.role_unit(Role.OFFICER, Role.ADMIN)
+    """The unit the officer acts for: the one they chose (kept on the person), else the first."""
+    units = officer_units(ctx)
+    chosen = next((u for u in units if u.id == ctx.person.acting_unit_id), None)
+    return chosen or next(iter(units), None)
+
+
+def _must_choose_unit(ctx: Ctx) -> bool:
+    units = officer_units(ctx)
+    return len(units) > 1 and all(u.id != ctx.person.acting_unit_id for u in units)
+
+
+def _asks_unit_first(ctx: Ctx, then: str, argument: str = "") -> bool:
+    """An officer of several units who never chose one is asked first, then goes on."""
+    if not _must_choose_unit(ctx):
+        return False
+    _ask_unit(ctx, then, argument)
+    return True
 
 
 def _back(ctx: Ctx) -> Choice:
@@ -69,10 +113,63 @@ def _period_choices(ctx: Ctx) -> list[Choice]:
     return [Choice(id=key, label=str(ctx.t(f"officer.{key}"))) for key in PERIODS] + [_back(ctx)]
 
 
+# The unit the officer acts for -------------------------------------------------------------
+
+
+def menu_extras(ctx: Ctx) -> list[tuple[str, str, Callable[[Ctx], Awaitable[None]]]]:
+    """An officer of several units can change the one they act for from the menu."""
+    return [("switch_unit", "menu.switch_unit", ask_unit)] if len(officer_units(ctx)) > 1 else []
+
+
+async def ask_unit(ctx: Ctx) -> None:
+    _ask_unit(ctx)
+
+
+def _ask_unit(ctx: Ctx, then: str = "", argument: str = "") -> None:
+    """Which of their units the officer acts for; `then` is what they were starting."""
+    units = officer_units(ctx)
+    if len(units) < 2:
+        _refuse(ctx)
+        return
+    ctx.data = {"then": then, "argument": argument}
+    question = ctx.t("officer.ask_acting_unit")
+    if not _must_choose_unit(ctx) and (current := unit_of(ctx)) is not None:
+        question = Markup("\n").join(
+            [ctx.t("officer.acting_unit_now", unit=current.label), question]
+        )
+    options = [Choice(id=str(u.id), label=u.label) for u in units]
+    ctx.ask(FLOW, "acting_unit", question, [*options, _back(ctx)])
+
+
+@step(FLOW, "acting_unit")
+async def on_acting_unit(ctx: Ctx, event: InEvent) -> None:
+    chosen = await _picked(ctx, event)
+    if chosen is None:
+        return
+    unit = next((u for u in officer_units(ctx) if str(u.id) == chosen), None)
+    if unit is None:
+        _refuse(ctx)
+        return
+    then, argument = str(ctx.data.get("then", "")), str(ctx.data.get("argument", ""))
+    ctx.person.acting_unit_id = unit.id
+    ctx.reset()
+    done = ctx.t("officer.acting_unit_set", unit=unit.label)
+    if then in COMMANDS:
+        ctx.say(done)
+        await COMMANDS[then](ctx, argument)
+    elif then in STARTS:
+        ctx.say(done)
+        await STARTS[then](ctx)
+    else:
+        menu.show(ctx, done)
+
+
 # Summary -------------------------------------------------------------------------------
 
 
 async def ask_summary(ctx: Ctx) -> None:
+    if _asks_unit_first(ctx, "sum"):
+        return
     ctx.ask(FLOW, "summary", ctx.t("officer.ask_period"), _period_choices(ctx))
 
 
@@ -114,8 +211,10 @@ async def summary_command(ctx: Ctx, argument: str) -> None:
         kinds = (*OFFICE_KINDS, UnitKind.HAMLET)
         found = await registry.find_in_subtree(ctx.session, unit.id, argument, kinds)
         if len(found) != 1:
-            key = "officer.refused" if not found else "officer.ambiguous"
-            ctx.say(ctx.t(key))
+            problem = await _unit_problem(ctx, unit, argument, kinds, found)
+            if not found:
+                problem += "\n" + await _summary_usage(ctx, unit, argument)
+            ctx.say(problem)
             return
         target = found[0]
     ctx.reset()
@@ -129,6 +228,8 @@ async def summary_command(ctx: Ctx, argument: str) -> None:
 async def show_missing(ctx: Ctx, unit: Unit | None = None, period: Period | None = None) -> None:
     """The hamlets that have not reported: this week's of the officer's own unit from the
     menu; a digest's own unit and period from its button."""
+    if unit is None and _asks_unit_first(ctx, "missing"):
+        return
     unit = unit or unit_of(ctx)
     if unit is None:
         _refuse(ctx)
@@ -160,48 +261,69 @@ async def show_missing(ctx: Ctx, unit: Unit | None = None, period: Period | None
 
 
 async def list_open(ctx: Ctx, unit: Unit | None = None) -> None:
+    """The open incidents of the officer's unit (or a digest's), a page at a time."""
+    if unit is None and _asks_unit_first(ctx, "open"):
+        return
     unit = unit or unit_of(ctx)
     if unit is None:
         _refuse(ctx)
         return
-    found = await registry.open_incidents(ctx.session, unit.id, MAX_CHOICES * 4)
-    readable = [r for r in found if not r.sensitive or await followup.may_act(ctx, r)]
-    if not readable:
+    entries = await _open_entries(ctx, unit)
+    if not entries:
         menu.show(ctx, ctx.t("officer.no_open"))
         return
-    labels = await _unit_labels(ctx, {r.unit_id for r in readable})
-    options = [
-        Choice(
-            id=str(r.id),
-            label=str(
-                ctx.t(
-                    "officer.open_line",
-                    number=r.id,
-                    hamlet=labels[r.unit_id],
-                    category=ctx.t(f"category.{r.category}"),
-                    status=ctx.t(f"status.{r.status.value if r.status else 'open'}"),
-                    age=max(0, (ctx.now - r.received_at).days),
-                )
-            ),
+    ctx.data["open_unit_id"] = unit.id
+    picklist.ask(ctx, FLOW, "open", _open_question(ctx, unit), entries, [_back(ctx)])
+
+
+def _open_question(ctx: Ctx, unit: Unit) -> Markup:
+    return Markup("\n").join(
+        [ctx.t("officer.open_in", unit=unit.label), ctx.t("officer.pick_incident")]
+    )
+
+
+async def _open_entries(ctx: Ctx, unit: Unit) -> list[picklist.Entry]:
+    found = await registry.open_incidents(ctx.session, unit.id, MAX_LISTED)
+    readable = [r for r in found if not r.sensitive or await followup.may_act(ctx, r)]
+    hamlets = await _units_by_id(ctx, {r.unit_id for r in readable})
+    entries = []
+    for report in readable:
+        hamlet = hamlets[report.unit_id]
+        category = ctx.t(f"category.{report.category}")
+        label = ctx.t(
+            "officer.open_line",
+            number=report.id,
+            hamlet=hamlet.label,
+            category=category,
+            status=ctx.t(f"status.{report.status.value if report.status else 'open'}"),
+            age=max(0, (ctx.now - report.received_at).days),
         )
-        for r in readable[:MAX_CHOICES]
-    ]
-    ctx.ask(FLOW, "open", ctx.t("officer.pick_incident"), [*options, _back(ctx)])
+        names = (hamlet.name, hamlet.label, str(category))
+        entries.append(picklist.Entry(id=str(report.id), label=str(label), names=names))
+    return entries
 
 
-async def _unit_labels(ctx: Ctx, unit_ids: set[int]) -> dict[int, str]:
-    found: dict[int, str] = {}
-    for unit_id in unit_ids:
-        found[unit_id] = (await ctx.session.get_one(Unit, unit_id)).label
-    return found
+async def _units_by_id(ctx: Ctx, unit_ids: set[int]) -> dict[int, Unit]:
+    if not unit_ids:
+        return {}
+    query = select(Unit).where(Unit.id.in_(unit_ids))
+    return {unit.id: unit for unit in (await ctx.session.execute(query)).scalars()}
 
 
 @step(FLOW, "open")
 async def on_open(ctx: Ctx, event: InEvent) -> None:
-    chosen = await _picked(ctx, event)
+    unit = await ctx.session.get(Unit, int(ctx.data.get("open_unit_id", 0))) or unit_of(ctx)
+    if unit is None:
+        _refuse(ctx)
+        return
+    entries = await _open_entries(ctx, unit)
+    chosen = await picklist.answer(ctx, event, entries, _open_question(ctx, unit), [_back(ctx)])
+    if chosen == BACK:
+        menu.show(ctx)
+        return
     if chosen is None:
         return
-    report = await ctx.session.get(Report, int(chosen))
+    report = await ctx.session.get(Report, int(chosen)) if chosen.isdecimal() else None
     if report is None or not await followup.may_act(ctx, report):
         _refuse(ctx)
         return
@@ -213,13 +335,92 @@ async def on_open(ctx: Ctx, event: InEvent) -> None:
             action="view_confidential",
             subject=f"report:{report.id}",
         )
-    details = await alerts.describe(ctx.session, report, ctx.t, ctx.tz)
+    await _show_incident(ctx, report)
+
+
+async def _show_incident(ctx: Ctx, report: Report, intro: Markup | None = None) -> None:
+    """What the officer needs to act: the report, who sent it, where, and what was done."""
+    alert = await alerts.load(ctx.session, report)
     history = await alert_records.events_of(ctx.session, report.id)
-    text = details.text
+    lines = [await _incident_text(ctx, alert)]
+    options = alerts.choices_left(ctx.t, alert.status)
     if history:
-        text += "\n" + str(ctx.t("officer.events", count=len(history)))
+        lines.append(ctx.t("officer.events", count=len(history)))
+        options.append(Choice(id=HISTORY, label=str(ctx.t("officer.see_history"))))
     ctx.data["report_id"] = report.id
-    ctx.ask(FLOW, "incident", Markup(text), [*details.choices, _back(ctx)])
+    ctx.ask(FLOW, "incident", Markup("\n").join(lines), [*options, _back(ctx)], intro=intro)
+
+
+async def _incident_text(ctx: Ctx, alert: alerts.Alert) -> Markup:
+    report = alert.report
+    title = "officer.incident_title_urgent" if report.urgent else "officer.incident_title"
+    photos = await ctx.session.scalar(
+        select(func.count()).select_from(ReportPhoto).where(ReportPhoto.report_id == report.id)
+    )
+    return Markup("\n").join(
+        [
+            ctx.t(title, number=report.id, unit=alert.unit.label),
+            ctx.t(
+                "officer.incident_details",
+                status=alerts.state_text(alert, ctx.t, ctx.tz),
+                urgency=ctx.t("incident.urgent_yes" if report.urgent else "incident.urgent_no"),
+                category=ctx.t(f"category.{report.category}"),
+                text=report.text,
+                place=_place(ctx, report),
+                photos=ctx.t("officer.photos", count=photos) if photos else ctx.t("common.none"),
+                reporter=await _reporter(ctx, report),
+                occurred=ctx.t.date(report.occurred_at.astimezone(ctx.tz).date()),
+                received=ctx.t.moment(report.received_at.astimezone(ctx.tz)),
+            ),
+        ]
+    )
+
+
+def _place(ctx: Ctx, report: Report) -> Markup | str:
+    """The place as typed, and a map link where the reporter sent their position."""
+    if report.latitude is None or report.longitude is None:
+        return report.place or ctx.t("common.none")
+    lat, lon = f"{report.latitude:.5f}", f"{report.longitude:.5f}"
+    url = f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"
+    gps = ctx.t("officer.place_map", lat=lat, lon=lon, url=url)
+    return ctx.t("officer.place_and_map", place=report.place, map=gps) if report.place else gps
+
+
+async def _reporter(ctx: Ctx, report: Report) -> Markup | str:
+    reporter = await ctx.session.get(Person, report.reporter_id) if report.reporter_id else None
+    if reporter is None:
+        return ctx.t("common.none")
+    if reporter.phone:
+        return ctx.t("officer.reporter_phone", name=reporter.full_name, phone=reporter.phone)
+    return reporter.full_name
+
+
+async def _history(ctx: Ctx, report: Report) -> Markup:
+    """Every step of the follow-up: when, who, what, and the note."""
+    events = await alert_records.events_of(ctx.session, report.id)
+    names = await people.names_of(ctx.session, {e.person_id for e in events if e.person_id})
+    lines = [ctx.t("officer.history_title", number=report.id, count=len(events))]
+    for event in events:
+        lines.append(
+            ctx.t(
+                "officer.history_line",
+                at=ctx.t.moment(event.at.astimezone(ctx.tz)),
+                who=names.get(event.person_id or 0) or ctx.t("officer.history_system"),
+                what=_event_text(ctx, event),
+            )
+        )
+    return Markup("\n").join(lines)
+
+
+def _event_text(ctx: Ctx, event: IncidentEvent) -> Markup:
+    status = ctx.t(f"status.{event.status.value}") if event.status else ""
+    return ctx.t(
+        f"officer.event_{event.kind.value}",
+        level=(event.level or 0) + 1,
+        recipients=event.recipients,
+        status=status,
+        note=event.note,
+    )
 
 
 @step(FLOW, "incident")
@@ -228,8 +429,15 @@ async def on_incident(ctx: Ctx, event: InEvent) -> None:
     if chosen is None:
         return
     report_id = int(ctx.data.get("report_id", 0))
+    if chosen == HISTORY:
+        report = await ctx.session.get(Report, report_id)
+        if report is None or not await followup.may_act(ctx, report):
+            _refuse(ctx)
+            return
+        await _show_incident(ctx, report, intro=await _history(ctx, report))
+        return
     ctx.reset()
-    await followup.act_on_incident(ctx, report_id, chosen)
+    await followup.act_on_incident(ctx, report_id, chosen, from_list=True)
     if ctx.is_idle:
         await list_open(ctx)
 
@@ -238,6 +446,8 @@ async def on_incident(ctx: Ctx, event: InEvent) -> None:
 
 
 async def ask_export(ctx: Ctx) -> None:
+    if _asks_unit_first(ctx, "xlsx"):
+        return
     ctx.ask(FLOW, "export", ctx.t("officer.ask_export_period"), _period_choices(ctx))
 
 
@@ -266,6 +476,8 @@ async def send_workbook(ctx: Ctx, unit: Unit, period: Period) -> None:
 
 
 async def ask_invite_role(ctx: Ctx) -> None:
+    if _asks_unit_first(ctx, "invite"):
+        return
     options = [Choice(id=r.value, label=str(ctx.t(f"role.{r.value}"))) for r in INVITE_ROLES]
     ctx.ask(FLOW, "invite_role", ctx.t("officer.ask_invite_role"), [*options, _back(ctx)])
 
@@ -282,15 +494,27 @@ async def on_invite_role(ctx: Ctx, event: InEvent) -> None:
     role = Role(chosen)
     ctx.data["role"] = role.value
     kinds = (UnitKind.HAMLET,) if role in HAMLET_ROLES else OFFICE_KINDS
-    found = await registry.current_units(ctx.session, unit.id, kinds, MAX_CHOICES + 1)
-    if not found:
+    await _ask_unit_in(ctx, "invite_unit", unit, kinds)
+
+
+async def _ask_unit_in(ctx: Ctx, step_name: str, root: Unit, kinds: tuple[UnitKind, ...]) -> None:
+    entries = await _unit_entries(ctx, root, kinds)
+    if not entries:
         menu.show(ctx, ctx.t("officer.no_units"))
         return
-    if len(found) > MAX_CHOICES:
-        ctx.ask(FLOW, "invite_unit", ctx.t("officer.type_unit"))
-        return
-    options = [Choice(id=str(u.id), label=u.label) for u in found]
-    ctx.ask(FLOW, "invite_unit", ctx.t("officer.ask_invite_unit"), [*options, _back(ctx)])
+    picklist.ask(ctx, FLOW, step_name, _unit_question(ctx, kinds), entries, [_back(ctx)])
+
+
+def _unit_question(ctx: Ctx, kinds: tuple[UnitKind, ...]) -> Markup:
+    return ctx.t("officer.ask_hamlet" if kinds == (UnitKind.HAMLET,) else "officer.ask_invite_unit")
+
+
+async def _unit_entries(ctx: Ctx, root: Unit, kinds: tuple[UnitKind, ...]) -> list[picklist.Entry]:
+    found = await registry.current_units(ctx.session, root.id, kinds, MAX_LISTED)
+    return [
+        picklist.Entry(id=str(u.id), label=u.label, names=(u.name, u.label, u.code or ""))
+        for u in found
+    ]
 
 
 @step(FLOW, "invite_unit")
@@ -304,6 +528,54 @@ async def on_invite_unit(ctx: Ctx, event: InEvent) -> None:
     target = await _unit_answer(ctx, event, unit, kinds)
     if target is None:
         return
+    heads = await _heads_of(ctx, target) if role is Role.REPORTER else []
+    if heads:
+        _ask_handover(ctx, target, heads)
+        return
+    await _create_invite(ctx, target, role)
+
+
+async def _heads_of(ctx: Ctx, hamlet: Unit) -> list[str]:
+    return [
+        p.full_name for p in await people.holders(ctx.session, hamlet.id, Role.REPORTER, ctx.now)
+    ]
+
+
+def _ask_handover(ctx: Ctx, hamlet: Unit, heads: list[str]) -> None:
+    """A hamlet has one head: the officer says whether the newcomer replaces them."""
+    names, head = ", ".join(heads), role_word(ctx.t, Role.REPORTER, hamlet)
+    question = ctx.t("officer.ask_handover", unit=capitalized(hamlet.label), role=head, name=names)
+    options = [
+        Choice(id=REPLACE, label=str(ctx.t("officer.handover_replace", name=names, role=head))),
+        Choice(
+            id=AS_DEPUTY,
+            label=str(
+                ctx.t("officer.handover_deputy", deputy=role_word(ctx.t, Role.DEPUTY, hamlet))
+            ),
+        ),
+    ]
+    ctx.data["unit_id"] = hamlet.id
+    ctx.ask(FLOW, "invite_handover", question, [*options, _back(ctx)])
+
+
+@step(FLOW, "invite_handover")
+async def on_invite_handover(ctx: Ctx, event: InEvent) -> None:
+    chosen = await _picked(ctx, event)
+    if chosen is None:
+        return
+    unit = unit_of(ctx)
+    hamlet = await ctx.session.get(Unit, int(ctx.data.get("unit_id") or 0))
+    if (
+        unit is None
+        or hamlet is None
+        or not await alert_records.in_subtree(ctx.session, unit.id, hamlet.id)
+    ):
+        _refuse(ctx)
+        return
+    await _create_invite(ctx, hamlet, Role.REPORTER if chosen == REPLACE else Role.DEPUTY)
+
+
+async def _create_invite(ctx: Ctx, target: Unit, role: Role) -> None:
     invite = await invites.create(
         ctx.session,
         unit_id=target.id,
@@ -312,47 +584,83 @@ async def on_invite_unit(ctx: Ctx, event: InEvent) -> None:
         valid_for=timedelta(days=INVITE_DAYS),
         created_by_person_id=ctx.person.id,
     )
-    menu.show(
-        ctx,
+    parts = [
         ctx.t(
             "officer.invite_code",
             code=invite.code,
             role=ctx.t(f"role.{role.value}"),
             unit=target.label,
             until=ctx.t.date(invite.expires_at.astimezone(ctx.tz).date()),
-        ),
-    )
+        )
+    ]
+    heads = await _heads_of(ctx, target) if role is Role.REPORTER else []
+    if heads:
+        head = role_word(ctx.t, Role.REPORTER, target)
+        parts.append(ctx.t("officer.invite_replaces", name=", ".join(heads), role=head))
+    menu.show(ctx, Markup("\n").join(parts))
 
 
 async def _unit_answer(
     ctx: Ctx, event: InEvent, root: Unit, kinds: tuple[UnitKind, ...]
 ) -> Unit | None:
     """The unit of the subtree the answer names: an offered choice, or a typed name or code."""
-    if ctx.offered:
-        chosen = await _picked(ctx, event)
-        if chosen is None:
-            return None
-        unit = await ctx.session.get(Unit, int(chosen))
-        if (
-            unit is None
-            or unit.kind not in kinds
-            or not await alert_records.in_subtree(ctx.session, root.id, unit.id)
-        ):
-            _refuse(ctx)
-            return None
-        return unit
-    typed = (event.text or "").strip() if event.kind == "text" else ""
-    found = await registry.find_in_subtree(ctx.session, root.id, typed, kinds) if typed else []
-    if len(found) == 1:
-        return found[0]
-    ctx.reprompt(ctx.t("officer.unit_not_found" if not found else "officer.ambiguous"))
-    return None
+
+    async def explain(typed: str) -> Markup:
+        return await _unit_problem(ctx, root, typed, kinds, [])
+
+    entries = await _unit_entries(ctx, root, kinds)
+    question = _unit_question(ctx, kinds)
+    chosen = await picklist.answer(ctx, event, entries, question, [_back(ctx)], explain=explain)
+    if chosen == BACK:
+        menu.show(ctx)
+        return None
+    if chosen is None:
+        return None
+    unit = await ctx.session.get(Unit, int(chosen)) if chosen.isdecimal() else None
+    if (
+        unit is None
+        or unit.kind not in kinds
+        or not await alert_records.in_subtree(ctx.session, root.id, unit.id)
+    ):
+        _refuse(ctx)
+        return None
+    return unit
+
+
+async def _unit_problem(
+    ctx: Ctx, root: Unit, typed: str, kinds: tuple[UnitKind, ...], found: list[Unit]
+) -> Markup:
+    """Why a typed name named no one unit of the subtree: several, another area's, or a typo."""
+    if found:
+        return ctx.t("officer.ambiguous")
+    anywhere = await unit_records.find(ctx.session, typed, kinds)
+    ours = [u for u in anywhere if await alert_records.in_subtree(ctx.session, root.id, u.id)]
+    if anywhere and not ours:
+        return ctx.t("officer.unit_outside_area")
+    merged = [await unit_records.successor(ctx.session, u) for u in ours]
+    successors = [u for u in merged if u is not None]
+    nearest = successors or await unit_records.nearest(ctx.session, root.id, typed, kinds)
+    unknown = ctx.t("officer.unit_unknown", name=typed)
+    if not nearest:
+        return unknown
+    names = Markup(", ").join(u.label for u in nearest)
+    return unknown + " " + ctx.t("officer.unit_nearest", names=names)
+
+
+async def _summary_usage(ctx: Ctx, root: Unit, typed: str) -> Markup:
+    """How to ask again: with the nearest name, else a hamlet of the officer's own area."""
+    kinds = (*OFFICE_KINDS, UnitKind.HAMLET)
+    nearest = await unit_records.nearest(ctx.session, root.id, typed, kinds, limit=1)
+    example = nearest or await registry.current_units(ctx.session, root.id, (UnitKind.HAMLET,), 1)
+    return ctx.t("officer.summary_usage", example=(example or [root])[0].name)
 
 
 # Model registry ------------------------------------------------------------------------
 
 
 async def list_models(ctx: Ctx, intro: Markup | None = None) -> None:
+    if _asks_unit_first(ctx, "models"):
+        return
     unit = unit_of(ctx)
     if unit is None:
         _refuse(ctx)
@@ -388,16 +696,7 @@ async def on_models(ctx: Ctx, event: InEvent) -> None:
         _refuse(ctx)
         return
     if chosen == "add":
-        found = await registry.current_units(
-            ctx.session, unit.id, (UnitKind.HAMLET,), MAX_CHOICES + 1
-        )
-        if not found:
-            menu.show(ctx, ctx.t("officer.no_units"))
-        elif len(found) > MAX_CHOICES:
-            ctx.ask(FLOW, "model_hamlet", ctx.t("officer.type_unit"))
-        else:
-            options = [Choice(id=str(u.id), label=u.label) for u in found]
-            ctx.ask(FLOW, "model_hamlet", ctx.t("officer.ask_hamlet"), [*options, _back(ctx)])
+        await _ask_unit_in(ctx, "model_hamlet", unit, (UnitKind.HAMLET,))
         return
     instance = await ctx.session.get(ModelInstance, int(chosen))
     if instance is None or not await alert_records.in_subtree(
@@ -408,10 +707,20 @@ async def on_models(ctx: Ctx, event: InEvent) -> None:
     await _show_model(ctx, instance)
 
 
-async def _show_model(ctx: Ctx, instance: ModelInstance) -> None:
-    model_type = await ctx.session.get_one(ModelType, instance.model_type_id)
-    organization = await ctx.session.get_one(Organization, instance.organization_id)
-    hamlet = await ctx.session.get_one(Unit, instance.hamlet_id)
+async def _model_parts(
+    ctx: Ctx, model_type_id: int, organization_id: int, hamlet_id: int
+) -> tuple[ModelType, Organization, Unit]:
+    return (
+        await ctx.session.get_one(ModelType, model_type_id),
+        await ctx.session.get_one(Organization, organization_id),
+        await ctx.session.get_one(Unit, hamlet_id),
+    )
+
+
+async def _show_model(ctx: Ctx, instance: ModelInstance, intro: Markup | None = None) -> None:
+    model_type, organization, hamlet = await _model_parts(
+        ctx, instance.model_type_id, instance.organization_id, instance.hamlet_id
+    )
     actions = {
         ModelStatus.ACTIVE: ("pause", "stop"),
         ModelStatus.PAUSED: ("resume", "stop"),
@@ -427,7 +736,7 @@ async def _show_model(ctx: Ctx, instance: ModelInstance) -> None:
         status=ctx.t(f"model_status.{instance.status.value}"),
         started=ctx.t.date(instance.started_on),
     )
-    ctx.ask(FLOW, "model", text, [*options, _back(ctx)])
+    ctx.ask(FLOW, "model", text, [*options, _back(ctx)], intro=intro)
 
 
 MODEL_STATUS_BY_ACTION = {
@@ -437,24 +746,59 @@ MODEL_STATUS_BY_ACTION = {
 }
 
 
-@step(FLOW, "model")
-async def on_model(ctx: Ctx, event: InEvent) -> None:
-    chosen = await _picked(ctx, event)
+async def _own_model(ctx: Ctx) -> ModelInstance | None:
+    """The model the officer is looking at, when it is still in their subtree."""
     unit = unit_of(ctx)
-    if chosen is None:
-        return
     instance = await ctx.session.get(ModelInstance, int(ctx.data.get("instance_id", 0)))
     if (
         unit is None
         or instance is None
-        or chosen not in MODEL_STATUS_BY_ACTION
         or not await alert_records.in_subtree(ctx.session, unit.id, instance.hamlet_id)
     ):
+        return None
+    return instance
+
+
+@step(FLOW, "model")
+async def on_model(ctx: Ctx, event: InEvent) -> None:
+    chosen = await _picked(ctx, event)
+    if chosen is None:
+        return
+    instance = await _own_model(ctx)
+    if instance is None or chosen not in MODEL_STATUS_BY_ACTION:
         _refuse(ctx)
         return
-    instance.status = MODEL_STATUS_BY_ACTION[chosen]
-    status = ctx.t(f"model_status.{instance.status.value}")
-    await list_models(ctx, ctx.t("officer.model_updated", status=status))
+    if chosen != "stop":
+        await _set_model_status(ctx, instance, MODEL_STATUS_BY_ACTION[chosen])
+        return
+    model_type, _, hamlet = await _model_parts(
+        ctx, instance.model_type_id, instance.organization_id, instance.hamlet_id
+    )
+    question = ctx.t("officer.model_stop_confirm", model=model_type.name, hamlet=hamlet.label)
+    ctx.ask(FLOW, "model_stop_confirm", question, incident.yes_no(ctx))
+
+
+@step(FLOW, "model_stop_confirm")
+async def on_model_stop_confirm(ctx: Ctx, event: InEvent) -> None:
+    chosen = ctx.choose(event)
+    if chosen is None:
+        return
+    instance = await _own_model(ctx)
+    if instance is None:
+        _refuse(ctx)
+    elif chosen == "yes":
+        await _set_model_status(ctx, instance, ModelStatus.STOPPED)
+    else:
+        await _show_model(ctx, instance, ctx.t("officer.model_not_changed"))
+
+
+async def _set_model_status(ctx: Ctx, instance: ModelInstance, status: ModelStatus) -> None:
+    instance.status = status
+    model_type, _, hamlet = await _model_parts(
+        ctx, instance.model_type_id, instance.organization_id, instance.hamlet_id
+    )
+    done = ctx.t(f"officer.model_{status.value}_done", model=model_type.name, hamlet=hamlet.label)
+    await list_models(ctx, done)
 
 
 @step(FLOW, "model_hamlet")
@@ -493,30 +837,90 @@ async def on_model_org(ctx: Ctx, event: InEvent) -> None:
     if unit is None or not await alert_records.in_subtree(ctx.session, unit.id, hamlet_id):
         _refuse(ctx)
         return
-    model_type_id = int(ctx.data.get("model_type_id", 0))
-    same_type = await registry.models_in(ctx.session, unit.id, MAX_CHOICES, hamlet_id)
-    others = [
-        o.name
-        for i, _, o, _ in same_type
-        if i.model_type_id == model_type_id
-        and i.status is not ModelStatus.STOPPED
-        and o.id != int(chosen)
+    model_type_id, organization_id = int(ctx.data.get("model_type_id", 0)), int(chosen)
+    running = await models_registry.running_of_type(ctx.session, hamlet_id, model_type_id)
+    same = next((i for i, o in running if o.id == organization_id), None)
+    if same is not None:
+        ctx.reprompt(await _model_duplicate(ctx, same))
+        return
+    others = list(dict.fromkeys(o.name for _, o in running))
+    await _ask_model_confirm(ctx, organization_id, others)
+
+
+async def _model_duplicate(ctx: Ctx, instance: ModelInstance) -> Markup:
+    """The hamlet already has this very model by this organization: nothing is added."""
+    model_type, organization, hamlet = await _model_parts(
+        ctx, instance.model_type_id, instance.organization_id, instance.hamlet_id
+    )
+    return ctx.t(
+        "officer.model_duplicate",
+        hamlet=capitalized(hamlet.label),
+        model=model_type.name,
+        organization=organization.name,
+        status=ctx.t(f"model_status.{instance.status.value}"),
+        started=ctx.t.date(instance.started_on),
+    )
+
+
+async def _ask_model_confirm(ctx: Ctx, organization_id: int, others: list[str]) -> None:
+    """Before a model is added: what exactly, and which organizations already run one."""
+    ctx.data["organization_id"] = organization_id
+    model_type, organization, hamlet = await _model_parts(
+        ctx, int(ctx.data["model_type_id"]), organization_id, int(ctx.data["hamlet_id"])
+    )
+    lines = [
+        ctx.t(
+            "officer.model_add_confirm",
+            model=model_type.name,
+            organization=organization.name,
+            hamlet=hamlet.label,
+        )
     ]
+    if others:
+        lines.insert(0, ctx.t("officer.model_overlap", organizations=", ".join(others)))
+    ctx.ask(FLOW, "model_confirm", Markup("\n").join(lines), incident.yes_no(ctx))
+
+
+@step(FLOW, "model_confirm")
+async def on_model_confirm(ctx: Ctx, event: InEvent) -> None:
+    chosen = ctx.choose(event)
+    unit = unit_of(ctx)
+    if chosen is None:
+        return
+    hamlet_id = int(ctx.data.get("hamlet_id", 0))
+    if unit is None or not await alert_records.in_subtree(ctx.session, unit.id, hamlet_id):
+        _refuse(ctx)
+        return
+    if chosen != "yes":
+        await list_models(ctx, ctx.t("officer.model_not_added"))
+        return
+    model_type_id = int(ctx.data["model_type_id"])
+    organization_id = int(ctx.data["organization_id"])
+    # Another officer may have added the same model while this one was asked.
+    running = await models_registry.running_of_type(ctx.session, hamlet_id, model_type_id)
+    same = next((i for i, o in running if o.id == organization_id), None)
+    if same is not None:
+        await list_models(ctx, await _model_duplicate(ctx, same))
+        return
     instance = ModelInstance(
         model_type_id=model_type_id,
         hamlet_id=hamlet_id,
-        organization_id=int(chosen),
+        organization_id=organization_id,
         started_on=ctx.local_now.date(),
         status=ModelStatus.ACTIVE,
     )
     ctx.session.add(instance)
     await ctx.session.flush()
-    intro = ctx.t("officer.model_added")
-    if others:
-        intro = Markup(
-            f"{intro}\n{ctx.t('officer.model_overlap', organizations=', '.join(others))}"
-        )
-    await list_models(ctx, intro)
+    model_type, organization, hamlet = await _model_parts(
+        ctx, instance.model_type_id, instance.organization_id, hamlet_id
+    )
+    added = ctx.t(
+        "officer.model_added",
+        model=model_type.name,
+        organization=organization.name,
+        hamlet=hamlet.label,
+    )
+    await list_models(ctx, added)
 
 
 # Schedule and holidays -----------------------------------------------------------------
@@ -543,6 +947,8 @@ def parse_weekly(text: str) -> WeeklyTime | None:
 
 
 async def show_settings(ctx: Ctx, intro: Markup | None = None) -> None:
+    if _asks_unit_first(ctx, "settings"):
+        return
     unit = unit_of(ctx)
     if unit is None:
         _refuse(ctx)
@@ -638,41 +1044,57 @@ async def on_set_minutes(ctx: Ctx, event: InEvent) -> None:
     await show_settings(ctx, ctx.t("officer.saved"))
 
 
-def _future_day(ctx: Ctx, event: InEvent) -> date | None:
-    """A day typed dd/mm or dd/mm/yyyy, from today to a year ahead; dd/mm is the next one."""
-    today = ctx.local_now.date()
-    found = drafting.DATE_PATTERN.match(event.text or "") if event.kind == "text" else None
-    if found is None:
-        return None
-    day, month, year_text = found.groups()
-    year = int(year_text) if year_text else today.year
-    year += 2000 if year < 100 else 0
-    try:
-        parsed = date(year, int(month), int(day))
-        if not year_text and parsed < today:
-            parsed = parsed.replace(year=year + 1)
-    except ValueError:
-        return None
-    return parsed if today <= parsed <= today + timedelta(days=366) else None
-
-
 @step(FLOW, "holiday_first")
 async def on_holiday_first(ctx: Ctx, event: InEvent) -> None:
-    first = _future_day(ctx, event)
-    if first is None:
+    today = ctx.local_now.date()
+    reading = when.read_coming(event.text or "", today) if event.kind == "text" else None
+    if reading is None or when.coming_problem(reading.day, today) is not None:
         ctx.reprompt(ctx.t("officer.future_day_expected"))
         return
+    if reading.doubt:
+        ctx.data["pending_first_day"] = reading.day.isoformat()
+        question = ctx.t("officer.confirm_holiday_first", date=ctx.t.date(reading.day))
+        ctx.ask(FLOW, "holiday_confirm", question, drafting.yes_no_choices(ctx))
+        return
+    _ask_holiday_last(ctx, reading.day)
+
+
+def _ask_holiday_last(ctx: Ctx, first: date) -> None:
     ctx.data["first_day"] = first.isoformat()
     ctx.ask(FLOW, "holiday_last", ctx.t("officer.ask_holiday_last", first=ctx.t.date(first)))
+
+
+@step(FLOW, "holiday_confirm")
+async def on_holiday_confirm(ctx: Ctx, event: InEvent) -> None:
+    """ "Ý đồng chí là 01/12/2026?": yes keeps that first day, no asks for it with its year;
+    another day typed instead is read as the first day."""
+    answer = drafting.yes_or_no(ctx, event)
+    if isinstance(answer, StaleChoice):
+        ctx.reprompt(ctx.t("error.stale_choice"))
+        return
+    if answer is None:
+        if event.kind == "text" and when.read_coming(event.text or "", ctx.local_now.date()):
+            await on_holiday_first(ctx, event)
+        else:
+            ctx.reprompt(ctx.t("officer.yes_no_expected"))
+        return
+    pending = ctx.data.pop("pending_first_day", None)
+    if answer and pending:
+        _ask_holiday_last(ctx, date.fromisoformat(str(pending)))
+    else:
+        ctx.ask(FLOW, "holiday_first", ctx.t("officer.ask_holiday_first_with_year"))
 
 
 @step(FLOW, "holiday_last")
 async def on_holiday_last(ctx: Ctx, event: InEvent) -> None:
     unit = unit_of(ctx)
     first = date.fromisoformat(str(ctx.data.get("first_day")))
-    last = _future_day(ctx, event)
-    if last is None or last < first or last - first > timedelta(days=60):
+    last = when.read_day_from(event.text or "", first) if event.kind == "text" else None
+    if last is None or last - first > timedelta(days=MAX_HOLIDAY_DAYS):
         ctx.reprompt(ctx.t("officer.holiday_last_expected", first=ctx.t.date(first)))
+        return
+    if last < ctx.local_now.date():
+        ctx.reprompt(ctx.t("officer.holiday_over", last=ctx.t.date(last)))
         return
     if unit is None:
         _refuse(ctx)
@@ -728,4 +1150,20 @@ async def command(ctx: Ctx, name: str, argument: str) -> None:
     if unit_of(ctx) is None:
         ctx.say(ctx.t("officer.refused"))
         return
+    if _must_choose_unit(ctx):
+        ctx.reset()
+        _ask_unit(ctx, name, argument)
+        return
     await COMMANDS[name](ctx, argument)
+
+
+# What an officer who chose their unit goes on to, by menu key.
+STARTS: dict[str, Callable[[Ctx], Awaitable[None]]] = {
+    "sum": ask_summary,
+    "missing": show_missing,
+    "open": list_open,
+    "xlsx": ask_export,
+    "invite": ask_invite_role,
+    "models": list_models,
+    "settings": show_settings,
+}
