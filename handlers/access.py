@@ -31,10 +31,10 @@ def audience_of(ctx: Ctx) -> Audience:
 
 # Each audience's menu, in the order shown.
 MENU: dict[Audience, tuple[str, ...]] = {
-    Audience.REPORTER: ("inc", "act", "ok", "mine", "guides", "pause", "help"),
+    Audience.REPORTER: ("inc", "act", "ok", "mine", "guides", "pause", "me", "help"),
     Audience.OFFICER: (
         "sum", "missing", "open", "unit", "xlsx", "invite", "models", "settings",
-        "guides", "reload", "help",
+        "guides", "reload", "me", "help",
     ),
     Audience.RESIDENT: ("guides", "here", "head", "code", "help"),
 }  # fmt: skip

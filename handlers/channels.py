@@ -13,6 +13,8 @@ from dataclasses import dataclass
 class ChannelTraits:
     shares_location: bool = True
     """The app has a button to send the phone's location."""
+    shares_contact: bool = True
+    """The app has a button to send one's own phone number."""
     announces_automation: bool = False
     """The platform's terms require the first message to say that a program answers."""
     buttons: bool = True
@@ -26,10 +28,14 @@ TRAITS: dict[str, ChannelTraits] = {
     # The Zalo Bot API delivers a shared location as an unsupported message with no content,
     # its terms ask bots to say they are automated, and it has neither buttons nor edits.
     "zalo": ChannelTraits(
-        shares_location=False, announces_automation=True, buttons=False, edits_messages=False
+        shares_location=False,
+        shares_contact=False,
+        announces_automation=True,
+        buttons=False,
+        edits_messages=False,
     ),
     # A terminal prints and scrolls on; `/vitri` stands in for the phone's location.
-    "console": ChannelTraits(buttons=False, edits_messages=False),
+    "console": ChannelTraits(shares_contact=False, buttons=False, edits_messages=False),
 }
 
 

@@ -112,6 +112,7 @@ class Ctx:
         choices: list[Choice] | None = None,
         *,
         ask_location: bool = False,
+        ask_contact: bool = False,
         menu: list[str] | None = None,
         intro: Markup | str | None = None,
     ) -> None:
@@ -126,6 +127,7 @@ class Ctx:
             choices=choices or [],
             choice_token=str(self.version) if choices else None,
             ask_location=ask_location,
+            ask_contact=ask_contact,
             menu=menu or [],
         )
         self.data[PROMPT_KEY] = message.model_dump()

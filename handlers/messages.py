@@ -64,6 +64,7 @@ class OutMessage(BaseModel):
     choices: list[Choice] = Field(default_factory=list)
     choice_token: str | None = None
     ask_location: bool = False
+    ask_contact: bool = False
     menu: list[str] = Field(default_factory=list)
     attachment: Attachment | None = None
     replaces: str | None = None

@@ -158,6 +158,17 @@ async def names_of(session: AsyncSession, person_ids: Collection[int]) -> dict[i
     return {person_id: name for person_id, name in await session.execute(query)}
 
 
+async def holders(session: AsyncSession, unit_id: int, role: Role, now: datetime) -> list[Person]:
+    """Who holds this role at this unit now, longest-serving first."""
+    query = (
+        select(Person)
+        .join(RoleAssignment, RoleAssignment.person_id == Person.id)
+        .where(RoleAssignment.unit_id == unit_id, RoleAssignment.role == role, holds_role(now))
+        .order_by(RoleAssignment.valid_from, RoleAssignment.id)
+    )
+    return list((await session.execute(query)).scalars().unique())
+
+
 async def assign(
     session: AsyncSession,
     person_id: int,
@@ -166,13 +177,16 @@ async def assign(
     now: datetime,
     invite_id: int | None = None,
 ) -> RoleAssignment:
-    """Give the role; a hamlet has one reporter at a time, so the previous one is ended."""
+    """Give the role. A hamlet has one reporter at a time: whoever held it is replaced (the
+    officer chose replacing over a deputy when inviting), and a deputy who becomes the head
+    stops being the deputy. Ended roles are kept, so their reports keep their author."""
     if role is Role.REPORTER:
+        replaced = and_(RoleAssignment.role == Role.REPORTER, RoleAssignment.person_id != person_id)
+        promoted = and_(RoleAssignment.role == Role.DEPUTY, RoleAssignment.person_id == person_id)
         query = select(RoleAssignment).where(
             RoleAssignment.unit_id == unit_id,
-            RoleAssignment.role == Role.REPORTER,
             RoleAssignment.valid_to.is_(None),
-            RoleAssignment.person_id != person_id,
+            or_(replaced, promoted),
         )
         for previous in (await session.execute(query)).scalars():
             previous.valid_to = now

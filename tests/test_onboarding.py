@@ -36,8 +36,10 @@ async def test_start_with_code_binds_and_asks_the_name(harness: Harness) -> None
     assert "trưởng thôn" in text_of(replies)
     assert "Khuổi Bốc" in text_of(replies)
     assert labels(replies[-1]) == ["Giữ tên: Bàn Văn Tú"]
-    done = await harness.say("user-1", "Bàn Văn Tú A")
-    assert "Cảm ơn Bàn Văn Tú A" in text_of(done)
+    asked = await harness.say("user-1", "Bàn Văn Tú A")
+    assert "Cảm ơn Bàn Văn Tú A" in text_of(asked)
+    assert labels(asked[-1]) == ["Bỏ qua"]
+    done = await harness.say("user-1", "bỏ qua")
     assert "Báo sự việc" in labels(done[-1])
     async with harness.sessions() as session:
         person = (

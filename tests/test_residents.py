@@ -78,7 +78,7 @@ async def test_ask_again_then_back_to_the_menu(harness: Harness) -> None:
     await open_menu(harness)
     await harness.say(RESIDENT, "hộ an toàn là gì")
     again = await harness.tap(RESIDENT, "Hỏi tiếp")
-    assert "Bạn muốn hỏi gì?" in text_of(again)
+    assert "Muốn hỏi gì, xin gõ câu hỏi" in text_of(again)
     answer = await harness.say(RESIDENT, "lap to tu quan moi can nhung buoc gi")
     assert "<b>Tổ tự quản: cách tổ chức và hoạt động</b>" in text_of(answer)
     menu = await harness.tap(RESIDENT, "Về menu")

@@ -128,6 +128,12 @@ def test_a_place_and_a_contact(telegram: TelegramEmulator) -> None:
     assert (contact.kind, contact.phone) == ("contact", "+84912345678")
 
 
+def test_someone_elses_contact_carries_no_number(telegram: TelegramEmulator) -> None:
+    shared = telegram.user_sends_contact(USER, "+84987654321", contact_user_id=USER + 1)
+    found = event(telegram.token, shared)
+    assert (found.kind, found.phone) == ("contact", None)
+
+
 def test_stickers_voice_and_documents_are_unsupported(telegram: TelegramEmulator) -> None:
     sticker = event(telegram.token, telegram.user_sends_sticker(USER))
     voice = event(telegram.token, telegram.user_sends_voice(USER))

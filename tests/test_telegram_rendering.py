@@ -34,11 +34,12 @@ def words_of(markup: str) -> list[str]:
 
 def test_user_text_is_escaped_and_telegram_reads_it_back_unchanged() -> None:
     typed = "Tom & Jerry <b>đánh nhau</b> ở <ngã ba> & 1 < 2"
-    summary = t("activity.summary", model="Tiếng mõ", text=typed, participants=3, photos=0)
+    values = {"model": "Tiếng mõ", "text": typed, "date": "30/11/2026", "participants": 3}
+    summary = t("activity.summary", **values, photos=0)
     [chunk] = render(OutMessage(text=str(t("report.confirm", summary=summary))), t)
     parsed = parse_html(chunk.html)
     assert f"Nội dung: {typed}" in parsed.text
-    assert [entity["type"] for entity in parsed.entities].count("bold") == 5
+    assert [entity["type"] for entity in parsed.entities].count("bold") == 6
 
 
 def test_a_long_message_is_split_on_line_boundaries_and_each_part_stands_alone() -> None:
@@ -175,6 +176,28 @@ def test_a_question_about_the_place_offers_the_location_button_once() -> None:
     assert chunk.markup.one_time and not chunk.markup.persistent
     buttons = [(b.label, b.request_location) for row in chunk.markup.rows for b in row]
     assert buttons == [("📍 Gửi vị trí", True), ("Bỏ qua", False)]
+
+
+def test_a_question_about_the_phone_offers_the_contact_button_on_both_runtimes() -> None:
+    from bot.telegram import aiogram_api, ptb_api
+
+    message = OutMessage(
+        text="Số điện thoại?",
+        choices=[Choice(id="skip", label="Bỏ qua")],
+        choice_token="4",
+        ask_contact=True,
+    )
+    [chunk] = render(message, t)
+    assert isinstance(chunk.markup, ReplyKeyboard)
+    assert chunk.markup.one_time and not chunk.markup.persistent
+    buttons = [(b.label, b.request_contact) for row in chunk.markup.rows for b in row]
+    assert buttons == [("📱 Gửi số điện thoại", True), ("Bỏ qua", False)]
+    ptb = ptb_api.markup(chunk.markup)
+    aiogram = aiogram_api.markup(chunk.markup)
+    assert ptb is not None and aiogram is not None
+    for sent in (ptb.to_dict(), aiogram.model_dump(exclude_none=True)):
+        assert sent["keyboard"][0][0] == {"text": "📱 Gửi số điện thoại", "request_contact": True}
+        assert sent["keyboard"][1][0] in ("Bỏ qua", {"text": "Bỏ qua"})
 
 
 def test_a_shown_one_time_keyboard_is_removed_by_the_first_message_that_can() -> None:

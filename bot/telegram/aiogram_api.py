@@ -43,7 +43,7 @@ from bot.telegram.api import (
     Unauthorized,
     is_not_modified,
 )
-from bot.telegram.incoming import UNSUPPORTED_CONTENT, Incoming
+from bot.telegram.incoming import UNSUPPORTED_CONTENT, Incoming, own_phone
 from bot.telegram.redaction import redact
 from bot.telegram.rendering import (
     Chunk,
@@ -199,7 +199,11 @@ def markup(spec: Markup) -> AiogramMarkup:
         return ReplyKeyboardMarkup(
             keyboard=[
                 [
-                    KeyboardButton(text=b.label, request_location=b.request_location or None)
+                    KeyboardButton(
+                        text=b.label,
+                        request_location=b.request_location or None,
+                        request_contact=b.request_contact or None,
+                    )
                     for b in row
                 ]
                 for row in spec.rows
@@ -259,7 +263,9 @@ def _content(message: Message) -> dict[str, Any] | None:
     if place is not None:
         return {"kind": "location", "location": (place.latitude, place.longitude)}
     if message.contact is not None:
-        return {"kind": "contact", "phone": message.contact.phone_number}
+        contact, sender = message.contact, message.from_user
+        phone = own_phone(contact.phone_number, contact.user_id, sender.id if sender else None)
+        return {"kind": "contact", "phone": phone}
     if any(getattr(message, name, None) for name in UNSUPPORTED_CONTENT):
         return {"kind": "unsupported", "text": message.caption}
     return None

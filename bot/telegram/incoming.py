@@ -66,6 +66,12 @@ def parse_callback_data(data: str | None) -> tuple[str, str]:
     return token, choice_id
 
 
+def own_phone(phone: str, contact_user_id: int | None, sender_id: int | None) -> str | None:
+    """The number of a shared contact when it is the sender's own (what the "send my phone
+    number" button shares); someone else's card from the contacts is no consent of theirs."""
+    return phone if contact_user_id is not None and contact_user_id == sender_id else None
+
+
 def to_event(incoming: Incoming) -> InEvent:
     fields: dict[str, Any] = {
         "channel": CHANNEL,

@@ -7,7 +7,8 @@
 - A message with a menu sets the persistent reply keyboard of the role's main actions;
   choices that are the menu's own labels are not repeated as inline buttons.
 - A message that asks for a place gets a one-time reply keyboard with a "send my location"
-  button and its choices as text buttons (a message carries one keyboard, never two).
+  button and its choices as text buttons (a message carries one keyboard, never two); one
+  that asks for a phone number the same with a "send my phone number" button.
   Telegram hides it once used; it is removed by the next message that can carry the removal
   (one without buttons of its own), or replaced by the next menu.
 """
@@ -45,6 +46,7 @@ class InlineKeyboard:
 class ReplyButton:
     label: str
     request_location: bool = False
+    request_contact: bool = False
 
 
 Button = TypeVar("Button", InlineButton, ReplyButton)
@@ -132,6 +134,8 @@ def _chunks(message: OutMessage, t: Translator, limit: int) -> list[Chunk]:
 def _plan(message: OutMessage, t: Translator) -> _Plan:
     if message.ask_location:
         return _Plan(message.text, reply=location_keyboard(message.choices, t))
+    if message.ask_contact:
+        return _Plan(message.text, reply=contact_keyboard(message.choices, t))
     plan = _Plan(message.text)
     choices = list(message.choices)
     if message.menu:
@@ -180,6 +184,13 @@ def menu_keyboard(labels: Sequence[str]) -> ReplyKeyboard:
 
 def location_keyboard(choices: Sequence[Choice], t: Translator) -> ReplyKeyboard:
     send = ReplyButton(str(t("telegram.send_location")), request_location=True)
+    rows = [(send,), *((ReplyButton(plain_label(choice.label)),) for choice in choices)]
+    return ReplyKeyboard(tuple(rows), persistent=False, one_time=True)
+
+
+def contact_keyboard(choices: Sequence[Choice], t: Translator) -> ReplyKeyboard:
+    """Sends the person's own number (request_contact); the choices are text buttons."""
+    send = ReplyButton(str(t("telegram.send_contact")), request_contact=True)
     rows = [(send,), *((ReplyButton(plain_label(choice.label)),) for choice in choices)]
     return ReplyKeyboard(tuple(rows), persistent=False, one_time=True)
 

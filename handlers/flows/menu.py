@@ -7,7 +7,7 @@ from functools import cache
 
 from markupsafe import Markup
 
-from handlers import access
+from handlers import access, titles
 from handlers.choices import match
 from handlers.context import IDLE_FLOW, IDLE_STEP, Ctx, Picked, StaleChoice
 from handlers.messages import Choice, InEvent
@@ -50,14 +50,21 @@ def _starters() -> dict[str, tuple[str, Starter]]:
         "here": ("menu.hamlet_models", hamlets.start_models),
         "head": ("menu.hamlet_head", hamlets.start_head),
         "code": ("menu.enter_code", onboarding.ask_code),
+        "me": ("menu.me", onboarding.show_profile),
         "help": ("menu.help", _help),
     }
 
 
 def _actions(ctx: Ctx) -> list[tuple[str, str, Starter]]:
-    """This person's menu, as `handlers.access.MENU` declares it for their audience."""
+    """This person's menu, as `handlers.access.MENU` declares it for their audience, and
+    "Đổi đơn vị" before the guides for an officer of several units."""
+    from handlers.flows import officer
+
     starters = _starters()
-    return [(key, *starters[key]) for key in access.MENU[access.audience_of(ctx)]]
+    found = [(key, *starters[key]) for key in access.MENU[access.audience_of(ctx)]]
+    keys = [key for key, _, _ in found]
+    at = keys.index("guides") if "guides" in keys else len(found)
+    return [*found[:at], *officer.menu_extras(ctx), *found[at:]]
 
 
 def choices(ctx: Ctx) -> list[Choice]:
@@ -68,7 +75,11 @@ def show(ctx: Ctx, intro: Markup | str | None = None) -> None:
     options = choices(ctx)
     ctx.data = {}
     labels = [option.label for option in options]
-    question = ctx.t("menu.question_resident" if ctx.is_resident else "menu.question")
+    if ctx.is_resident:
+        question = ctx.t("menu.question_resident")
+    else:
+        header = titles.who_am_i(ctx.t, ctx.person.full_name, ctx.roles)
+        question = Markup("\n").join([header, ctx.t("menu.question")])
     ctx.ask(IDLE_FLOW, IDLE_STEP, question, options, menu=labels, intro=intro)
 
 
