@@ -2,11 +2,15 @@
 presses here), and the steps they lead to: an officer's note, a hamlet head's pause.
 
 Each action is checked against the presser's rights; once done, every copy of the message
-shows what changed (`alerts.spread`, `_settle_reminder`).
+shows what changed (`alerts.spread`, `_settle_reminder`). An alert's buttons act in one tap,
+since every officer sees on the alert who set what; from the open-incidents list, where a
+tap is easily misplaced, "Đã xử lý" is confirmed first, and the officer lands back on the
+list after a change or a note.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from markupsafe import Markup
@@ -23,6 +27,7 @@ from storage import outbox, pauses, people, reports
 from storage.clock import iso_week
 from storage.enums import IncidentEventKind, IncidentStatus, ReportKind, Role
 from storage.models import IncidentEvent, Report, Unit
+from storage.text import fold
 
 FLOW = "followup"
 REMINDER_WEEKS_BACK = 1
@@ -47,7 +52,12 @@ async def may_act(ctx: Ctx, report: Report) -> bool:
     return False
 
 
-async def act_on_incident(ctx: Ctx, report_id: int, action: str) -> None:
+async def act_on_incident(
+    ctx: Ctx, report_id: int, action: str, *, from_list: bool = False
+) -> None:
+    """An officer's action on an incident: from an alert's button (one tap, every copy
+    redrawn) or from the open-incidents list (`from_list`: "Đã xử lý" is confirmed first,
+    and after a note or a change the officer is back on the list)."""
     # Two officers pressing at once: the second waits and finds the first one's status.
     report = await ctx.session.get(Report, report_id, with_for_update=True)
     if (
@@ -62,12 +72,50 @@ async def act_on_incident(ctx: Ctx, report_id: int, action: str) -> None:
         if not ctx.is_idle:
             ctx.say(ctx.t("cancel.done"))
         ctx.reset()
-        ctx.data["report_id"] = report.id
+        ctx.data.update(report_id=report.id, from_list=from_list)
         ctx.ask(FLOW, "note", ctx.t("alert.ask_note", number=report.id, limit=drafting.MAX_TEXT))
         return
     new = alerts.STATUS_BY_ACTION[action]
+    if from_list and new is IncidentStatus.RESOLVED and not _is_past(report, new):
+        ctx.data.update(report_id=report.id, from_list=True)
+        question = ctx.t("alert.confirm_resolved", number=report.id)
+        ctx.ask(FLOW, "resolve_confirm", question, incident.yes_no(ctx))
+        return
+    await _change_status(ctx, report, new)
+
+
+def _is_past(report: Report, new: IncidentStatus) -> bool:
+    return alerts.RANK[new] <= alerts.RANK[report.status or IncidentStatus.OPEN]
+
+
+@step(FLOW, "resolve_confirm")
+async def on_resolve_confirm(ctx: Ctx, event: InEvent) -> None:
+    chosen = ctx.choose(event)
+    if chosen is None:
+        return
+    report_id = int(ctx.data.get("report_id", 0))
+    ctx.reset()
+    if chosen != "yes":
+        ctx.say(ctx.t("alert.not_changed", number=report_id))
+        await _back_to_list(ctx)
+        return
+    report = await ctx.session.get(Report, report_id, with_for_update=True)
+    if report is None or not await may_act(ctx, report):
+        menu.show(ctx, ctx.t("officer.refused"))
+        return
+    await _change_status(ctx, report, IncidentStatus.RESOLVED)
+    await _back_to_list(ctx)
+
+
+async def _back_to_list(ctx: Ctx) -> None:
+    from handlers.flows import officer  # officer's steps call this module
+
+    await officer.list_open(ctx)
+
+
+async def _change_status(ctx: Ctx, report: Report, new: IncidentStatus) -> None:
     current = report.status or IncidentStatus.OPEN
-    if alerts.RANK[new] <= alerts.RANK[current]:
+    if _is_past(report, new):
         state = alerts.state_text(await alerts.load(ctx.session, report), ctx.t, ctx.tz)
         answer(ctx, ctx.t("alert.already", number=report.id, status=state))
         return
@@ -129,7 +177,13 @@ async def on_note(ctx: Ctx, event: InEvent) -> None:
     )
     await _spread(ctx, report, event_row)
     await _tell_reporter(ctx, report, "followup.note", f"note:e{event_row.id}", note=text)
-    menu.show(ctx, ctx.t("alert.note_saved", number=report.id))
+    saved = ctx.t("alert.note_saved", number=report.id)
+    if ctx.data.get("from_list"):
+        ctx.reset()
+        ctx.say(saved)
+        await _back_to_list(ctx)
+        return
+    menu.show(ctx, saved)
 
 
 async def on_reminder(ctx: Ctx, week: str, hamlet_id: int, action: str) -> None:
@@ -162,27 +216,43 @@ async def on_reminder(ctx: Ctx, week: str, hamlet_id: int, action: str) -> None:
     if week not in recent:
         answer(ctx, ctx.t("reminder.too_old", week=ctx.t.week(week)))
         return
+    token = reminders.token(week, hamlet.id)
+    covered = await incident.reports_of_week(ctx, hamlet, week)
+    if covered:
+        # A reminder's tap stays one tap: a week that has a report needs no "quiet" on top.
+        numbers = incident.numbers_text(covered)
+        settled = ctx.t("reminder.settled_covered", numbers=numbers)
+        await _settle_reminder(ctx, token, f"c{covered[-1]}", settled)
+        answer(ctx, ctx.t("reminder.covered", week=ctx.t.week(week), numbers=numbers))
+        return
     said, saved = await incident.record_nothing(ctx, hamlet, week)
     if saved is not None:
-        await _settle_reminder(ctx, reminders.token(week, hamlet.id), saved)
+        done = ctx.t("reminder.settled", name=ctx.person.full_name, at=ctx.t.moment(ctx.local_now))
+        await _settle_reminder(ctx, token, f"n{saved.id}", done)
     answer(ctx, said)
 
 
-async def _settle_reminder(ctx: Ctx, token: str, saved: Report) -> None:
+async def _settle_reminder(ctx: Ctx, token: str, change: str, done: Markup) -> None:
     """Every copy of the reminder (the deputy's too) loses its buttons and says it is done,
-    where the platform can redraw a message; elsewhere the answer to the tap is enough."""
+    where the platform can redraw a message; elsewhere the answer to the tap is enough.
+    `change` names what settled it, so each copy is redrawn once for it."""
     for copy in await outbox.standing_copies(ctx.session, token):
         if copy.identity_id is None or not traits_for(copy.channel).edits_messages:
             continue
         shown = OutMessage.model_validate(copy.message)
-        done = ctx.t("reminder.settled", name=ctx.person.full_name, at=ctx.t.moment(ctx.local_now))
         redrawn = OutMessage(text=f"{shown.text}\n\n{done}", replaces=copy.idempotency_key)
-        key = f"redraw:n{saved.id}:{copy.idempotency_key}"
+        key = f"redraw:{change}:{copy.idempotency_key}"
         ctx.notices.append(Notice(key, copy.identity_id, copy.channel, copy.chat_key, redrawn))
 
 
 PAUSE_DAYS = (3, 7, 14, 30)
 MAX_PAUSE_DAYS = 60
+# Typed at the pause question, as people say it, diacritics optional (folded).
+RESUME_WORDS = frozenset({"bat lai", "bat lai nhac", "bat nhac", "mo lai", "mo lai nhac"})
+_PAUSE_WORDS = r"(?:tam dung|dung)(?: nhac)?(?: bao cao)?"
+_PAUSE_TYPED = re.compile(rf"^(?:{_PAUSE_WORDS})?\s*(\d{{1,3}})?\s*(?:ngay)?$")
+# "tạm dừng" without a number: one week, the time between two reminders.
+DEFAULT_PAUSE_DAYS = 7
 
 
 async def ask_pause(ctx: Ctx) -> None:
@@ -195,24 +265,45 @@ async def ask_pause(ctx: Ctx) -> None:
     ctx.ask(FLOW, "pause", ctx.t("pause.ask", limit=MAX_PAUSE_DAYS), options, intro=intro)
 
 
+def _typed_pause(text: str) -> str | int | None:
+    """What typed words ask for: "resume", a number of days, or None (not understood).
+    A number that is no option's position (those were read first) is a count of days."""
+    key = fold(text)
+    if key in RESUME_WORDS:
+        return "resume"
+    found = _PAUSE_TYPED.match(key) if key else None
+    if found is None:
+        return None
+    if found.group(1):
+        return int(found.group(1))
+    return DEFAULT_PAUSE_DAYS if key.startswith(("tam dung", "dung")) else None
+
+
+async def _resume(ctx: Ctx) -> None:
+    current = await pauses.for_person(ctx.session, ctx.person.id, ctx.local_now.date())
+    if current is None:
+        menu.show(ctx, ctx.t("pause.not_paused"))
+        return
+    current.cancelled_at = ctx.now
+    menu.show(ctx, ctx.t("pause.resumed"))
+
+
 @step(FLOW, "pause")
 async def on_pause(ctx: Ctx, event: InEvent) -> None:
     picked = ctx.pick(event, loose=False)
     today = ctx.local_now.date()
-    if isinstance(picked, Picked) and picked.id == "resume":
-        current = await pauses.for_person(ctx.session, ctx.person.id, today)
-        if current is not None:
-            current.cancelled_at = ctx.now
-        menu.show(ctx, ctx.t("pause.resumed"))
-        return
+    wanted: str | int | None
     if isinstance(picked, Picked):
-        days = int(picked.id)
+        wanted = picked.id if picked.id == "resume" else int(picked.id)
     elif isinstance(picked, StaleChoice):
         ctx.reprompt(ctx.t("error.stale_choice"))
         return
     else:
-        typed = (event.text or "").strip() if event.kind == "text" else ""
-        days = int(typed) if typed.isdecimal() else 0
+        wanted = _typed_pause(event.text or "") if event.kind == "text" else None
+    if wanted == "resume":
+        await _resume(ctx)
+        return
+    days = wanted if isinstance(wanted, int) else 0
     if not 1 <= days <= MAX_PAUSE_DAYS:
         ctx.reprompt(ctx.t("pause.days_expected", limit=MAX_PAUSE_DAYS))
         return

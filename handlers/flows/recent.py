@@ -1,24 +1,30 @@
-"""Recent reports: a hamlet head sees, edits or withdraws their own; an officer reads the unit's."""
+"""Recent reports: a hamlet's head and deputy see the hamlet's, and edit or withdraw their own;
+an officer reads the unit's (confidential ones only as a count, unless named for them)."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from markupsafe import Markup
 from sqlalchemy import select
 
 from handlers.context import Ctx
-from handlers.flows import drafting, incident, menu
+from handlers.flows import drafting, followup, incident, menu, officer
 from handlers.messages import Choice, InEvent
 from handlers.registry import step
+from storage import alerts as alert_records
 from storage import reports
-from storage.enums import IncidentCategory, ReportKind, Role
-from storage.models import Report, Unit
+from storage.enums import IncidentCategory, ReportKind
+from storage.models import Person, Report, Unit
 
 FLOW = "recent"
 EDIT_WINDOW = timedelta(hours=24)
 PREVIEW = 40
 BACK = "back"
+HAMLET_LIMIT = 10
+# "#96": report number 96, whatever the list shows.
+_REPORT_NUMBER = re.compile(r"^#\s*(\d{1,9})$")
 
 
 def _preview(text: str) -> str:
@@ -52,19 +58,54 @@ def _back(ctx: Ctx) -> Choice:
 async def start(ctx: Ctx) -> None:
     ctx.data = {}
     hamlet = ctx.hamlet
+    hidden = 0
     if hamlet is not None:
-        found = await reports.recent_by_person(ctx.session, ctx.person.id)
+        found = await _recent_in_hamlet(ctx, hamlet)
     else:
-        unit = ctx.role_unit(Role.OFFICER, Role.ADMIN)
+        unit = officer.unit_of(ctx)
         assert unit is not None
-        found = await reports.recent_in_unit(ctx.session, unit.id)
+        listed = await reports.recent_in_unit(ctx.session, unit.id)
+        found = [r for r in listed if await _officer_may_open(ctx, r)]
+        hidden = len(listed) - len(found)
+    note = ctx.t("recent.confidential_count", count=hidden) if hidden else None
     if not found:
-        menu.show(ctx, ctx.t("recent.none"))
+        menu.show(ctx, Markup("\n").join([ctx.t("recent.none"), *([note] if note else [])]))
         return
     # An officer follows many hamlets: say whose report each line is.
     unit_names = {} if hamlet is not None else await _unit_names(ctx, found)
     options = [Choice(id=str(r.id), label=_line(ctx, r, unit_names)) for r in found]
-    ctx.ask(FLOW, "list", ctx.t("recent.pick"), [*options, _back(ctx)])
+    ctx.ask(FLOW, "list", ctx.t("recent.pick"), [*options, _back(ctx)], intro=note)
+
+
+async def _recent_in_hamlet(ctx: Ctx, hamlet: Unit) -> list[Report]:
+    """The hamlet's reports, whoever of its head and deputy sent them, newest first."""
+    query = (
+        select(Report)
+        .where(Report.unit_id == hamlet.id)
+        .order_by(Report.received_at.desc(), Report.id.desc())
+        .limit(HAMLET_LIMIT)
+    )
+    return list((await ctx.session.execute(query)).scalars())
+
+
+async def _officer_may_open(ctx: Ctx, report: Report) -> bool:
+    """Confidential categories are for the officers named for them; the others see a count,
+    as in the digests."""
+    return not report.sensitive or await followup.may_act(ctx, report)
+
+
+async def _may_see(ctx: Ctx, report: Report) -> bool:
+    """Whether "#N" may open this report: one of the hamlet's, or of the officer's subtree."""
+    hamlet = ctx.hamlet
+    if hamlet is not None:
+        return report.unit_id == hamlet.id
+    unit = officer.unit_of(ctx)
+    return (
+        unit is not None
+        and report.withdrawn_at is None
+        and await alert_records.in_subtree(ctx.session, unit.id, report.unit_id)
+        and await _officer_may_open(ctx, report)
+    )
 
 
 async def _unit_names(ctx: Ctx, found: list[Report]) -> dict[int, str]:
@@ -81,7 +122,7 @@ def _editable(ctx: Ctx, report: Report) -> bool:
 
 
 def _may_read(ctx: Ctx, report: Report) -> bool:
-    """Officers do not see the text of confidential categories here."""
+    """Only its author reads the text of a confidential report here."""
     return report.reporter_id == ctx.person.id or not report.sensitive
 
 
@@ -102,14 +143,24 @@ async def _show(ctx: Ctx, report_id: int) -> None:
     )
     if report.withdrawn_at is not None:
         details = Markup(f"{details}\n{ctx.t('recent.withdrawn_mark')}")
-    options = []
-    if _editable(ctx, report):
-        options = [
-            Choice(id="edit", label=str(ctx.t("recent.edit"))),
-            Choice(id="withdraw", label=str(ctx.t("recent.withdraw"))),
-        ]
+    elif ctx.hamlet is not None and report.reporter_id != ctx.person.id:
+        details = Markup(f"{details}\n{await _author_line(ctx, report)}")
     ctx.data["report_id"] = report.id
-    ctx.ask(FLOW, "detail", details, [*options, _back(ctx)])
+    ctx.ask(FLOW, "detail", details, [*_actions(ctx, report), _back(ctx)])
+
+
+async def _author_line(ctx: Ctx, report: Report) -> Markup:
+    author = await ctx.session.get(Person, report.reporter_id) if report.reporter_id else None
+    name = author.full_name if author else ctx.t("common.none")
+    return ctx.t("recent.by_other", name=name)
+
+
+def _actions(ctx: Ctx, report: Report) -> list[Choice]:
+    """Only what can be done: a quiet week has nothing to edit, only to withdraw."""
+    if not _editable(ctx, report):
+        return []
+    actions = [] if report.kind is ReportKind.NOTHING else ["edit"]
+    return [Choice(id=a, label=str(ctx.t(f"recent.{a}"))) for a in [*actions, "withdraw"]]
 
 
 async def _picked(ctx: Ctx, event: InEvent) -> str | None:
@@ -123,9 +174,36 @@ async def _picked(ctx: Ctx, event: InEvent) -> str | None:
 
 @step(FLOW, "list")
 async def on_list(ctx: Ctx, event: InEvent) -> None:
+    typed = (event.text or "").strip() if event.kind == "text" else ""
+    by_number = _REPORT_NUMBER.match(typed)
+    if by_number is not None:
+        await _open_number(ctx, int(by_number.group(1)))
+        return
+    if typed.isdecimal() and not 1 <= int(typed) <= len(ctx.offered):
+        await _open_listed(ctx, int(typed))
+        return
     chosen = await _picked(ctx, event)
     if chosen is not None:
         await _show(ctx, int(chosen))
+
+
+async def _open_number(ctx: Ctx, number: int) -> None:
+    """Report 96 for "#96", listed or not, when it is one this person may see."""
+    report = await ctx.session.get(Report, number)
+    if report is None or not await _may_see(ctx, report):
+        key = "recent.not_found_hamlet" if ctx.hamlet else "recent.not_found_unit"
+        ctx.reprompt(ctx.t(key, number=number))
+        return
+    await _show(ctx, report.id)
+
+
+async def _open_listed(ctx: Ctx, number: int) -> None:
+    """A number past the options' positions is the number of a listed report."""
+    if any(option.id == str(number) for option in ctx.offered):
+        await _show(ctx, number)
+        return
+    count = len(ctx.offered)
+    ctx.reprompt(ctx.t("recent.number_unknown", number=number, count=count))
 
 
 async def _own_editable(ctx: Ctx) -> Report | None:
