@@ -9,11 +9,13 @@ import logging
 import sys
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.console import ConsoleChat, banner, render, stdin_lines
@@ -21,13 +23,15 @@ from bot.database import open_database
 from bot.run import configured, serve_transports
 from bot.settings import Settings, get_settings
 from bot.telegram.redaction import protect_logs
+from bot.words import plain, tell, translator
 from handlers import guides, periods
 from handlers.digest_delivery import Extras, messages
 from handlers.engine import Engine
 from handlers.i18n import Translator
+from handlers.titles import capitalized, role_word
 from scheduler.jobs import REMINDER_KINDS, Jobs, Outcome
 from scheduler.runner import SchedulerService
-from storage import audit, demo, export, hamlet_import, invites, official, retention, units
+from storage import audit, demo, export, hamlet_import, invites, official, people, retention, units
 from storage.clock import Clock
 from storage.enums import Role, UnitKind
 from storage.files import load as load_file
@@ -36,6 +40,13 @@ from storage.models import Unit
 log = logging.getLogger("tuquan")
 
 Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(plain(translator()("cli.bad_day", value=text))) from None
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -64,8 +75,6 @@ def _configure_logging(level: str, *, quiet: bool) -> None:
     if quiet:
         chosen = max(chosen, logging.WARNING)
     logging.basicConfig(level=chosen, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # bm25s sets its own logger to DEBUG and would print into the console chat.
-    logging.getLogger("bm25s").setLevel(max(chosen, logging.WARNING))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -114,9 +123,17 @@ def _parser() -> argparse.ArgumentParser:
     invite_commands = invite.add_subparsers(dest="invite_command", required=True)
     create = invite_commands.add_parser("create", help="print a new invite code")
     create.add_argument("--unit", required=True, help="the unit's official code or its name")
+    _unit_era_options(create)
     create.add_argument("--role", required=True, choices=[r.value for r in Role])
     create.add_argument("--days", type=int, default=14, help="days until it expires")
     create.add_argument("--uses", type=int, default=1, help="how many people may use it")
+    handover = create.add_mutually_exclusive_group()
+    handover.add_argument(
+        "--replace", action="store_true", help="a reporter who replaces the hamlet's head"
+    )
+    handover.add_argument(
+        "--as-deputy", action="store_true", help="a deputy beside the hamlet's head instead"
+    )
     create.set_defaults(handler=cmd_invite_create)
 
     guide = commands.add_parser("guides", help="the guides residents read")
@@ -136,6 +153,7 @@ def _parser() -> argparse.ArgumentParser:
 
     digest = commands.add_parser("digest", help="print the digest of a unit for a week")
     digest.add_argument("--unit", required=True, help="the unit's official code or its name")
+    _unit_era_options(digest)
     when = digest.add_mutually_exclusive_group()
     when.add_argument("--week", help="ISO week, e.g. 2026-W48 (default: last week)")
     when.add_argument("--month", help="a month, e.g. 2026-11")
@@ -159,6 +177,18 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _unit_era_options(command: argparse.ArgumentParser) -> None:
+    era = command.add_mutually_exclusive_group()
+    era.add_argument(
+        "--on", type=_day, help="the unit that had this name on a day, e.g. 2025-05-01"
+    )
+    era.add_argument(
+        "--include-ended",
+        action="store_true",
+        help="also units that were merged or dissolved (default: today's unit)",
+    )
+
+
 async def _with_sessions(
     settings: Settings, work: Callable[[async_sessionmaker[AsyncSession]], Awaitable[int]]
 ) -> int:
@@ -171,7 +201,7 @@ async def _with_sessions(
 
 async def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     async def work(_: async_sessionmaker[AsyncSession]) -> int:
-        print("schema is up to date")
+        tell(translator(settings)("cli.migrated"))
         return 0
 
     return await _with_sessions(settings, work)
@@ -181,7 +211,7 @@ async def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
     async def work(sessions: async_sessionmaker[AsyncSession]) -> int:
         async with sessions() as session, session.begin():
             written = await demo.seed(session, settings.clock(), ZoneInfo(settings.timezone))
-        print("demo data written" if written else "demo data already present")
+        tell(translator(settings)("cli.demo_written" if written else "cli.demo_present"))
         return 0
 
     return await _with_sessions(settings, work)
@@ -192,7 +222,7 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if names:
         return await serve_transports(names, settings, webhook=args.webhook)
     if args.webhook:
-        print("--webhook needs TELEGRAM_BOT_TOKEN", file=sys.stderr)
+        tell(translator(settings)("cli.webhook_needs_token"), problem=True)
         return 2
     await cmd_seed(args, settings)
     args.as_, args.user_id = "hamlet-head", None
@@ -207,7 +237,7 @@ async def cmd_chat(
             identity = demo.DEMO_IDENTITIES[args.as_]
             async with sessions() as session:
                 if not await demo.is_seeded(session):
-                    print("no demo data: run `tuquan seed demo` first", file=sys.stderr)
+                    tell(translator(settings)("cli.no_demo"), problem=True)
                     return 2
             user_key, who = identity.external_id, demo.DEMO_PEOPLE[args.as_]
         else:
@@ -248,7 +278,11 @@ async def cmd_units_sync(args: argparse.Namespace, settings: Settings) -> int:
     async def work(sessions: async_sessionmaker[AsyncSession]) -> int:
         async with sessions() as session, session.begin():
             result = await official.sync(session)
-        print(f"{result.added} added, {result.updated} updated, {result.total} official units")
+        tell(
+            translator(settings)(
+                "cli.units_synced", added=result.added, updated=result.updated, total=result.total
+            )
+        )
         return 0
 
     return await _with_sessions(settings, work)
@@ -264,79 +298,178 @@ async def cmd_units_import(args: argparse.Namespace, settings: Settings) -> int:
                 await session.rollback()
                 for error in report.errors:
                     print(f"{args.file}:{error.line}: {error.message}", file=sys.stderr)
-                print("nothing was imported", file=sys.stderr)
+                tell(translator(settings)("cli.nothing_imported"), problem=True)
                 return 1
-        print(f"{len(report.added)} hamlets added")
+        tell(translator(settings)("cli.hamlets_added", count=len(report.added)))
         return 0
 
     return await _with_sessions(settings, work)
 
 
-async def pick_unit(session: AsyncSession, query: str) -> Unit | None:
+@dataclass(frozen=True)
+class UnitChoice:
+    """How a name given to --unit is read: today's unit, unless a day or ended units are asked."""
+
+    t: Translator
+    on: date | None = None
+    include_ended: bool = False
+
+
+def unit_choice(args: argparse.Namespace, settings: Settings) -> UnitChoice:
+    return UnitChoice(
+        translator(settings), getattr(args, "on", None), getattr(args, "include_ended", False)
+    )
+
+
+async def pick_unit(
+    session: AsyncSession, query: str, choice: UnitChoice | None = None
+) -> Unit | None:
     """The one unit a code or name means; asks which when a name is shared."""
+    choice = choice or UnitChoice(translator())
+    t = choice.t
     try:
-        return await units.resolve(session, query)
+        unit = await units.resolve(session, query, on=choice.on, include_ended=choice.include_ended)
     except LookupError:
-        print(f"no unit matches '{query}'", file=sys.stderr)
+        if choice.on is None:
+            tell(t("cli.unit_not_found", query=query), problem=True)
+        else:
+            tell(t("cli.unit_not_found_on", query=query, day=t.date(choice.on)), problem=True)
         return None
     except units.Ambiguous as ambiguous:
-        candidates = ambiguous.candidates
-        print(f"'{query}' matches {len(candidates)} units:", file=sys.stderr)
-        for number, unit in enumerate(candidates, 1):
-            path = await units.path_label(session, unit)
-            code = f" [{unit.code}]" if unit.code else f" [id {unit.id}]"
-            ended = f" (until {unit.valid_to})" if unit.valid_to else ""
-            print(f"  {number}. {path}{code}{ended}", file=sys.stderr)
-        if not sys.stdin.isatty():
-            print("give the unit's code to choose one", file=sys.stderr)
-            return None
-        answer = (await asyncio.to_thread(input, "number: ")).strip()
-        if answer.isdecimal() and 1 <= int(answer) <= len(candidates):
-            return candidates[int(answer) - 1]
+        return await _ask_which(session, ambiguous, t)
+    if choice.on is None and not choice.include_ended:
+        await _tell_of_ended_namesakes(session, query, unit, t)
+    return unit
+
+
+async def _ask_which(
+    session: AsyncSession, ambiguous: units.Ambiguous, t: Translator
+) -> Unit | None:
+    candidates = ambiguous.candidates
+    tell(t("cli.unit_ambiguous", query=ambiguous.query, count=len(candidates)), problem=True)
+    tokens = [await choice_token(session, unit) for unit in candidates]
+    for number, (unit, token) in enumerate(zip(candidates, tokens, strict=True), 1):
+        tell(f"  {number}. {await history_path(session, unit, t)} [{token}]", problem=True)
+    if not sys.stdin.isatty():
+        tell(t("cli.unit_choose", choice=tokens[-1]), problem=True)
         return None
+    answer = (await asyncio.to_thread(input, plain(t("cli.unit_number")))).strip()
+    if answer.isdecimal() and 1 <= int(answer) <= len(candidates):
+        return candidates[int(answer) - 1]
+    return None
+
+
+async def choice_token(session: AsyncSession, unit: Unit) -> str:
+    """What --unit takes to mean exactly this unit: its code when that names it alone."""
+    if unit.code and [u.id for u in await units.find(session, unit.code)] == [unit.id]:
+        return unit.code
+    return f"id {unit.id}"
+
+
+async def history_label(session: AsyncSession, unit: Unit, t: Translator) -> Markup | str:
+    """The unit's label; for one that no longer exists, since when and what it became."""
+    if unit.valid_to is None:
+        return unit.label
+    since = t.date(unit.valid_to + timedelta(days=1))
+    successor = await units.successor(session, unit)
+    if successor is None:
+        return t("cli.unit_ended", unit=unit.label, since=since)
+    return t("cli.unit_merged", unit=unit.label, successor=successor.label, since=since)
+
+
+async def history_path(session: AsyncSession, unit: Unit, t: Translator) -> str:
+    above = [u.label for u in (await units.ancestors(session, unit))[:-1]]
+    return " / ".join([*above, plain(await history_label(session, unit, t))])
+
+
+async def _tell_of_ended_namesakes(
+    session: AsyncSession, query: str, unit: Unit, t: Translator
+) -> None:
+    """Today's unit was taken for a name ended units had too: say so, and how to get them."""
+    everyone = await units.find(session, query, include_ended=True)
+    ended = [u for u in everyone if u.id != unit.id and u.valid_to is not None]
+    if unit.valid_to is not None or not ended:
+        return
+    labels = Markup(", ").join([await history_label(session, u, t) for u in ended])
+    tell(t("cli.unit_today_wins", unit=unit.label, ended=labels), problem=True)
 
 
 async def cmd_invite_create(args: argparse.Namespace, settings: Settings) -> int:
+    t = translator(settings)
+
     async def work(sessions: async_sessionmaker[AsyncSession]) -> int:
         async with sessions() as session, session.begin():
-            unit = await pick_unit(session, args.unit)
+            unit = await pick_unit(session, args.unit, unit_choice(args, settings))
             if unit is None:
                 return 1
-            role = Role(args.role)
-            if role in (Role.REPORTER, Role.DEPUTY) and unit.kind is not UnitKind.HAMLET:
-                print("reporters and deputies are invited to a hamlet", file=sys.stderr)
+            role = _invited_role(args, unit, t)
+            if role is None:
+                return 1
+            now = settings.clock()
+            holding = await people.holders(session, unit.id, Role.REPORTER, now)
+            heads = [p.full_name for p in holding] if role is Role.REPORTER else []
+            if role is Role.REPORTER and heads and not args.replace:
+                _say(t, "cli.invite_has_head", **_handover_words(t, unit, heads))
                 return 1
             invite = await invites.create(
                 session,
                 unit_id=unit.id,
                 role=role,
-                now=settings.clock(),
+                now=now,
                 valid_for=timedelta(days=args.days),
                 max_uses=args.uses,
             )
             path = await units.path_label(session, unit)
         print(invite.code)
-        print(
-            f"{role.value} of {path}; expires {invite.expires_at:%Y-%m-%d %H:%M} UTC",
-            file=sys.stderr,
+        until = invite.expires_at.astimezone(ZoneInfo(settings.timezone))
+        _say(
+            t, "cli.invite_created", role=t(f"role.{role.value}"), unit=path, until=t.moment(until)
         )
+        if role is Role.REPORTER and heads:
+            words = _handover_words(t, unit, heads)
+            _say(t, "officer.invite_replaces", name=words["name"], role=words["role"])
         await _print_invite_link(settings, invite.code)
         return 0
 
     return await _with_sessions(settings, work)
 
 
+def _invited_role(args: argparse.Namespace, unit: Unit, t: Translator) -> Role | None:
+    """The role the code gives: --as-deputy makes a reporter's invite a deputy's."""
+    role = Role(args.role)
+    if (args.replace or args.as_deputy) and role is not Role.REPORTER:
+        _say(t, "cli.invite_handover_flags")
+        return None
+    if role in (Role.REPORTER, Role.DEPUTY) and unit.kind is not UnitKind.HAMLET:
+        _say(t, "cli.invite_hamlet_only", role=t(f"role.{role.value}"))
+        return None
+    return Role.DEPUTY if args.as_deputy else role
+
+
+def _handover_words(t: Translator, hamlet: Unit, heads: list[str]) -> dict[str, object]:
+    return {
+        "unit": capitalized(hamlet.label),
+        "role": role_word(t, Role.REPORTER, hamlet),
+        "deputy": role_word(t, Role.DEPUTY, hamlet),
+        "name": ", ".join(heads),
+    }
+
+
+def _say(t: Translator, key: str, **values: object) -> None:
+    """On standard error: standard output has the code alone, for scripts."""
+    tell(t(key, **values), problem=True)
+
+
 async def cmd_guides_check(args: argparse.Namespace, settings: Settings) -> int:
     folder: Path = args.folder or settings.guides_dir
     found, problems = await asyncio.to_thread(guides.check, folder)
+    t = translator(settings)
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
-        print(
-            f"{len(problems)} problem(s); fix them before residents see the guides", file=sys.stderr
-        )
+        tell(t("cli.guides_problems", count=len(problems)), problem=True)
         return 1
-    print(f"{len(found)} guides in {folder}: all good")
+    tell(t("cli.guides_good", count=len(found), folder=folder))
     return 0
 
 
@@ -344,16 +477,18 @@ async def _print_invite_link(settings: Settings, code: str) -> None:
     """The t.me link that opens the bot with the code, when the bot's name can be known."""
     from bot.telegram import service
 
+    t = translator(settings)
     try:
         username = await service.bot_username(settings)
     except Exception as error:
-        print(
-            f"no Telegram link: could not ask Telegram for the bot's name ({error})",
-            file=sys.stderr,
-        )
+        tell(t("cli.no_link_telegram_failed", error=error), problem=True)
         return
     if username:
         print(service.invite_link(username, code))
+    elif settings.telegram_token is None:
+        tell(t("cli.no_link_unknown_bot"), problem=True)
+    else:
+        tell(t("cli.no_link_nameless_bot"), problem=True)
 
 
 async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
@@ -401,25 +536,24 @@ async def cmd_scheduler_run(args: argparse.Namespace, settings: Settings) -> int
     return 0
 
 
-def _print_outcome(outcome: Outcome) -> None:
+def _print_outcome(outcome: Outcome, t: Translator) -> None:
     if outcome.status == "ran":
-        print(f"{outcome.job} {outcome.period}: {outcome.messages} messages written")
+        tell(t("cli.job_ran", job=outcome.job, period=outcome.period, count=outcome.messages))
     elif outcome.status == "already":
-        print(f"{outcome.job} {outcome.period}: already ran, nothing written")
+        tell(t("cli.job_already", job=outcome.job, period=outcome.period))
     else:
-        print(f"{outcome.job}: not due at this time")
+        tell(t("cli.job_not_due", job=outcome.job))
 
 
 async def cmd_scheduler_once(args: argparse.Namespace, settings: Settings) -> int:
     tz = ZoneInfo(settings.timezone)
+    t = translator(settings)
     clock = settings.clock
     if args.at:
         try:
             moment = datetime.fromisoformat(args.at)
         except ValueError:
-            print(
-                f"--at must be a date and time, e.g. 2026-11-27T16:00: {args.at}", file=sys.stderr
-            )
+            tell(t("cli.bad_moment", value=args.at), problem=True)
             return 2
         fixed = moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
@@ -431,15 +565,15 @@ async def cmd_scheduler_once(args: argparse.Namespace, settings: Settings) -> in
     async def work(sessions: async_sessionmaker[AsyncSession]) -> int:
         jobs = _jobs(sessions, settings, clock)
         if args.job == "escalations":
-            print(f"escalations: {await jobs.escalate()} messages written")
+            tell(t("cli.escalations", count=await jobs.escalate()))
             return 0
         if args.job == "catch-up":
             for outcome in await jobs.catch_up():
-                _print_outcome(outcome)
+                _print_outcome(outcome, t)
             return 0
         kind = "digest_at" if args.job == "digest" else args.job
         for moment in sorted((await jobs.moments())[kind]):
-            _print_outcome(await jobs.run_slot(kind, moment))
+            _print_outcome(await jobs.run_slot(kind, moment), t)
         return 0
 
     return await _with_sessions(settings, work)
@@ -455,17 +589,17 @@ def _period(args: argparse.Namespace, settings: Settings) -> periods.Period:
 
 
 async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
+    t = translator(settings)
     try:
         period = _period(args, settings)
     except ValueError:
-        print("give the week as 2026-W48 and the month as 2026-11", file=sys.stderr)
+        tell(t("cli.period_format"), problem=True)
         return 2
     tz = ZoneInfo(settings.timezone)
-    t = Translator(settings.locale)
 
     async def work(sessions: async_sessionmaker[AsyncSession]) -> int:
         async with sessions() as session, session.begin():
-            unit = await pick_unit(session, args.unit)
+            unit = await pick_unit(session, args.unit, unit_choice(args, settings))
             if unit is None:
                 return 1
             _, found = await messages(
@@ -487,7 +621,7 @@ async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
                 target = args.chart if message.attachment.kind == "photo" else args.xlsx
                 if stored is not None and target is not None:
                     await asyncio.to_thread(target.write_bytes, stored.content)
-                    print(f"wrote {target}", file=sys.stderr)
+                    tell(t("cli.wrote_file", path=target), problem=True)
             # Files made for a one-off print are not kept.
             await session.rollback()
         return 0
@@ -499,10 +633,11 @@ async def cmd_privacy_forget(args: argparse.Namespace, settings: Settings) -> in
     async def work(sessions: async_sessionmaker[AsyncSession]) -> int:
         async with sessions() as session, session.begin():
             found = await retention.forget_person(session, args.person, settings.clock())
+        t = translator(settings)
         if not found:
-            print(f"no person {args.person}", file=sys.stderr)
+            tell(t("cli.no_person", person=args.person), problem=True)
             return 1
-        print(f"person {args.person}: name, phone and accounts erased; reports kept anonymous")
+        tell(t("cli.person_forgotten", person=args.person))
         return 0
 
     return await _with_sessions(settings, work)
@@ -512,7 +647,9 @@ async def cmd_privacy_clean(args: argparse.Namespace, settings: Settings) -> int
     async def work(sessions: async_sessionmaker[AsyncSession]) -> int:
         async with sessions() as session, session.begin():
             cleaned = await retention.clean(session, settings.clock(), settings.retention)
-        print(", ".join(f"{count} {what}" for what, count in cleaned.counts.items()) + " deleted")
+        kinds = ("reports", "inbox", "outbox", "conversations")
+        counts = {what: cleaned.counts.get(what, 0) for what in kinds}
+        tell(translator(settings)("cli.cleaned", **counts))
         return 0
 
     return await _with_sessions(settings, work)

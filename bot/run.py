@@ -4,7 +4,6 @@ process. `--transport telegram,zalo` names them; by default, those whose token i
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -14,6 +13,7 @@ from bot.settings import Settings
 from bot.telegram import service as telegram
 from bot.telegram.api import Unauthorized
 from bot.telegram.transport import Polling
+from bot.words import plain, tell, translator
 from bot.zalo.transport import ZaloConfig, ZaloSetupError, ZaloTransport
 from handlers import guides
 from handlers.engine import Engine
@@ -46,9 +46,7 @@ async def _telegram(settings: Settings, hub: Hub, webhook: bool, started: Starte
     try:
         info = await telegram.sign_in(api)
     except Unauthorized as error:
-        raise SetupError(
-            "Telegram does not know TELEGRAM_BOT_TOKEN; check it with @BotFather"
-        ) from error
+        raise SetupError(plain(translator(settings)("cli.telegram_unknown_token"))) from error
     log.info("signed in as @%s with %s", info.username, api.runtime)
     if isinstance(way, Polling):
         await telegram.release_leases(hub.sessions)
@@ -79,12 +77,13 @@ def configured(settings: Settings) -> list[str]:
 
 
 async def serve_transports(names: list[str], settings: Settings, *, webhook: bool = False) -> int:
+    t = translator(settings)
     unknown = [name for name in names if name not in TRANSPORTS]
     for name in unknown:
-        print(f"transport '{name}' is not available in this version", file=sys.stderr)
+        tell(t("cli.transport_unknown", name=name), problem=True)
     wanted = [name for name in names if name in TRANSPORTS]
     if not wanted:
-        print(f"no transport to start; available: {', '.join(TRANSPORTS)}", file=sys.stderr)
+        tell(t("cli.no_transport", available=", ".join(TRANSPORTS)), problem=True)
         return 2
     database, sessions = await open_database(settings)
     engine = Engine(
@@ -110,7 +109,7 @@ async def serve_transports(names: list[str], settings: Settings, *, webhook: boo
         await scheduler.start()
         await serve(hub, started.transports)
     except (SetupError, ZaloSetupError, Unauthorized) as error:
-        print(error, file=sys.stderr)
+        tell(str(error), problem=True)
         return 2
     finally:
         await scheduler.stop()

@@ -20,10 +20,12 @@ SESSION = "\n".join(
         "Báo hoạt động mô hình",
         "tieng mo",
         "Tuần tra đêm & gõ mõ thử",
+        "hôm qua",
         "12",
         "bỏ qua",
         "1",
         "tuần này bình thường",
+        "có",  # the week already has both reports: asked to confirm
         "",
     ]
 )
@@ -34,6 +36,7 @@ def test_scripted_session_stores_each_report_once_with_text_unchanged(database_u
     result = tuquan("chat", "--as", "hamlet-head", database_url=database_url, stdin=SESSION)
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("Đã ghi nhận báo cáo số") == 2
+    assert "Anh/chị vẫn muốn ghi nhận tuần này bình thường" in result.stdout
     assert "Đã ghi nhận: tuần 48 (23/11 - 29/11/2026) ở thôn Nà Phải bình thường" in result.stdout
     assert "  1. Báo sự việc" in result.stdout
 
@@ -51,7 +54,8 @@ def test_scripted_session_stores_each_report_once_with_text_unchanged(database_u
 
 def test_invite_from_the_command_line_binds_a_new_console_user(database_url: str) -> None:
     ambiguous = tuquan(
-        "invite", "create", "--unit", "Phu Thong", "--role", "officer", database_url=database_url
+        *("invite", "create", "--unit", "Phu Thong", "--include-ended", "--role", "officer"),
+        database_url=database_url,
     )
     assert ambiguous.returncode == 1
     assert "[1969]" in ambiguous.stderr and "thị trấn Phủ Thông" in ambiguous.stderr

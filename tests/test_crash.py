@@ -93,5 +93,5 @@ async def test_scheduler_killed_in_the_middle_of_the_digest(database_url: str) -
     recipients = [key.split(":", 2)[2] for key in keys]  # unit:recipient
     assert keys and len(recipients) == len(set(recipients))
     third = tuquan(*args, database_url=database_url)
-    assert "already ran, nothing written" in third.stdout
+    assert "đã chạy rồi, không ghi thêm gì" in third.stdout
     assert await digest_keys() == keys

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -37,13 +39,20 @@ async def test_resolve_by_name_with_or_without_diacritics(
         assert (await units.resolve(session, query)).name == "Nà Phải"
 
 
-async def test_a_shared_name_is_ambiguous_and_a_code_is_not(
+async def test_a_name_means_todays_unit_unless_a_day_or_ended_units_are_asked_for(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     async with sessions() as session:
+        assert (await units.resolve(session, "Phủ Thông")).label == "xã Phủ Thông"
+        old_town = await units.resolve(session, "Phu Thong", on=date(2025, 5, 1))
+        assert (old_town.label, old_town.valid_to) == ("thị trấn Phủ Thông", date(2025, 6, 30))
+        assert (await units.resolve(session, "Phủ Thông", on=date(2025, 7, 1))).code == "1969"
         with pytest.raises(units.Ambiguous) as raised:
-            await units.resolve(session, "Phủ Thông")
+            await units.resolve(session, "Phủ Thông", include_ended=True)
         assert {u.division_type for u in raised.value.candidates} == {"xã", "thị trấn"}
+        assert (await units.resolve(session, f"id {old_town.id}")).id == old_town.id
+        # A name no unit of today has still finds the ended one.
+        assert (await units.resolve(session, "Phương Linh")).valid_to == date(2019, 12, 31)
         commune = await units.resolve(session, "1969")
         assert commune.label == "xã Phủ Thông"
         path = await units.path_label(session, await units.resolve(session, "Nà Phải"))

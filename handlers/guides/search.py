@@ -8,6 +8,7 @@ A question names its model in a few words and its intent in a few others ('báo 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import bm25s
@@ -16,6 +17,10 @@ from numpy.typing import NDArray
 
 from handlers.guides.document import Guide, Section
 from handlers.guides.terms import Speller, syllables, with_pairs
+
+# bm25s sets its own logger to DEBUG when imported, whatever the process configured, and
+# notes every index it builds: in the console chat those lines land among the replies.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 # How people ask for each of the six sections (folded), whatever the model: the intent.
 SECTION_CUES = {
