@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 from handlers.digest import Digest
 from handlers.i18n import Translator
+from storage.clock import week_days
+from storage.enums import IncidentCategory
 
 if TYPE_CHECKING:  # matplotlib is imported when a chart is drawn, not when the bot starts
     from matplotlib.axes import Axes
@@ -14,54 +16,117 @@ if TYPE_CHECKING:  # matplotlib is imported when a chart is drawn, not when the 
 
 MAX_ROWS = 15
 WIDTH = 8.0  # inches
-COLORS = ("#4e79a7", "#59a14f", "#f28e2b", "#e15759", "#b07aa1", "#9c755f")
+# Fixed per category, so a category looks the same in every chart whatever else it shows.
+CATEGORY_COLORS: dict[str, str] = {
+    IncidentCategory.SECURITY: "#4e79a7",
+    IncidentCategory.ENVIRONMENT: "#59a14f",
+    IncidentCategory.TRAFFIC: "#f28e2b",
+    IncidentCategory.SOCIAL_EVILS: "#e15759",
+    IncidentCategory.DISPUTE: "#b07aa1",
+    IncidentCategory.DISASTER: "#9c755f",
+}
+OTHER_COLOR = "#bab0ac"
+# Reporting rate bands of the completeness panel: (lower bound, colour, legend key).
+BANDS = (
+    (0.0, "#d9534f", "chart.band_low"),
+    (0.5, "#f0ad4e", "chart.band_mid"),
+    (0.8, "#5cb85c", "chart.band_high"),
+)
 
 
 def render_png(digest: Digest, t: Translator) -> bytes:
     """Agg through the object API: no display, no pyplot state, DejaVu Sans for Vietnamese."""
+    figure = draw(digest, t)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def week_label(t: Translator, week: str) -> str:
+    monday, _ = week_days(week)
+    return str(t("chart.week", number=int(week.split("-W")[1]), monday=f"{monday:%d/%m}"))
+
+
+def draw(digest: Digest, t: Translator) -> Figure:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.colors import ListedColormap
     from matplotlib.figure import Figure
 
-    weeks = digest.chart_weeks
-    week_labels = [str(t("chart.week", number=int(w.split("-W")[1]))) for w in weeks]
     rows = _rows(digest)
-    figure = Figure(figsize=(WIDTH, 4 + 0.3 * max(len(rows), 3)), dpi=100)
+    figure = Figure(figsize=(WIDTH, 4.8 + 0.3 * max(len(rows), 3)), dpi=100)
     FigureCanvasAgg(figure)
     bars, heat = _axes(figure, [label for _, label in rows])
-    bottoms = [0.0] * len(weeks)
-    for color, (category, values) in zip(COLORS, digest.chart_categories.items(), strict=False):
+    week_labels = [week_label(t, w) for w in digest.chart_weeks]
+    _incidents(bars, digest, t, week_labels)
+    _completeness(figure, heat, digest, t, rows, week_labels)
+    return figure
+
+
+def _span(t: Translator, weeks: tuple[str, ...]) -> str:
+    first, _ = week_days(weeks[0])
+    _, last = week_days(weeks[-1])
+    return f"{first:%d/%m} - {t.date(last)}"
+
+
+def _incidents(bars: Axes, digest: Digest, t: Translator, week_labels: list[str]) -> None:
+    bottoms = [0.0] * len(week_labels)
+    for category, values in digest.chart_categories.items():
         bars.bar(
             week_labels,
             values,
             bottom=bottoms,
-            color=color,
+            color=CATEGORY_COLORS.get(category, OTHER_COLOR),
             label=str(t(f"category.{category}")),
         )
         bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
-    bars.set_title(str(t("chart.incidents", unit=digest.root.label)), fontsize=11)
+    title = t("chart.incidents", unit=digest.root.label, span=_span(t, digest.chart_weeks))
+    bars.set_title(str(title), fontsize=11)
+    bars.tick_params(axis="x", labelsize=8)
     if digest.chart_categories:
         # Head room above the tallest bar keeps the legend off the bars.
         bars.set_ylim(0, max(bottoms) * 1.6 + 1)
         bars.legend(fontsize=8, loc="upper left", ncols=3)
     bars.set_ylabel(str(t("chart.count")))
-    traffic_light = ListedColormap(["#d9534f", "#f0ad4e", "#5cb85c"])
+
+
+def _completeness(
+    figure: Figure,
+    heat: Axes,
+    digest: Digest,
+    t: Translator,
+    rows: list[tuple[int, str]],
+    week_labels: list[str],
+) -> None:
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+    from matplotlib.patches import Patch
+
+    colors = [color for _, color, _ in BANDS]
+    # Just above 1 so that a full 100% falls inside the top band.
+    norm = BoundaryNorm([bound for bound, _, _ in BANDS] + [1.001], len(BANDS))
     matrix = [
         [float("nan") if v is None else v for v in digest.chart_completeness[group]]
         for group, _ in rows
     ]
     if matrix:
-        heat.imshow(matrix, aspect="auto", cmap=traffic_light, vmin=0, vmax=1)
+        heat.imshow(matrix, aspect="auto", cmap=ListedColormap(colors), norm=norm)
         heat.set_yticks(range(len(rows)), [label for _, label in rows], fontsize=8)
-        heat.set_xticks(range(len(weeks)), week_labels, fontsize=8)
+        heat.set_xticks(range(len(week_labels)), week_labels, fontsize=8)
         for y, rates in enumerate(matrix):
             for x, value in enumerate(rates):
                 if value == value:  # not NaN: the unit was expected to report that week
                     heat.text(x, y, f"{value * 100:.0f}", ha="center", va="center", fontsize=7)
+        bands = [Patch(facecolor=color, label=str(t(key))) for _, color, key in BANDS]
+        blank = Patch(facecolor="white", edgecolor="#999999", label=str(t("chart.band_none")))
+        # Along the figure's foot, below the week labels, where `_axes` leaves room for it.
+        heat.legend(
+            handles=[*bands, blank],
+            fontsize=7,
+            loc="lower center",
+            bbox_to_anchor=(0.5, 0.0),
+            bbox_transform=figure.transFigure,
+            ncols=len(bands) + 1,
+            frameon=False,
+        )
     heat.set_title(str(t("chart.completeness")), fontsize=11)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
 
 
 def _axes(figure: Figure, row_labels: list[str]) -> tuple[Axes, Axes]:
@@ -80,7 +145,8 @@ def _axes(figure: Figure, row_labels: list[str]) -> tuple[Axes, Axes]:
     )
     left = min(max(0.85, widest + 0.25), WIDTH / 2)
     width, height = WIDTH - left - 0.25, figure.get_figheight()
-    top, gap, bottom = 0.45, 0.7, 0.4
+    # Week labels take two lines; the bottom also holds the completeness legend.
+    top, gap, bottom = 0.45, 0.95, 0.95
     plots = height - top - gap - bottom
     heat_ratio = max(2, 0.35 * len(row_labels) + 1)
     heat_height = plots * heat_ratio / (3 + heat_ratio)

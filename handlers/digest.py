@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.periods import Period
+from handlers.periods import Period, week_of
 from storage import digests
 from storage.clock import week_days
 from storage.digests import DigestData, IncidentRow, ModelRow, UnitRow
@@ -101,6 +101,8 @@ class Digest:
     overlaps: list[Overlap]
     units: dict[int, UnitRow]
     models: list[ModelRow] = field(default_factory=list)
+    hamlets: list[UnitRow] = field(default_factory=list)
+    sheet_weeks: tuple[str, ...] = ()
     chart_weeks: tuple[str, ...] = ()
     chart_categories: dict[str, list[int]] = field(default_factory=dict)
     chart_completeness: dict[int, list[float | None]] = field(default_factory=dict)
@@ -110,13 +112,28 @@ class Digest:
     def is_empty(self) -> bool:
         return self.completeness.expected == 0 and not any(n for n, _ in self.categories.values())
 
+    @property
+    def single_hamlet(self) -> UnitRow | None:
+        """The one hamlet expected to report, when there is only one."""
+        return self.hamlets[0] if len(self.hamlets) == 1 else None
+
+
+def weeks_touching(period: Period) -> tuple[str, ...]:
+    """Every ISO week with a day in the period: a month's workbook shows its partial weeks too."""
+    monday = period.first_day - timedelta(days=period.first_day.weekday())
+    weeks: list[str] = []
+    while monday <= period.last_day:
+        weeks.append(week_of(monday))
+        monday += timedelta(weeks=1)
+    return tuple(weeks)
+
 
 async def build(
     session: AsyncSession, root_id: int, period: Period, now: datetime, tz: ZoneInfo
 ) -> Digest:
     previous = period.previous()
     chart_weeks = period.chart_weeks()
-    weeks = sorted({*period.weeks, *previous.weeks, *chart_weeks})
+    weeks = sorted({*period.weeks, *previous.weeks, *chart_weeks, *weeks_touching(period)})
     data = await digests.load(session, root_id, weeks, period.weeks, now)
     return compute(data, period, previous, chart_weeks, now, tz)
 
@@ -167,7 +184,8 @@ def compute(
 ) -> Digest:
     tree = Tree(data)
     by_commune = tree.root.kind in (UnitKind.PROVINCE, UnitKind.DISTRICT)
-    cells = _cells(data, tree, tz, {*period.weeks, *chart_weeks})
+    sheet_weeks = weeks_touching(period)
+    cells = _cells(data, tree, tz, {*period.weeks, *chart_weeks, *sheet_weeks})
     group_ids = {h.id: tree.group_of(h.id, by_commune) for h in tree.hamlets()}
     total = Completeness()
     per_group: dict[int, Completeness] = defaultdict(Completeness)
@@ -234,6 +252,8 @@ def compute(
         overlaps=_overlaps(data, tree),
         units=data.units,
         models=data.models,
+        hamlets=_expected_hamlets(data, cells, period),
+        sheet_weeks=sheet_weeks,
         cells=cells,
     )
     _chart(digest, data, tree, cells, group_ids, chart_weeks)
@@ -276,6 +296,13 @@ def _cells(
                 on_time=key in first and first[key] < deadline,
             )
     return cells
+
+
+def _expected_hamlets(
+    data: DigestData, cells: dict[tuple[int, str], HamletWeek], period: Period
+) -> list[UnitRow]:
+    expected = {h for (h, week), cell in cells.items() if cell.expected and week in period.weeks}
+    return sorted((data.units[h] for h in expected), key=lambda unit: unit.name)
 
 
 def _categories(data: DigestData, period: Period, previous: Period) -> dict[str, tuple[int, int]]:

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
-from handlers.digest import Digest
+from handlers.digest import Completeness, Digest, GroupLine
 from handlers.i18n import Translator
 from handlers.periods import Period
-from storage.digests import IncidentRow
+from storage.digests import IncidentRow, UnitRow
 
 T = TypeVar("T")
 
@@ -21,6 +21,10 @@ MAX_GROUPS = 20
 MAX_INCIDENTS = 10
 MAX_MODELS = 15
 LOWEST_NAMED = 3
+# "Thấp nhất" names communes only among three or more (with two, the list above says it all),
+# and only those this many points below the whole subtree's rate.
+LOWEST_AMONG = 3
+LOWEST_GAP_POINTS = 10
 PREVIEW = 60
 
 
@@ -33,6 +37,20 @@ def period_label(t: Translator, period: Period) -> Markup:
 
 def percent(value: float) -> str:
     return f"{value * 100:.0f}"
+
+
+def on_time_text(completeness: Completeness) -> str:
+    """No rate without a report to time: "—" rather than a misleading 0%."""
+    return f"{percent(completeness.on_time_rate)}%" if completeness.reported else "—"
+
+
+def age_text(t: Translator, received_at: datetime, now: datetime, tz: ZoneInfo) -> Markup:
+    days = (now.astimezone(tz).date() - received_at.astimezone(tz).date()).days
+    if days <= 0:
+        return t("digest.age_today")
+    if days == 1:
+        return t("digest.age_yesterday")
+    return t("digest.age_days", days=days)
 
 
 def _preview(text: str) -> str:
@@ -59,7 +77,7 @@ def incident_line(
         hamlet=hamlet,
         category=t(f"category.{incident.category}") if incident.category else "",
         status=t(f"status.{incident.status.value}"),
-        age=max(0, (now - incident.received_at).days),
+        age=age_text(t, incident.received_at, now, tz),
         text=_preview(incident.text),
     )
 
@@ -81,6 +99,9 @@ def render(digest: Digest, t: Translator, now: datetime, tz: ZoneInfo) -> str:
 
 
 def _completeness(digest: Digest, t: Translator) -> list[Markup | str]:
+    hamlet = digest.single_hamlet
+    if hamlet is not None:
+        return [_single_hamlet(digest, t, hamlet)]
     c = digest.completeness
     key = (
         "digest.completeness_week" if digest.period.kind == "week" else "digest.completeness_month"
@@ -92,8 +113,8 @@ def _completeness(digest: Digest, t: Translator) -> list[Markup | str]:
             expected=c.expected,
             rate=percent(c.rate),
             nothing=c.nothing_only,
-            silent=c.expected - c.reported,
-            on_time=percent(c.on_time_rate),
+            missing=c.expected - c.reported,
+            on_time=on_time_text(c),
         )
     ]
     if digest.by_commune:
@@ -110,9 +131,9 @@ def _completeness(digest: Digest, t: Translator) -> list[Markup | str]:
                 rate=percent(g.completeness.rate),
             ),
         )
-        lowest = [g.unit.label for g in digest.groups if g.completeness.rate < 1][:LOWEST_NAMED]
+        lowest = _lowest(digest.groups, c)
         if lowest:
-            lines.append(t("digest.lowest", names=", ".join(lowest)))
+            lines.append(t("digest.lowest", names=", ".join(g.unit.label for g in lowest)))
     if not digest.missing:
         lines.append(t("digest.all_reported"))
         return lines
@@ -140,6 +161,36 @@ def _completeness(digest: Digest, t: Translator) -> list[Markup | str]:
         ),
     )
     return lines
+
+
+def _lowest(groups: list[GroupLine], whole: Completeness) -> list[GroupLine]:
+    if len(groups) < LOWEST_AMONG:
+        return []
+    bar = round(whole.rate * 100) - LOWEST_GAP_POINTS
+    return [g for g in groups if round(g.completeness.rate * 100) <= bar][:LOWEST_NAMED]
+
+
+def _single_hamlet(digest: Digest, t: Translator, hamlet: UnitRow) -> Markup:
+    """One hamlet: what it did, without totals and lists that say nothing about one."""
+    c = digest.completeness
+    if digest.period.kind == "month":
+        return t(
+            "digest.hamlet_month",
+            hamlet=hamlet.label,
+            reported=c.reported,
+            expected=c.expected,
+            nothing=c.nothing_only,
+            missing=c.expected - c.reported,
+            on_time=on_time_text(c),
+        )
+    if not c.reported:
+        head = digest.missing[0].head if digest.missing else None
+        return t("digest.hamlet_missing", hamlet=hamlet.label, head=head or t("digest.no_head"))
+    return t(
+        "digest.hamlet_nothing" if c.nothing_only else "digest.hamlet_reported",
+        hamlet=hamlet.label,
+        timing=t("digest.timing_on_time" if c.on_time else "digest.timing_late"),
+    )
 
 
 def _incidents(digest: Digest, t: Translator, now: datetime, tz: ZoneInfo) -> list[Markup | str]:

@@ -15,12 +15,13 @@ from handlers.digest import Digest, HamletWeek
 from handlers.i18n import Translator
 from storage import digests
 from storage.digests import ReportLine, UnitRow
+from storage.enums import ReportKind
 
 MAX_COLUMN_WIDTH = 60
 
 
 async def render_xlsx(session: AsyncSession, digest: Digest, t: Translator, tz: ZoneInfo) -> bytes:
-    weeks = digest.period.weeks if digest.period.kind == "month" else digest.chart_weeks
+    weeks = digest.sheet_weeks if digest.period.kind == "month" else digest.chart_weeks
     lines = await digests.report_lines(session, digest.root.id, digest.period.weeks)
     book = Workbook()
     sheet = book.active
@@ -34,11 +35,16 @@ async def render_xlsx(session: AsyncSession, digest: Digest, t: Translator, tz: 
     return buffer.getvalue()
 
 
-def _header(sheet: Worksheet, t: Translator, keys: list[str]) -> None:
-    sheet.append([str(t(key)) for key in keys])
+def _header(sheet: Worksheet, headings: list[str], frozen: str = "A2") -> None:
+    sheet.append(headings)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
+    sheet.freeze_panes = frozen
+
+
+def _filter(sheet: Worksheet, rows: int) -> None:
+    """An autofilter over the header and the table's rows, not over notes below it."""
+    sheet.auto_filter.ref = f"A1:{get_column_letter(sheet.max_column)}{rows + 1}"
 
 
 def _fit(sheet: Worksheet) -> None:
@@ -57,55 +63,72 @@ def _path(units: dict[int, UnitRow], unit_id: int) -> str:
     return " / ".join(reversed(labels))
 
 
+REPORT_COLUMNS = [
+    "column.number",
+    "column.unit",
+    "column.kind",
+    "column.category",
+    "column.organization",
+    "column.urgent",
+    "column.text",
+    "column.occurred",
+    "column.received",
+    "column.week",
+    "column.status",
+    "column.place",
+    "column.latitude",
+    "column.longitude",
+    "column.participants",
+    "column.reporter",
+]
+DATE_COLUMNS = ("column.occurred", "column.received")
+
+
 def _reports(
     sheet: Worksheet, lines: list[ReportLine], digest: Digest, t: Translator, tz: ZoneInfo
 ) -> None:
-    _header(
-        sheet,
-        t,
-        [
-            "column.number",
-            "column.unit",
-            "column.kind",
-            "column.category",
-            "column.urgent",
-            "column.text",
-            "column.occurred",
-            "column.received",
-            "column.week",
-            "column.status",
-            "column.place",
-            "column.participants",
-            "column.reporter",
-        ],
-    )
-    confidential = str(t("recent.confidential"))
-    for line in lines:
-        category = ""
-        if line.category:
-            key = f"category.{line.category}"
-            category = str(t(key)) if line.kind.value == "incident" else line.category
-        sheet.append(
-            [
-                line.id,
-                _path(digest.units, line.unit_id),
-                str(t(f"kind.{line.kind.value}")),
-                category,
-                str(t("common.yes")) if line.urgent else "",
-                confidential if line.sensitive else line.text,
-                line.occurred_at.astimezone(tz).replace(tzinfo=None),
-                line.received_at.astimezone(tz).replace(tzinfo=None),
-                line.week,
-                str(t(f"status.{line.status.value}")) if line.status else "",
-                "" if line.sensitive else (line.place or ""),
-                line.participants,
-                "" if line.sensitive else (line.reporter or ""),
-            ]
-        )
-    for row in sheet.iter_rows(min_row=2, min_col=7, max_col=8):
-        for cell in row:
+    """Confidential reports are counted below the table, as in the digests: not even their
+    hamlet, date or category is shown."""
+    _header(sheet, [str(t(key)) for key in REPORT_COLUMNS])
+    shown = [line for line in lines if not line.sensitive]
+    for line in shown:
+        sheet.append(_report_row(line, digest, t, tz))
+    for key in DATE_COLUMNS:
+        column = REPORT_COLUMNS.index(key) + 1
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
             cell.number_format = "DD/MM/YYYY HH:MM"
+    _filter(sheet, len(shown))
     _fit(sheet)
+    confidential = len(lines) - len(shown)
+    if confidential:
+        sheet.append([])
+        sheet.append([str(t("sheet.confidential_count", count=confidential))])
+
+
+def _report_row(line: ReportLine, digest: Digest, t: Translator, tz: ZoneInfo) -> list[object]:
+    incident = line.kind is ReportKind.INCIDENT
+    if incident and line.category:
+        category = str(t(f"category.{line.category}"))
+    else:
+        category = line.model or line.category or ""
+    return [
+        line.id,
+        _path(digest.units, line.unit_id),
+        str(t(f"kind.{line.kind.value}")),
+        category,
+        line.organization,
+        str(t("common.yes")) if line.urgent else "",
+        line.text,
+        line.occurred_at.astimezone(tz).replace(tzinfo=None),
+        line.received_at.astimezone(tz).replace(tzinfo=None),
+        line.week,
+        str(t(f"status.{line.status.value}")) if line.status else "",
+        line.place,
+        line.latitude,
+        line.longitude,
+        line.participants,
+        line.reporter or "",
+    ]
 
 
 def _cell_text(t: Translator, cell: HamletWeek | None) -> str:
@@ -117,10 +140,8 @@ def _cell_text(t: Translator, cell: HamletWeek | None) -> str:
 
 
 def _completeness(sheet: Worksheet, digest: Digest, weeks: tuple[str, ...], t: Translator) -> None:
-    sheet.append([str(t("column.unit")), *weeks])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "B2"
+    headings = [str(t("period.week", week=t.week(week))) for week in weeks]
+    _header(sheet, [str(t("column.unit")), *headings], frozen="B2")
     hamlet_ids = sorted(
         {hamlet_id for hamlet_id, _ in digest.cells},
         key=lambda h: _path(digest.units, h),
@@ -132,24 +153,24 @@ def _completeness(sheet: Worksheet, digest: Digest, weeks: tuple[str, ...], t: T
                 *(_cell_text(t, digest.cells.get((hamlet_id, week))) for week in weeks),
             ]
         )
+    _filter(sheet, len(hamlet_ids))
     _fit(sheet)
 
 
+MODEL_COLUMNS = [
+    "column.unit",
+    "column.model",
+    "column.organization",
+    "column.status",
+    "column.started",
+    "column.last_activity",
+    "column.dormant",
+    "column.overlap",
+]
+
+
 def _models(sheet: Worksheet, digest: Digest, t: Translator, tz: ZoneInfo) -> None:
-    _header(
-        sheet,
-        t,
-        [
-            "column.unit",
-            "column.model",
-            "column.organization",
-            "column.status",
-            "column.started",
-            "column.last_activity",
-            "column.dormant",
-            "column.overlap",
-        ],
-    )
+    _header(sheet, [str(t(key)) for key in MODEL_COLUMNS])
     dormant = {d.model.instance_id for d in digest.dormant}
     overlapping = {(o.hamlet.id, o.type_name) for o in digest.overlaps}
     for model in digest.models:
@@ -168,4 +189,5 @@ def _models(sheet: Worksheet, digest: Digest, t: Translator, tz: ZoneInfo) -> No
     for row in sheet.iter_rows(min_row=2, min_col=5, max_col=6):
         for cell in row:
             cell.number_format = "DD/MM/YYYY"
+    _filter(sheet, len(digest.models))
     _fit(sheet)

@@ -345,8 +345,12 @@ class ReportLine:
     week: str
     status: IncidentStatus | None
     place: str | None
+    latitude: float | None
+    longitude: float | None
     participants: int | None
     reporter: str | None
+    model: str | None
+    organization: str | None
 
 
 async def report_lines(
@@ -368,10 +372,17 @@ async def report_lines(
             Report.week,
             Report.status,
             Report.place,
+            Report.latitude,
+            Report.longitude,
             Report.participants,
             Person.full_name,
+            ModelType.name,
+            Organization.name,
         )
         .outerjoin(Person, Person.id == Report.reporter_id)
+        .outerjoin(ModelInstance, ModelInstance.id == Report.model_instance_id)
+        .outerjoin(ModelType, ModelType.id == ModelInstance.model_type_id)
+        .outerjoin(Organization, Organization.id == ModelInstance.organization_id)
         .where(
             Report.unit_id.in_(_in_tree(tree)),
             Report.week.in_(list(weeks)),
@@ -393,8 +404,12 @@ async def report_lines(
             week=row[9],
             status=row[10],
             place=row[11],
-            participants=row[12],
-            reporter=row[13],
+            latitude=row[12],
+            longitude=row[13],
+            participants=row[14],
+            reporter=row[15],
+            model=row[16],
+            organization=row[17],
         )
         for row in (await session.execute(query)).all()
     ]

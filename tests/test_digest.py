@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import event
@@ -12,15 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.digest import build
 from handlers.digest_text import render
-from handlers.i18n import Translator
-from handlers.periods import week_period
+from handlers.i18n import Translator, catalog
+from handlers.periods import Period, month_period, week_period
 from storage import people, reports, units
+from storage.clock import week_days
 from storage.enums import ReportKind, Role, UnitKind
 from storage.models import Person, Report
 from tests.cli import tuquan
 from tests.databases import TZ
 from tests.officers import file_incident
-from tests.support import Harness
+from tests.support import HEAD, Harness
 
 NOW = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
 
@@ -154,14 +155,114 @@ def test_the_digest_command_names_the_missing_hamlets(database_url: str) -> None
         "digest", "--unit", "xa phu thong", "--week", "2026-W47", database_url=database_url
     )
     assert "Chưa báo cáo (1)" in by_name.stdout
-    shared = tuquan("digest", "--unit", "Phủ Thông", database_url=database_url)
-    assert shared.returncode == 1 and "1969" in shared.stderr
+    shared = tuquan("digest", "--unit", "Phủ Thông", "--include-ended", database_url=database_url)
+    assert shared.returncode == 1 and "[1969]" in shared.stderr
 
 
 def test_run_once_twice_writes_once(database_url: str) -> None:
     args = ("scheduler", "run-once", "first_reminder", "--at", "2026-11-27T16:30")
     first = tuquan(*args, database_url=database_url)
     assert first.returncode == 0, first.stderr
-    assert "first_reminder@4-1600 2026-11-27T16:00: 10 messages written" in first.stdout
+    assert "first_reminder@4-1600 2026-11-27T16:00: đã ghi 10 tin nhắn" in first.stdout
     again = tuquan(*args, database_url=database_url)
-    assert "already ran, nothing written" in again.stdout
+    assert "đã chạy rồi, không ghi thêm gì" in again.stdout
+
+
+async def _digest_text(
+    sessions: async_sessionmaker[AsyncSession], code: str, period: Period, now: datetime = NOW
+) -> str:
+    async with sessions() as session:
+        unit = await units.resolve(session, code)
+        digest = await build(session, unit.id, period, now, TZ)
+    return render(digest, Translator("vi"), now, TZ)
+
+
+async def test_a_week_nobody_reported_has_no_on_time_rate(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    text = await _digest_text(sessions, "1969", week_period("2026-W49"))
+    assert "0/5 thôn (0%)" in text and "5 thôn chưa báo cáo. Đúng hạn: —." in text
+    assert "Đúng hạn: 0%" not in text
+
+
+async def test_no_digest_says_silent_only_not_reported(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    assert not any("im lặng" in words for words in catalog("vi").values())
+    for code in ("1969", "19"):
+        text = await _digest_text(sessions, code, week_period("2026-W47"))
+        assert "chưa báo cáo" in text and "im lặng" not in text
+
+
+async def add_full_commune(session: AsyncSession, hamlets: int, week: str) -> None:
+    """A third commune of the province whose hamlets all reported that week."""
+    province_id = (await units.resolve(session, "1969")).parent_id
+    commune = units.new_unit(
+        kind=UnitKind.COMMUNE, name="Thử Nghiệm", division_type="xã", parent_id=province_id
+    )
+    session.add(commune)
+    await session.flush()
+    monday, _ = week_days(week)
+    moment = datetime.combine(monday + timedelta(days=2), time(9), tzinfo=TZ)
+    for number in range(hamlets):
+        hamlet = units.new_unit(
+            kind=UnitKind.HAMLET,
+            name=f"Đủ {number}",
+            division_type="thôn",
+            parent_id=commune.id,
+        )
+        session.add(hamlet)
+        await session.flush()
+        report = Report(
+            unit_id=hamlet.id,
+            kind=ReportKind.NOTHING,
+            text="",
+            occurred_at=moment,
+            received_at=moment,
+            week=week,
+        )
+        await reports.add(session, report, [], "console", None)
+
+
+async def test_the_lowest_communes_are_named_only_among_three_and_clearly_lower(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Week 47: Bạch Thông 3/5, Phủ Thông 4/5. Two communes: both listed, none singled out;
+    with a third at 2/2 the province is at 9/12 (75%) and only Bạch Thông (60%) is 10 points
+    or more below it."""
+    two = await _digest_text(sessions, "19", week_period("2026-W47"))
+    assert "• xã Bạch Thông: 3/5 (60%)\n• xã Phủ Thông: 4/5 (80%)" in two
+    assert "Thấp nhất" not in two
+    async with sessions() as session, session.begin():
+        await add_full_commune(session, 2, "2026-W47")
+    three = await _digest_text(sessions, "19", week_period("2026-W47"))
+    assert "9/12 thôn (75%)" in three and "• xã Thử Nghiệm: 2/2 (100%)" in three
+    assert "Thấp nhất: xã Bạch Thông." in three
+
+
+async def test_a_hamlets_digest_says_what_the_hamlet_did(harness: Harness) -> None:
+    now = harness.clock()
+    before = await _digest_text(harness.sessions, "Nà Phải", week_period("2026-W48"), now)
+    assert "<b>Báo cáo:</b> thôn Nà Phải chưa báo cáo (Hoàng Văn Thào)." in before
+    await harness.say(HEAD, "/menu")
+    await harness.tap(HEAD, "Tuần này bình thường")
+    after = await _digest_text(harness.sessions, "Nà Phải", week_period("2026-W48"), now)
+    assert "<b>Báo cáo:</b> thôn Nà Phải đã báo “bình thường”, đúng hạn." in after
+    for text in (before, after):
+        assert "1/1" not in text and "0 thôn" not in text
+        assert "Tất cả các thôn" not in text and "Chưa báo cáo (" not in text
+    month = await _digest_text(harness.sessions, "Nà Phải", month_period(2026, 10), now)
+    assert "<b>Báo cáo:</b> thôn Nà Phải đã báo cáo 5/5 tuần, trong đó" in month
+    assert "lượt thôn-tuần" not in month
+
+
+async def test_an_incident_received_today_is_today_not_zero_days(harness: Harness) -> None:
+    report_id = await file_incident(harness, "Môi trường", "Đốt rác gây khói", urgent=False)
+    week = week_period("2026-W48")
+    line = f"#{report_id} thôn Nà Phải · Môi trường · chưa ai nhận ·"
+    ages = {}
+    for days in (0, 1, 3):
+        now = harness.clock() + timedelta(days=days)
+        text = await _digest_text(harness.sessions, "Nà Phải", week, now)
+        ages[days] = text.split(line)[1].split(":")[0].strip()
+    assert ages == {0: "hôm nay", 1: "hôm qua", 3: "3 ngày trước"}
