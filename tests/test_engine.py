@@ -65,7 +65,7 @@ async def test_a_crashing_step_is_retried_then_answered_and_the_next_update_goes
     await harness.engine.run_pending()
     replies = await harness.read(HEAD)
     assert "Xin lỗi" in replies[0].text
-    assert "Bạn muốn làm gì?" in text_of(replies[1:])
+    assert "Chọn việc cần làm:" in text_of(replies[1:])
     async with harness.sessions() as session:
         poison = (
             await session.execute(select(InboxItem).where(InboxItem.update_key == "poison"))

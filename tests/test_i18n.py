@@ -63,7 +63,7 @@ def test_values_are_escaped_and_templates_are_not() -> None:
     t = Translator("vi")
     rendered = t("onboarding.done", role="<script>", unit="Nà Phải & <b>Chính</b>")
     assert rendered == (
-        "Đã xác nhận: bạn là &lt;script&gt; của <b>Nà Phải &amp; &lt;b&gt;Chính&lt;/b&gt;</b>."
+        "Đã xác nhận vai trò &lt;script&gt; của <b>Nà Phải &amp; &lt;b&gt;Chính&lt;/b&gt;</b>."
     )
 
 

@@ -190,7 +190,7 @@ async def test_a_burst_of_200_replies_through_429_500_and_timeouts_arrives_once_
             await settled(world)
         assert [len(telegram.sent_messages(user)) for user in users] == [1] * 200
         assert all(
-            (m.text or "").startswith("Bạn muốn làm gì?")
+            (m.text or "").startswith("Anh/chị muốn làm gì?")
             for u in users
             for m in telegram.sent_messages(u)
         )

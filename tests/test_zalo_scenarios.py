@@ -14,7 +14,7 @@ from bot.zalo.render import render
 from handlers.messages import InEvent, OutMessage
 from storage import inbox, outbox
 from storage.enums import Channel, InboxStatus, IncidentStatus, MediaStatus, ReportKind, Role
-from storage.models import InboxItem, MediaFile, Report, ReportPhoto
+from storage.models import Identity, InboxItem, MediaFile, Person, Report, ReportPhoto
 from tests.support import HEAD
 from tests.test_onboarding import make_invite
 from tests.zalo_fake import FakeUser
@@ -50,15 +50,25 @@ async def test_onboarding_with_an_invite_code(rig: Rig) -> None:
     newcomer = rig.zalo.user("zl-new", "Bàn Văn Tú")
     first = await rig.say(newcomer, code)
     opening = rig.zalo.sent_to(newcomer.chat_id)[0].text
-    assert "trợ lý tự động" in opening and "không phải với một người" in opening
+    assert "trợ lý tự động" in opening and "không phải một người" in opening
     assert "trưởng thôn" in first and "Khuổi Bốc" in first
     assert first.endswith("1. Giữ tên: Bàn Văn Tú")
-    done = await rig.say(newcomer, "1")
-    assert "Cảm ơn Bàn Văn Tú" in done
+    asked = await rig.say(newcomer, "1")
+    assert "Cảm ơn Bàn Văn Tú" in asked and "gõ số" in asked and asked.endswith("1. Bỏ qua")
+    share = await rig.say(newcomer, "+84 912 345 678")
+    assert "0912345678" in share and share.endswith("1. Có\n2. Không")
+    done = await rig.say(newcomer, "co")
     assert "1. Báo sự việc" in done and "3. Tuần này bình thường" in done
     assert "<b>" not in done and "&amp;" not in done
     later = await rig.say(newcomer, "/menu")
     assert "trợ lý tự động" not in later
+    async with rig.sessions() as session:
+        person = await session.scalar(
+            select(Person)
+            .join(Identity, Identity.person_id == Person.id)
+            .where(Identity.external_id == "zl-new")
+        )
+    assert person is not None and (person.phone, person.share_phone) == ("0912345678", True)
 
 
 async def make_invite_for(rig: Rig, unit: str, role: Role = Role.REPORTER) -> str:
@@ -124,7 +134,7 @@ async def test_activity_of_a_model(rig: Rig, head: FakeUser) -> None:
     await rig.say(head, "/menu")
     models = await rig.say(head, "2")
     assert "Tiếng mõ an ninh (Hội Cựu chiến binh)" in models
-    await rig.conversation(head, "tieng mo an ninh", "Tuần tra đêm, thử hiệu lệnh mõ")
+    await rig.conversation(head, "tieng mo an ninh", "Tuần tra đêm, thử hiệu lệnh mõ", "hôm nay")
     wrong = await rig.say(head, "nhiều lắm")
     assert "con số" in wrong
     await rig.conversation(head, "khoảng 18 người", "1")

@@ -19,7 +19,8 @@ from handlers import router  # noqa: F401  (registers every step)
 from handlers.flows import standing
 from handlers.registry import STEPS
 from scheduler.jobs import Jobs
-from storage.enums import IncidentStatus, ModelStatus, ReportKind, Role
+from storage import people, units
+from storage.enums import IncidentStatus, ModelStatus, ReportKind, Role, UnitKind
 from storage.models import (
     AuditEntry,
     Identity,
@@ -53,6 +54,7 @@ from tests.telegram_flows.world import Person, World
 # Steps whose question has no buttons: a text, a number, a day or a time is typed.
 TYPED_ONLY = frozenset(
     {
+        "activity/date",
         "activity/participants",
         "activity/text",
         "followup/note",
@@ -134,6 +136,10 @@ async def incident_buttons(world: World) -> None:
     await at(world, person, "incident/when")
     await person.tap("Ngày khác")
     await at(world, person, "incident/date")
+    await person.say(f"{_today() + timedelta(days=3):%d/%m}")  # a day to come: last year's?
+    await at(world, person, "incident/day_confirm")
+    await person.tap("Không")
+    await at(world, person, "incident/date")
     two_days_ago = _today() - timedelta(days=2)
     await person.say(f"{two_days_ago:%d/%m/%Y}")
     assert draft(await at(world, person, "incident/place"))["day"] == two_days_ago.isoformat()
@@ -161,6 +167,12 @@ async def incident_buttons(world: World) -> None:
     [report] = await reports_of(world, person)
     assert (report.id, report.category, report.urgent) == (number, "security", False)
     assert report.occurred_at.astimezone(TZ).date() == _today() - timedelta(days=1)
+
+    await person.tap("Tuần này bình thường")  # the week has the report: asked first
+    await at(world, person, "incident/quiet_confirm")
+    await person.tap("Không")
+    await at(world, person, "menu/main")
+    assert [r.kind for r in await reports_of(world, person)] == [ReportKind.INCIDENT]
 
     await person.tap("Báo cáo gần đây")
     await at(world, person, "recent/list")
@@ -192,7 +204,15 @@ async def activity_and_pause_buttons(world: World) -> None:
         model = await session.get_one(ModelInstance, chosen)
         assert (await session.get_one(ModelType, model.model_type_id)).code == "tieng_mo"
     await person.say("Tuần tra đêm, gõ mõ thử hiệu lệnh")
-    await at(world, person, "activity/participants")
+    await at(world, person, "activity/when")
+    await person.tap("Ngày khác")
+    await at(world, person, "activity/date")
+    ahead = _today() + timedelta(days=3)
+    await person.say(f"{ahead:%d/%m}")
+    await at(world, person, "activity/day_confirm")
+    await person.tap("Có")
+    last_year = ahead.replace(year=ahead.year - 1).isoformat()
+    assert draft(await at(world, person, "activity/participants"))["day"] == last_year
     await person.say("12")
     await at(world, person, "activity/photos")
     await person.tap("Bỏ qua")
@@ -224,6 +244,28 @@ async def activity_and_pause_buttons(world: World) -> None:
     async with world.observer() as session:
         pause = await session.get_one(ReminderPause, pause.id)
     assert pause.cancelled_at is not None
+
+
+async def profile_buttons(world: World) -> None:
+    person = await onboard(world, 930_005, "Lụa", "Pác Nà", Role.REPORTER)
+    await person.tap("Thông tin của tôi")
+    await at(world, person, "profile/me")
+    await person.tap("Đổi số điện thoại")
+    await at(world, person, "onboarding/phone")
+    await person.say("0912 345 678")
+    await at(world, person, "onboarding/share")
+    await person.tap("Có")
+    await at(world, person, "profile/me")
+    row = await _person_of(world, person)
+    assert (row.phone, row.share_phone) == ("0912345678", True)
+    await person.tap("Không cho bà con xem số")
+    assert (await _person_of(world, person)).share_phone is False
+    await person.tap("Đổi họ tên")
+    await at(world, person, "onboarding/name")
+    await person.tap("Giữ tên: Lụa")
+    await at(world, person, "profile/me")
+    await person.tap("Về menu")
+    await at(world, person, "menu/main")
 
 
 # A resident's side -----------------------------------------------------------------------
@@ -303,6 +345,15 @@ async def officer_buttons(world: World) -> None:
     await officer.tap("Đã nhận")
     async with world.observer() as session:
         assert (await session.get_one(Report, number)).status is IncidentStatus.ACKNOWLEDGED
+    await at(world, officer, "officer/open")
+    await officer.tap(
+        next(b for b, _ in officer.history[-1].buttons if b.startswith(f"#{number} "))
+    )
+    await officer.tap("Đã xử lý")
+    assert (await at(world, officer, "followup/resolve_confirm"))["report_id"] == number
+    await officer.tap("Có")
+    async with world.observer() as session:
+        assert (await session.get_one(Report, number)).status is IncidentStatus.RESOLVED
 
     await officer.tap("Mời người dùng")
     await at(world, officer, "officer/invite_role")
@@ -317,9 +368,38 @@ async def officer_buttons(world: World) -> None:
         )
         assert invite is not None and invite.role is Role.DEPUTY
         assert (await session.get_one(Unit, invite.unit_id)).name == "Cốc Thử"
+    await officer.tap("Mời người dùng")
+    await officer.tap("trưởng thôn (người báo cáo)")
+    await officer.tap("thôn Cốc Thử")
+    assert (await at(world, officer, "officer/invite_handover"))["role"] == "reporter"
+    await officer.tap("Làm phó thôn")
+    async with world.observer() as session:
+        second = await session.scalar(
+            select(InviteCode)
+            .where(InviteCode.created_by_person_id == own.id)
+            .order_by(InviteCode.id.desc())
+        )
+        assert second is not None and second.id != invite.id and second.role is Role.DEPUTY
 
     await _model_registry(world, officer)
     await _schedule(world, officer)
+    await _acting_unit(world, officer)
+
+
+async def _acting_unit(world: World, officer: Person) -> None:
+    """An officer of a second commune chooses which one they act for; it is kept."""
+    own = await _person_of(world, officer)
+    async with world.sessions() as session, session.begin():
+        other = await units.resolve(session, "2014", (UnitKind.COMMUNE,))
+        other_id, other_label = other.id, other.label
+        since = PROCESS_CLOCK() - timedelta(days=1)
+        await people.assign(session, own.id, other_id, Role.OFFICER, since)
+    await officer.say("/menu")
+    await officer.tap("Đổi đơn vị")
+    await at(world, officer, "officer/acting_unit")
+    await officer.tap(other_label)
+    await at(world, officer, "menu/main")
+    assert (await _person_of(world, officer)).acting_unit_id == other_id
 
 
 async def _model_registry(world: World, officer: Person) -> None:
@@ -332,6 +412,8 @@ async def _model_registry(world: World, officer: Person) -> None:
     await officer.tap("Đoạn đường tự quản")
     await at(world, officer, "officer/model_org")
     await officer.tap("Hội Nông dân")
+    await at(world, officer, "officer/model_confirm")
+    await officer.tap("Có")
     await at(world, officer, "officer/models")
     async with world.observer() as session:
         added = await session.scalar(
@@ -346,16 +428,20 @@ async def _model_registry(world: World, officer: Person) -> None:
             )
         )
     assert added is not None and added.status is ModelStatus.ACTIVE
-    line = next(
-        label
-        for label, _ in officer.history[-1].buttons
-        if label.startswith("thôn Cốc Thử: Đoạn đường tự quản (Hội Nông dân)")
-    )
+    added_prefix = "thôn Cốc Thử: Đoạn đường tự quản (Hội Nông dân)"
+    line = next(label for label, _ in officer.history[-1].buttons if label.startswith(added_prefix))
     await officer.tap(line)
     assert (await at(world, officer, "officer/model"))["instance_id"] == added.id
     await officer.tap("Tạm dừng")
     async with world.observer() as session:
         assert (await session.get_one(ModelInstance, added.id)).status is ModelStatus.PAUSED
+    again = next(b for b, _ in officer.history[-1].buttons if b.startswith(added_prefix))
+    await officer.tap(again)
+    await officer.tap("Ngừng hẳn")
+    assert (await at(world, officer, "officer/model_stop_confirm"))["instance_id"] == added.id
+    await officer.tap("Có")
+    async with world.observer() as session:
+        assert (await session.get_one(ModelInstance, added.id)).status is ModelStatus.STOPPED
 
 
 async def _schedule(world: World, officer: Person) -> None:
@@ -374,6 +460,10 @@ async def _schedule(world: World, officer: Person) -> None:
     await at(world, officer, "officer/set_minutes")
     await officer.say("45")
     await officer.tap("Thêm đợt nghỉ (Tết, lễ)")
+    await at(world, officer, "officer/holiday_first")
+    await officer.say(f"{_today() - timedelta(days=1):%d/%m}")  # begun yesterday, or next year?
+    await at(world, officer, "officer/holiday_confirm")
+    await officer.tap("Không")
     await at(world, officer, "officer/holiday_first")
     first = _today() + timedelta(days=20)
     await officer.say(f"{first:%d/%m}")
@@ -519,7 +609,9 @@ async def digest_actions(world: World) -> None:
     digest = next(m for m in officer.history if m.text.startswith("Tổng hợp tuần"))
     assert _labels(digest) == ["Thôn chưa báo cáo", "Sự việc đang mở", "Tải Excel"]
     missing = await officer.press(digest, digest.data_of("Thôn chưa báo cáo"))
-    assert "Chưa báo cáo tuần" in missing.text and "xã Bạch Thông" not in missing.text
+    # The menu shown again after the list names the officer's commune in its header.
+    listed = missing.text.split("Đồng chí Diệp — ")[0]
+    assert "Chưa báo cáo tuần" in listed and "xã Bạch Thông" not in listed, missing.text
     await officer.press(digest, digest.data_of("Sự việc đang mở"))
     await at(world, officer, "officer/open")
     own = await _person_of(world, officer)
@@ -537,6 +629,7 @@ TOGETHER: tuple[Scenario, ...] = (
     activity_and_pause_buttons,
     resident_buttons,
     officer_buttons,
+    profile_buttons,
 )
 # One after another: an alert, a reminder or a digest reaches people of other scenarios.
 ALONE: tuple[Scenario, ...] = (alert_taken_by_one_of_two_officers, reminder_one_tap, digest_actions)

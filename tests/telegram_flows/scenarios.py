@@ -33,9 +33,10 @@ async def onboard(world: World, user_id: int, name: str, unit: str, role: Role) 
     person = Person(world, user_id, name)
     code = await world.invite(unit, role)
     joined = await person.say(f"/start {code}")
-    assert "Đã xác nhận: bạn là" in joined.text, joined.text
-    thanked = await person.tap(f"Giữ tên: {name}")
-    assert f"Cảm ơn {name}" in thanked.text, thanked.text
+    assert "Đã xác nhận vai trò" in joined.text, joined.text
+    asked = await person.tap(f"Giữ tên: {name}")
+    assert f"Cảm ơn {name}" in asked.text, asked.text
+    await person.tap("Bỏ qua")  # the phone question's one-time keyboard
     return person
 
 
@@ -61,22 +62,27 @@ async def onboarding_by_deep_link(world: World) -> None:
     person = Person(world, 910_001, "Lan")
     code = await world.invite("Nà Phải", Role.REPORTER)
     joined = await person.say(f"/start {code}")
-    assert "Đã xác nhận: bạn là trưởng thôn (người báo cáo) của thôn Nà Phải" in joined.text
+    assert "Đã xác nhận vai trò trưởng thôn (người báo cáo) của thôn Nà Phải" in joined.text
     assert ("Giữ tên: Lan", "keep") in [(t, d.split(":")[1]) for t, d in joined.last.buttons]
-    thanked = await person.say("Hoàng Thị Lan")
-    assert "Cảm ơn Hoàng Thị Lan! Bạn có thể bắt đầu báo cáo." in thanked.text
+    asked = await person.say("Hoàng Thị Lan")
+    assert "Cảm ơn Hoàng Thị Lan" in asked.text
+    assert person.reply_keyboard() == ["📱 Gửi số điện thoại", "Bỏ qua"]
+    await person.say("0912 345 678")
+    thanked = await person.tap("Có")
+    assert "Cảm ơn Hoàng Thị Lan! Mọi việc đã sẵn sàng" in thanked.text
     assert thanked.last.persistent_keyboard
     assert person.reply_keyboard() == [
         "Báo sự việc", "Báo hoạt động mô hình", "Tuần này bình thường", "Báo cáo gần đây",
-        "Hướng dẫn", "Tạm dừng nhắc báo cáo", "Trợ giúp",
+        "Hướng dẫn", "Tạm dừng nhắc báo cáo", "Thông tin của tôi", "Trợ giúp",
     ]  # fmt: skip
     async with world.sessions() as session:
         identity = (
             await session.execute(select(Identity).where(Identity.external_id == "910001"))
         ).scalar_one()
-        assert (await session.get_one(PersonRow, identity.person_id)).full_name == "Hoàng Thị Lan"
+        lan = await session.get_one(PersonRow, identity.person_id)
+        assert (lan.full_name, lan.phone, lan.share_phone) == ("Hoàng Thị Lan", "0912345678", True)
     again = await person.say(f"/start {code}")
-    assert "Mã mời đã được dùng rồi" in again.text or "Bạn đã là thành viên" in again.text
+    assert "Mã mời đã được dùng rồi" in again.text or "Tài khoản này đã là thành viên" in again.text
     await _commands_reach_the_chat(world, person, "menu")
 
 
@@ -143,6 +149,7 @@ async def activity_with_an_album(world: World) -> None:
     assert "Hoạt động của mô hình nào?" in asked.text
     await person.tap("Tiếng mõ an ninh (Hội Cựu chiến binh)")
     await person.say("Tuần tra đêm, gõ mõ báo giờ ở đầu bản")
+    await person.tap("Hôm nay")
     await person.say("12")
     file_ids, received = await person.album(3, uuid.uuid4().hex[:12])
     assert "Đã nhận 3 ảnh" in received.messages[-1].text
@@ -245,7 +252,7 @@ async def bad_input(world: World) -> None:
     asked = await person.tap("Không khẩn")
     assert "Mô tả ngắn sự việc" in asked.text
     sticker = await person.sticker()
-    assert "Bot chưa đọc được loại tin nhắn này" in sticker.text
+    assert "Trợ lý chưa đọc được loại tin nhắn này" in sticker.text
     assert "Mô tả ngắn sự việc" in sticker.text
     too_long = await person.say("x" * 10_000)
     assert "Tin nhắn quá dài (10000 ký tự, tối đa 4000)." in too_long.text
