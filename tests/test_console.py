@@ -70,7 +70,7 @@ def test_invite_from_the_command_line_binds_a_new_console_user(database_url: str
     chat = tuquan(
         "chat", "--user-id", "42", database_url=database_url, stdin=f"/start {code}\nLâm Văn Phúc\n"
     )
-    assert "phó thôn (báo cáo thay) của thôn Nà Phải" in chat.stdout
+    assert "vai trò phó thôn của thôn Nà Phải" in chat.stdout
     assert "Cảm ơn Lâm Văn Phúc" in chat.stdout
     again = tuquan("chat", "--user-id", "43", database_url=database_url, stdin=f"{code}\n")
     assert "đã được dùng" in again.stdout

@@ -170,14 +170,14 @@ def test_the_command_line_asks_which_hand_over_is_meant(database_url: str) -> No
         "chat", "--user-id", "77", database_url=database_url,
         stdin=f"/start {deputy.stdout.strip()}\nLường Văn Pảo\nbỏ qua\n",
     )  # fmt: skip
-    assert "phó thôn (báo cáo thay) của thôn Nà Phải" in chat.stdout
+    assert "vai trò phó thôn của thôn Nà Phải" in chat.stdout
     head = tuquan("chat", "--as", "hamlet-head", database_url=database_url, stdin="/menu\n")
     assert "không còn là" not in head.stdout, "a deputy's code leaves the head in place"
     replaced = tuquan(
         "chat", "--user-id", "78", database_url=database_url,
         stdin=f"/start {replacing.stdout.strip()}\nLò Văn Páo\n",
     )  # fmt: skip
-    assert "trưởng thôn (người báo cáo) của thôn Nà Phải" in replaced.stdout
+    assert "vai trò trưởng thôn của thôn Nà Phải" in replaced.stdout
     gone = tuquan("chat", "--as", "hamlet-head", database_url=database_url, stdin="/menu\n")
     # Each process's clock starts at the same moment, so the menu may still show the role.
     assert "Anh/chị không còn là trưởng thôn Nà Phải" in gone.stdout

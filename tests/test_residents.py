@@ -164,6 +164,12 @@ async def test_the_hamlet_head_phone_when_they_agreed(harness: Harness) -> None:
     await share(harness, "Chính", "0912 345 678", agreed=True)
     text = await ask_head(harness, "phố Chính")
     assert "Nông Thị Lan" in text and "0912 345 678" in text
+    assert text.startswith("Tổ trưởng tổ dân phố của <b>phố Chính</b>")
+
+
+async def test_a_hamlets_head_is_named_by_the_hamlets_kind(harness: Harness) -> None:
+    text = await ask_head(harness, "thôn Nà Phải")
+    assert text.startswith("Trưởng thôn của <b>thôn Nà Phải</b>") and "tại thôn Nà Phải" in text
 
 
 async def test_hamlet_heads_and_officers_reach_the_guides(harness: Harness) -> None:

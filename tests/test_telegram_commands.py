@@ -63,7 +63,9 @@ async def test_everyone_then_each_role_gets_its_own_commands(
         assert head[0]["description"] == "Báo sự việc, hoạt động, tuần bình thường"
         assert telegram.commands_for(chat_scope(OTHER)) == []
         officer = telegram.commands_for(chat_scope(OFFICER))
-        assert names(officer) == ["menu", "huy", "trogiup"]
+        assert names(officer) == [
+            *("menu", "tonghop", "chuabao", "sukien", "xuatexcel", "huy", "trogiup")
+        ]
         assert officer[0]["description"] == "Xem báo cáo mới trong địa bàn"
 
         since = PROCESS_CLOCK() - timedelta(seconds=1)

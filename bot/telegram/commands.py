@@ -50,6 +50,10 @@ def commands_for(audience: Audience, t: Translator) -> list[BotCommand]:
     if audience is Audience.OFFICER:
         return [
             BotCommand("menu", str(t("command.menu_officer"))),
+            BotCommand("tonghop", str(t("command.summary"))),
+            BotCommand("chuabao", str(t("command.missing"))),
+            BotCommand("sukien", str(t("command.open"))),
+            BotCommand("xuatexcel", str(t("command.export"))),
             BotCommand("huy", str(t("command.cancel"))),
             BotCommand("trogiup", str(t("command.help"))),
         ]

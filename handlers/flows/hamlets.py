@@ -8,8 +8,10 @@ from handlers.context import Ctx, Picked, StaleChoice
 from handlers.flows import guide, menu
 from handlers.messages import Choice, InEvent
 from handlers.registry import step
+from handlers.titles import capitalized, role_word
 from storage import directory, models_registry
 from storage.directory import Place
+from storage.enums import Role
 from storage.models import Unit
 
 FLOW = "hamlet"
@@ -136,14 +138,14 @@ async def show_models(ctx: Ctx, hamlet: Unit) -> None:
 
 async def show_head(ctx: Ctx, hamlet: Unit) -> None:
     head = await directory.hamlet_head(ctx.session, hamlet.id, ctx.now)
+    role = role_word(ctx.t, Role.REPORTER, hamlet)
+    words = {"hamlet": hamlet.label, "role": role, "Role": capitalized(role)}
     if head is None:
-        text = ctx.t("hamlet.no_head", hamlet=hamlet.label)
+        text = ctx.t("hamlet.no_head", **words)
     elif head.share_phone and head.phone:
-        text = ctx.t(
-            "hamlet.head_with_phone", hamlet=hamlet.label, name=head.full_name, phone=head.phone
-        )
+        text = ctx.t("hamlet.head_with_phone", **words, name=head.full_name, phone=head.phone)
     else:
-        text = ctx.t("hamlet.head", hamlet=hamlet.label, name=head.full_name)
+        text = ctx.t("hamlet.head", **words, name=head.full_name)
     options = [
         Choice(id=MODELS, label=str(ctx.t("hamlet.see_models"))),
         Choice(id=MENU, label=str(ctx.t("common.back_to_menu"))),

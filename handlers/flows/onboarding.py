@@ -12,7 +12,7 @@ from handlers.context import Ctx, Picked, StaleChoice
 from handlers.flows import menu
 from handlers.messages import Choice, InEvent, OutMessage
 from handlers.registry import step
-from handlers.titles import addressed, capitalized, role_title
+from handlers.titles import addressed, capitalized, role_title, role_word
 from storage import invites, people
 from storage.enums import Role
 from storage.models import InviteCode, Person, Unit
@@ -97,7 +97,7 @@ async def _bind(ctx: Ctx, invite: InviteCode, unit: Unit) -> None:
     )
     ctx.roles = await people.active_roles(ctx.session, ctx.person.id, ctx.now)
     await _tell_replaced(ctx, replaced, unit, assignment.id)
-    role_name = ctx.t(f"role.{invite.role.value}")
+    role_name = role_word(ctx.t, invite.role, unit)
     ctx.say(ctx.t("onboarding.done", role=role_name, unit=unit.label))
     ctx.data = {
         JOINED: {

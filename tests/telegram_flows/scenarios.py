@@ -62,7 +62,7 @@ async def onboarding_by_deep_link(world: World) -> None:
     person = Person(world, 910_001, "Lan")
     code = await world.invite("Nà Phải", Role.REPORTER)
     joined = await person.say(f"/start {code}")
-    assert "Đã xác nhận vai trò trưởng thôn (người báo cáo) của thôn Nà Phải" in joined.text
+    assert "Đã xác nhận vai trò trưởng thôn của thôn Nà Phải" in joined.text
     assert ("Giữ tên: Lan", "keep") in [(t, d.split(":")[1]) for t, d in joined.last.buttons]
     asked = await person.say("Hoàng Thị Lan")
     assert "Cảm ơn Hoàng Thị Lan" in asked.text
