@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -15,6 +17,7 @@ from handlers.messages import InEvent, OutMessage
 from storage import inbox, outbox
 from storage.enums import Channel, InboxStatus, IncidentStatus, MediaStatus, ReportKind, Role
 from storage.models import Identity, InboxItem, MediaFile, Person, Report, ReportPhoto
+from tests.cli import PROCESS_CLOCK
 from tests.support import HEAD
 from tests.test_onboarding import make_invite
 from tests.zalo_fake import FakeUser
@@ -142,6 +145,28 @@ async def test_activity_of_a_model(rig: Rig, head: FakeUser) -> None:
     assert "Đã ghi nhận báo cáo số" in saved
     report = (await reports(rig, kind=ReportKind.ACTIVITY))[-1]
     assert (report.category, report.participants) == ("tieng_mo", 18)
+
+
+async def test_an_urgent_incident_told_in_a_head_s_own_words(rig: Rig, head: FakeUser) -> None:
+    """On Zalo everything is typed: 'khẩn', 'hôm kia 15h', 'bo qua', 'ko có ảnh', 'gui'."""
+    await rig.conversation(head, "/menu", "bao su viec", "an ninh", "khẩn")
+    await rig.say(head, "Trộm cắt dây điện ở trạm bơm")
+    asks_place = await rig.say(head, "hôm kia 15h")
+    assert "Gõ vài chữ mô tả nơi xảy ra" in asks_place
+    await rig.conversation(head, "bo qua", "ko có ảnh")
+    saved = await rig.say(head, "gui bao cao")
+    assert "Đã ghi nhận báo cáo số" in saved
+
+    report = (await reports(rig, kind=ReportKind.INCIDENT))[-1]
+    local = report.occurred_at.astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+    two_days_before = (PROCESS_CLOCK().astimezone(local.tzinfo) - timedelta(days=2)).date()
+    assert (report.category, report.urgent, report.text) == (
+        "security",
+        True,
+        "Trộm cắt dây điện ở trạm bơm",
+    )
+    assert (local.date(), local.hour, local.minute) == (two_days_before, 15, 0)
+    assert report.occurred_time_known
 
 
 async def test_nothing_to_report_once_a_week(rig: Rig, head: FakeUser) -> None:

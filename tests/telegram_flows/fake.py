@@ -45,6 +45,10 @@ class FakeTelegram(Protocol):
 
     async def location(self, user: int, latitude: float, longitude: float) -> None: ...
 
+    async def contact(self, user: int, phone: str, first_name: str) -> None:
+        """The person's own number, as Telegram's "share my contact" button sends it."""
+        ...
+
     async def sticker(self, user: int) -> None: ...
 
     async def press(self, user: int, message: BotMessage, data: str) -> None:
@@ -100,6 +104,9 @@ class EmulatorTelegram:
 
     async def location(self, user: int, latitude: float, longitude: float) -> None:
         self.emulator.user_sends_location(user, latitude, longitude)
+
+    async def contact(self, user: int, phone: str, first_name: str) -> None:
+        self.emulator.user_sends_contact(user, phone_number=phone, first_name=first_name)
 
     async def sticker(self, user: int) -> None:
         self.emulator.user_sends_sticker(user)

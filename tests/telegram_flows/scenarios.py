@@ -67,7 +67,8 @@ async def onboarding_by_deep_link(world: World) -> None:
     asked = await person.say("Hoàng Thị Lan")
     assert "Cảm ơn Hoàng Thị Lan" in asked.text
     assert person.reply_keyboard() == ["📱 Gửi số điện thoại", "Bỏ qua"]
-    await person.say("0912 345 678")
+    shared = await person.share_contact("+84912345678")
+    assert "có cho bà con xem số 0912345678 không?" in shared.text
     thanked = await person.tap("Có")
     assert "Cảm ơn Hoàng Thị Lan! Mọi việc đã sẵn sàng" in thanked.text
     assert thanked.last.persistent_keyboard

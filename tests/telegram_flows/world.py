@@ -69,6 +69,7 @@ class Press:
 
 
 STALE = "stale"
+CONTACT_BUTTON = "📱 Gửi số điện thoại"
 
 
 @dataclass
@@ -306,6 +307,12 @@ class Person:
 
     async def location(self, latitude: float, longitude: float) -> Replies:
         await self.fake.location(self.user_id, latitude, longitude)
+        return await self._answered()
+
+    async def share_contact(self, phone: str) -> Replies:
+        """Press the reply keyboard's contact button: Telegram sends the person's own number."""
+        await self._record_keyboard_press(CONTACT_BUTTON)
+        await self.fake.contact(self.user_id, phone, self.first_name)
         return await self._answered()
 
     async def sticker(self) -> Replies:

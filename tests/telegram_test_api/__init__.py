@@ -131,6 +131,10 @@ class TelegramTestApi:
     async def location(self, user: int, latitude: float, longitude: float) -> None:
         await self._send(user, {"location": {"latitude": latitude, "longitude": longitude}})
 
+    async def contact(self, user: int, phone: str, first_name: str) -> None:
+        own = {"phone_number": phone, "first_name": first_name, "user_id": user}
+        await self._send(user, {"contact": own}, first_name)
+
     async def sticker(self, user: int) -> None:
         number = next(self._file_ids)
         sticker = {
