@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from handlers.engine import Engine
 from handlers.messages import InEvent, Location, OutMessage
 from storage import inbox, outbox
-from storage.models import Report
+from storage.models import Conversation, Identity, Person, Report
 from tests.databases import SEED_TIME
 
 CHANNEL = "console"
@@ -106,6 +106,28 @@ class Harness:
         async with self.sessions() as session:
             query = select(Report).filter_by(**filters).order_by(Report.id)
             return list((await session.execute(query)).scalars())
+
+    async def person(self, user: str) -> Person:
+        """The person behind a console account, as stored now."""
+        async with self.sessions() as session:
+            found = await session.scalar(
+                select(Person)
+                .join(Identity, Identity.person_id == Person.id)
+                .where(Identity.external_id == user)
+            )
+            assert found is not None, user
+            return found
+
+    async def step_of(self, user: str) -> str:
+        """Where the person's conversation stands: "flow/step"."""
+        async with self.sessions() as session:
+            found = await session.scalar(
+                select(Conversation)
+                .join(Identity, Identity.id == Conversation.identity_id)
+                .where(Identity.external_id == user)
+            )
+            assert found is not None, user
+            return f"{found.flow}/{found.step}"
 
 
 def text_of(replies: list[OutMessage]) -> str:

@@ -9,25 +9,14 @@ from sqlalchemy import func, select
 from handlers.messages import OutMessage
 from storage import invites
 from storage.enums import Role
-from storage.models import Identity, InviteCode, Person, RoleAssignment, Unit
+from storage.models import InviteCode, RoleAssignment, Unit
 from tests.cli import tuquan
 from tests.support import DEPUTY, HEAD, OFFICER, Harness, labels, text_of
 
 
-async def _person(h: Harness, user: str) -> Person:
-    async with h.sessions() as session:
-        found = await session.scalar(
-            select(Person)
-            .join(Identity, Identity.person_id == Person.id)
-            .where(Identity.external_id == user)
-        )
-        assert found is not None, user
-        return found
-
-
 async def _roles(h: Harness, user: str) -> list[tuple[Role, str, bool]]:
     """(role, unit name, still held) of every assignment the person ever had."""
-    person = await _person(h, user)
+    person = await h.person(user)
     async with h.sessions() as session:
         rows = await session.execute(
             select(RoleAssignment.role, Unit.name, RoleAssignment.valid_to.is_(None))
@@ -52,7 +41,7 @@ async def _invite_for_na_phai(h: Harness, answer: str) -> tuple[str, list[OutMes
 
 
 async def test_a_new_head_replaces_the_old_one_who_keeps_the_reports(harness: Harness) -> None:
-    old_head = await _person(harness, HEAD)
+    old_head = await harness.person(HEAD)
     reports_before = await harness.reports(reporter_id=old_head.id)
     assert reports_before, "the demo head has reports"
     code, done = await _invite_for_na_phai(harness, "thay")

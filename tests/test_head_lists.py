@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 
 from storage.enums import IncidentEventKind, IncidentStatus, ModelStatus, ReportKind
 from storage.models import (
-    Conversation,
     Identity,
     IncidentEvent,
     ModelInstance,
@@ -23,17 +22,6 @@ from tests.officers import COMMUNE_DEPUTY, NA_LOC, file_incident, jobs_for, loca
 from tests.support import DEPUTY, HEAD, OFFICER, Harness, labels, text_of
 
 WEEK = "2026-W48"
-
-
-async def _step_of(harness: Harness, user: str) -> str:
-    async with harness.sessions() as session:
-        found = await session.scalar(
-            select(Conversation)
-            .join(Identity, Identity.id == Conversation.identity_id)
-            .where(Identity.external_id == user)
-        )
-        assert found is not None
-        return f"{found.flow}/{found.step}"
 
 
 async def _quiet_weeks(harness: Harness, unit_id: int) -> int:
@@ -66,7 +54,7 @@ async def test_a_quiet_week_after_an_urgent_report_is_confirmed_first(harness: H
     kept = await harness.say(HEAD, "không")
     assert "Chưa ghi nhận gì thêm" in text_of(kept)
     assert await _quiet_weeks(harness, hamlet_id) == 0
-    assert await _step_of(harness, HEAD) == "menu/main"
+    assert await harness.step_of(HEAD) == "menu/main"
 
     await harness.tap(HEAD, "Tuần này bình thường")
     saved = await harness.say(HEAD, "có")
@@ -101,7 +89,7 @@ async def test_the_reminders_quiet_press_on_a_covered_week_settles_it_without_a_
     assert f"đã có báo cáo số #{number}" in text_of(pressed)
     assert "không cần báo “bình thường” nữa" in text_of(pressed)
     assert await _quiet_weeks(harness, hamlet_id) == 0
-    assert await _step_of(harness, NA_LOC) == "menu/main", "one tap: no question follows"
+    assert await harness.step_of(NA_LOC) == "menu/main", "one tap: no question follows"
 
 
 # The recent list -------------------------------------------------------------------------
@@ -144,7 +132,7 @@ async def test_a_number_that_is_not_the_persons_is_answered_and_changes_nothing(
     assert "Thôn không có báo cáo số #999999" in text_of(missing)
     unknown = await harness.say(HEAD, "999999")
     assert "Danh sách không có lựa chọn hay báo cáo số 999999" in text_of(unknown)
-    assert await _step_of(harness, HEAD) == "recent/list"
+    assert await harness.step_of(HEAD) == "recent/list"
 
 
 async def test_the_deputy_sees_the_hamlets_reports_and_edits_only_their_own(
@@ -250,7 +238,7 @@ async def test_pause_and_resume_by_the_words_people_type(harness: Harness) -> No
     wrong = await harness.say(HEAD, "dừng mãi mãi")
     assert "gõ số ngày từ 1 đến 60" in text_of(wrong)
     assert len(await _pauses(harness)) == 2
-    assert await _step_of(harness, HEAD) == "followup/pause"
+    assert await harness.step_of(HEAD) == "followup/pause"
 
 
 # The officer's confirmations -------------------------------------------------------------
@@ -270,14 +258,14 @@ async def test_resolving_from_the_open_list_is_confirmed_and_returns_to_the_list
     kept = await harness.say(OFFICER, "không")
     assert f"Sự việc #{number} chưa thay đổi gì" in text_of(kept)
     assert (await harness.reports(id=number))[0].status is IncidentStatus.OPEN
-    assert await _step_of(harness, OFFICER) == "officer/open"
+    assert await harness.step_of(OFFICER) == "officer/open"
 
     await harness.tap(OFFICER, _line_of(labels(kept[-1]), number))
     await harness.tap(OFFICER, "Đã xử lý")
     done = await harness.say(OFFICER, "có")
     assert f"Đã cập nhật sự việc #{number}: đã xử lý" in text_of(done)
     assert (await harness.reports(id=number))[0].status is IncidentStatus.RESOLVED
-    assert await _step_of(harness, OFFICER) == "officer/open"
+    assert await harness.step_of(OFFICER) == "officer/open"
     assert not any(label.startswith(f"#{number} ") for label in labels(done[-1]))
 
 
@@ -289,7 +277,7 @@ async def test_a_note_from_the_open_list_returns_to_the_list(harness: Harness) -
     await harness.tap(OFFICER, "Ghi chú")
     noted = await harness.say(OFFICER, "Đã mời cán bộ môi trường xuống kiểm tra")
     assert f"Đã lưu ghi chú cho sự việc #{number}" in text_of(noted)
-    assert await _step_of(harness, OFFICER) == "officer/open"
+    assert await harness.step_of(OFFICER) == "officer/open"
     assert any(label.startswith(f"#{number} ") for label in labels(noted[-1]))
     async with harness.sessions() as session:
         notes = await session.scalar(
@@ -364,4 +352,4 @@ async def test_adding_a_model_is_confirmed_before_it_is_saved(harness: Harness) 
     )
     [instance] = await _model(harness, "Nà Phải", "Tiếng mõ an ninh", "Công an xã")
     assert instance.status is ModelStatus.ACTIVE
-    assert await _step_of(harness, OFFICER) == "officer/models"
+    assert await harness.step_of(OFFICER) == "officer/models"

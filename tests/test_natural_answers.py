@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from storage.enums import ReportKind
-from storage.models import Conversation, Identity, ReminderPause, Report, ReportPhoto
+from storage.models import ReminderPause, Report, ReportPhoto
 from tests.support import HEAD, OFFICER, Harness, MutableClock, labels, text_of
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -50,17 +50,6 @@ async def activity_at_when(h: Harness) -> None:
     await h.tap(HEAD, "Báo hoạt động mô hình")
     await h.tap(HEAD, "Tiếng mõ an ninh (Hội Cựu chiến binh)")
     await h.say(HEAD, "Tuần tra đêm, thử hiệu lệnh mõ")
-
-
-async def step_of(h: Harness, user: str) -> str:
-    async with h.sessions() as session:
-        found = await session.scalar(
-            select(Conversation)
-            .join(Identity, Identity.id == Conversation.identity_id)
-            .where(Identity.external_id == user)
-        )
-        assert found is not None
-        return f"{found.flow}/{found.step}"
 
 
 async def count_reports(h: Harness) -> int:
@@ -113,7 +102,7 @@ async def test_when_typed_is_stored_as_said(
 ) -> None:
     await incident_at_when(harness)
     await harness.say(HEAD, typed)
-    assert await step_of(harness, HEAD) == "incident/place"
+    assert await harness.step_of(HEAD) == "incident/place"
     report = await send_incident(harness)
     assert local(report).date() == day
     assert report.occurred_time_known is (at is not None)
@@ -131,7 +120,7 @@ async def test_a_when_that_has_not_come_or_is_not_a_day_is_refused(
     before = await count_reports(harness)
     refused = text_of(await harness.say(HEAD, typed))
     assert any(words in refused for words in ("chưa tới", "Vui lòng chọn Hôm nay"))
-    assert await step_of(harness, HEAD) == "incident/when"
+    assert await harness.step_of(HEAD) == "incident/when"
     assert await count_reports(harness) == before
 
 
@@ -167,7 +156,7 @@ async def test_urgency_typed_as_people_write_it(harness: Harness, typed: str, ur
     await harness.tap(HEAD, "Báo sự việc")
     await harness.tap(HEAD, "An toàn giao thông")
     await harness.say(HEAD, typed)
-    assert await step_of(harness, HEAD) == "incident/text"
+    assert await harness.step_of(HEAD) == "incident/text"
     await harness.say(HEAD, "Xe tải làm sập rãnh thoát nước đầu thôn")
     await harness.tap(HEAD, "Hôm nay")
     report = await send_incident(harness)
@@ -181,7 +170,7 @@ async def test_an_urgency_answer_that_means_nothing_is_asked_again(harness: Harn
     again = await harness.say(HEAD, "để xem đã")
     assert "Có cần xử lý khẩn không?" in text_of(again)
     assert labels(again[-1]) == ["Khẩn cấp", "Không khẩn"]
-    assert await step_of(harness, HEAD) == "incident/urgency"
+    assert await harness.step_of(HEAD) == "incident/urgency"
 
 
 # Dates without a year never change year silently ---------------------------------------
@@ -193,7 +182,7 @@ async def test_a_day_to_come_without_year_is_asked_about_then_kept(harness: Harn
     asked = await harness.say(HEAD, "5/12")
     assert "Ý anh/chị là 05/12/2025?" in text_of(asked)
     assert labels(asked[-1]) == ["Có", "Không"]
-    assert await step_of(harness, HEAD) == "incident/day_confirm"
+    assert await harness.step_of(HEAD) == "incident/day_confirm"
     await harness.tap(HEAD, "Có")
     report = await send_incident(harness)
     assert local(report).date() == date(2025, 12, 5)
@@ -212,7 +201,7 @@ async def test_no_to_the_guessed_year_asks_for_the_date_with_its_year(
     else:
         again = await harness.say(HEAD, no)
     assert "ghi cả năm" in text_of(again)
-    assert await step_of(harness, HEAD) == "incident/date"
+    assert await harness.step_of(HEAD) == "incident/date"
     future = await harness.say(HEAD, "05/12/2026")
     assert "Ngày 05/12/2026 chưa tới" in text_of(future)
     await harness.say(HEAD, "01/12/2026")
@@ -224,7 +213,7 @@ async def test_an_explicit_year_is_honoured_without_asking(harness: Harness) -> 
     await incident_at_when(harness)
     await harness.tap(HEAD, "Ngày khác")
     await harness.say(HEAD, "05/12/2025")
-    assert await step_of(harness, HEAD) == "incident/place"
+    assert await harness.step_of(HEAD) == "incident/place"
     report = await send_incident(harness)
     assert local(report).date() == date(2025, 12, 5)
 
@@ -233,7 +222,7 @@ async def test_across_new_year_a_recent_day_needs_no_question(harness: Harness) 
     harness.clock.now = datetime(2027, 1, 3, 9, 0, tzinfo=TZ)
     await incident_at_when(harness)
     await harness.say(HEAD, "30/12")
-    assert await step_of(harness, HEAD) == "incident/place"
+    assert await harness.step_of(HEAD) == "incident/place"
     report = await send_incident(harness)
     assert local(report).date() == date(2026, 12, 30)
 
@@ -291,7 +280,7 @@ async def test_participants_typed_as_people_write_them(
     await activity_at_when(harness)
     await harness.tap(HEAD, "Hôm nay")
     await harness.say(HEAD, typed)
-    assert await step_of(harness, HEAD) == "activity/photos"
+    assert await harness.step_of(HEAD) == "activity/photos"
     await harness.tap(HEAD, "Bỏ qua")
     await harness.tap(HEAD, "Gửi báo cáo")
     report = (await harness.reports(kind=ReportKind.ACTIVITY))[-1]
@@ -318,7 +307,7 @@ async def test_participants_that_cannot_be_are_refused(
     before = await count_reports(harness)
     refused = text_of(await harness.say(HEAD, typed))
     assert answer in refused and "Có bao nhiêu người tham gia?" in refused
-    assert await step_of(harness, HEAD) == "activity/participants"
+    assert await harness.step_of(HEAD) == "activity/participants"
     assert await count_reports(harness) == before
 
 
@@ -331,9 +320,9 @@ async def test_no_photo_said_in_words_moves_on(harness: Harness, typed: str) -> 
     await incident_at_when(harness)
     await harness.tap(HEAD, "Hôm nay")
     await harness.tap(HEAD, "Bỏ qua")
-    assert await step_of(harness, HEAD) == "incident/photos"
+    assert await harness.step_of(HEAD) == "incident/photos"
     await harness.say(HEAD, typed)
-    assert await step_of(harness, HEAD) == "incident/confirm"
+    assert await harness.step_of(HEAD) == "incident/confirm"
 
 
 async def test_after_the_tenth_photo_only_done_is_offered(harness: Harness) -> None:
@@ -393,7 +382,7 @@ async def test_no_to_a_holiday_begun_yesterday_asks_for_its_year(harness: Harnes
     await holiday_first(harness, "1/12")
     again = await harness.say(OFFICER, "không")
     assert "ghi cả năm" in text_of(again)
-    assert await step_of(harness, OFFICER) == "officer/holiday_first"
+    assert await harness.step_of(OFFICER) == "officer/holiday_first"
     await harness.say(OFFICER, "01/12/2027")
     await harness.say(OFFICER, "3/12")
     assert await holidays(harness) == [*before, (date(2027, 12, 1), date(2027, 12, 3))]
@@ -413,7 +402,7 @@ async def test_holiday_days_without_a_question_when_plain(
 ) -> None:
     before = await holidays(harness)
     await holiday_first(harness, first)
-    assert await step_of(harness, OFFICER) == "officer/holiday_last"
+    assert await harness.step_of(OFFICER) == "officer/holiday_last"
     await harness.say(OFFICER, last)
     assert await holidays(harness) == [*before, stored]
 
@@ -425,7 +414,7 @@ async def test_a_holiday_far_in_the_next_year_is_asked_about(
     asked = await holiday_first(harness, typed)
     assert f"Ý đồng chí là nghỉ từ {meant}?" in asked
     await harness.tap(OFFICER, "Có")
-    assert await step_of(harness, OFFICER) == "officer/holiday_last"
+    assert await harness.step_of(OFFICER) == "officer/holiday_last"
 
 
 @ON_SQLITE
@@ -434,7 +423,7 @@ async def test_a_holiday_first_day_that_cannot_be_is_refused(harness: Harness, t
     before = await holidays(harness)
     refused = await holiday_first(harness, typed)
     assert "từ hôm nay trở đi" in refused
-    assert await step_of(harness, OFFICER) == "officer/holiday_first"
+    assert await harness.step_of(OFFICER) == "officer/holiday_first"
     assert await holidays(harness) == before
 
 

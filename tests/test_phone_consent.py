@@ -5,24 +5,11 @@ names who the person is."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
 from handlers.flows.onboarding import phone_number
 from storage.enums import Role
-from storage.models import Identity, Person
 from tests.support import DEPUTY, HEAD, OFFICER, RESIDENT, Harness, labels, text_of
 from tests.test_onboarding import make_invite
-
-
-async def _person(h: Harness, user: str) -> Person:
-    async with h.sessions() as session:
-        found = await session.scalar(
-            select(Person)
-            .join(Identity, Identity.person_id == Person.id)
-            .where(Identity.external_id == user)
-        )
-        assert found is not None, user
-        return found
 
 
 async def _joined(
@@ -61,7 +48,7 @@ async def test_a_head_gives_a_phone_and_lets_residents_see_it(harness: Harness) 
     assert labels(share[-1]) == ["Có", "Không"]
     done = await harness.say("user-mai", "co")
     assert "Báo sự việc" in labels(done[-1])
-    person = await _person(harness, "user-mai")
+    person = await harness.person("user-mai")
     assert (person.phone, person.share_phone) == ("0912345678", True)
 
 
@@ -71,14 +58,14 @@ async def test_a_wrong_number_is_refused_and_nothing_is_stored(harness: Harness)
         again = await harness.say("user-sai", typed)
         assert "Số điện thoại chưa đúng" in text_of(again)
         assert labels(again[-1]) == ["Bỏ qua"]
-    assert (await _person(harness, "user-sai")).phone is None
+    assert (await harness.person("user-sai")).phone is None
 
 
 async def test_skipping_asks_nothing_more(harness: Harness) -> None:
     await _joined(harness, "user-bo")
     done = await harness.say("user-bo", "bỏ qua")
     assert "Báo sự việc" in labels(done[-1])
-    person = await _person(harness, "user-bo")
+    person = await harness.person("user-bo")
     assert (person.phone, person.share_phone) == (None, False)
 
 
@@ -86,7 +73,7 @@ async def test_a_deputy_is_not_asked_about_residents(harness: Harness) -> None:
     await _joined(harness, "user-pho", "Pác Nà", Role.DEPUTY)
     done = await harness.say("user-pho", "0987654321")
     assert "Báo sự việc" in labels(done[-1]) and "bà con xem" not in text_of(done)
-    person = await _person(harness, "user-pho")
+    person = await harness.person("user-pho")
     assert (person.phone, person.share_phone) == ("0987654321", False)
 
 
@@ -94,11 +81,11 @@ async def test_a_shared_contact_is_the_number(harness: Harness) -> None:
     await _joined(harness, "user-tg")
     foreign = await harness.event("user-tg", kind="contact")
     assert "số của người khác" in text_of(foreign)
-    assert (await _person(harness, "user-tg")).phone is None
+    assert (await harness.person("user-tg")).phone is None
     share = await harness.event("user-tg", kind="contact", phone="84912000111")
     assert "0912000111" in text_of(share)
     await harness.say("user-tg", "không")
-    person = await _person(harness, "user-tg")
+    person = await harness.person("user-tg")
     assert (person.phone, person.share_phone) == ("0912000111", False)
 
 
@@ -111,19 +98,19 @@ async def test_a_head_changes_phone_sharing_and_name_from_the_menu(harness: Harn
     saved = await harness.say(HEAD, "không")
     assert "Đã lưu." in text_of(saved) and "Bà con không xem được số này." in text_of(saved)
     assert "Cho bà con xem số" in labels(saved[-1])
-    head = await _person(harness, HEAD)
+    head = await harness.person(HEAD)
     assert (head.phone, head.share_phone) == ("0987654321", False)
 
     await harness.tap(HEAD, "Cho bà con xem số")
-    assert (await _person(harness, HEAD)).share_phone is True
+    assert (await harness.person(HEAD)).share_phone is True
     await harness.tap(HEAD, "Đổi họ tên")
     refused = await harness.say(HEAD, "x")
     assert "họ tên trên một dòng" in text_of(refused)
-    assert (await _person(harness, HEAD)).full_name == "Hoàng Văn Thào"
+    assert (await harness.person(HEAD)).full_name == "Hoàng Văn Thào"
     await harness.say(HEAD, "Hoàng Văn Thảo")
     await harness.tap(HEAD, "Đổi số điện thoại")
     await harness.tap(HEAD, "Xóa số điện thoại")
-    head = await _person(harness, HEAD)
+    head = await harness.person(HEAD)
     assert (head.full_name, head.phone, head.share_phone) == ("Hoàng Văn Thảo", None, False)
 
 
@@ -147,7 +134,7 @@ async def test_an_officer_keeps_a_phone_without_the_residents_question(harness: 
     saved = await harness.say(OFFICER, "0912 111 222")
     assert "Đã lưu." in text_of(saved) and "bà con" not in text_of(saved).lower()
     assert "Thông tin của đồng chí Nông Thị Hoa" in text_of(saved)
-    officer = await _person(harness, OFFICER)
+    officer = await harness.person(OFFICER)
     assert (officer.phone, officer.share_phone) == ("0912111222", False)
 
 

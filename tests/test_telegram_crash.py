@@ -183,5 +183,5 @@ async def test_a_token_telegram_does_not_know_stops_the_start_and_is_not_printed
     out, err = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 2
     text = (out + err).decode()
-    assert "Telegram does not know TELEGRAM_BOT_TOKEN" in text
+    assert "Telegram không nhận TELEGRAM_BOT_TOKEN này" in text
     assert "AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQr" not in text
