@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import Hub
 from bot.zalo import ingest
-from bot.zalo.media import FetchPolicy, MediaFetcher
+from bot.zalo.media import MediaFetcher
+from bot.zalo.media_rules import FetchPolicy
 from bot.zalo.render import render
 from bot.zalo.updates import Incoming, parse
 from handlers.messages import OutMessage
@@ -27,7 +28,7 @@ from tests.databases import SEED_TIME
 from tests.support import MutableClock
 from tests.zalo_fake import ZaloFake
 from tests.zalo_fake.state import BodyShape
-from tests.zalo_rig import SECRET, Mode, as_head, running_bot, wait_for
+from tests.zalo_rig import FAKE_PHOTOS, SECRET, Mode, as_head, running_bot, wait_for
 
 PHOTO = b"\x89PNG\r\n\x1a\n" + b"\x00" * 4096
 
@@ -209,7 +210,7 @@ async def test_a_photo_is_copied_after_failures_and_one_too_large_is_given_up(
         zalo.fail_photo("flaky.png", 2)
         flaky_inbox = await queue_photo(sessions, flaky, "p1")
         huge_inbox = await queue_photo(sessions, huge, "p2")
-        policy = FetchPolicy(max_bytes=10_000)
+        policy = FetchPolicy(max_bytes=10_000, reach=FAKE_PHOTOS)
         fetcher = MediaFetcher(sessions, tmp_path / "media", "zalo", policy=policy, clock=clock)
         try:
             assert await fetcher.fetch_due() == 2
@@ -244,7 +245,7 @@ async def test_a_photo_that_never_downloads_is_given_up_after_the_bound(
     async with ZaloFake() as zalo:
         gone = f"{zalo.base_url}/media/expired.jpg"
         inbox_id = await queue_photo(sessions, gone, "p3")
-        policy = FetchPolicy(max_attempts=3)
+        policy = FetchPolicy(max_attempts=3, reach=FAKE_PHOTOS)
         fetcher = MediaFetcher(sessions, tmp_path / "media", "zalo", policy=policy, clock=clock)
         try:
             for _ in range(5):

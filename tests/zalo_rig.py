@@ -8,6 +8,7 @@ import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from ipaddress import ip_address
 from pathlib import Path
 from typing import Literal
 
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import Hub, serve
 from bot.ratelimit import Limits
-from bot.zalo.media import FetchPolicy
+from bot.zalo.media_rules import FetchPolicy, Reach
 from bot.zalo.transport import ZaloConfig, ZaloTransport
 from handlers.engine import Engine
 from storage.db import create_engine, session_factory
@@ -29,6 +30,10 @@ Mode = Literal["polling", "webhook"]
 FAST = Limits(per_second=1000, per_chat_per_second=1000, chat_burst=1000)
 SECRET = "tuquan-webhook-secret-0123"
 WEBHOOK_PATH = "/zalo/webhook"
+# The fake serves photos over plain http on loopback, which the bot itself never allows.
+FAKE_PHOTOS = Reach(
+    hosts=("127.0.0.1",), allowed_addresses=frozenset({ip_address("127.0.0.1")}), allow_http=True
+)
 
 
 @dataclass
@@ -149,9 +154,8 @@ async def running_bot(
         webhook_url=webhook_url,
         webhook_secret=SECRET if webhook_url else None,
     )
-    transport = ZaloTransport(
-        config, listen_socket=listener, fetch_policy=fetch_policy, retry_after=0.2
-    )
+    photos = fetch_policy or FetchPolicy(max_bytes=config.media_max_bytes, reach=FAKE_PHOTOS)
+    transport = ZaloTransport(config, listen_socket=listener, fetch_policy=photos, retry_after=0.2)
     stop = asyncio.Event()
     hub = Hub(sessions, Engine(sessions, clock=PROCESS_CLOCK))
     task = asyncio.create_task(serve(hub, [transport], stop))

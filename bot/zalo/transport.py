@@ -9,19 +9,23 @@ import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from bot.app import Hub
 from bot.ratelimit import Limits
 from bot.sender import ChannelClient, SenderPolicy
-from bot.settings import Settings
+from bot.settings import ZALO_MEDIA_HOSTS, Settings
 from bot.zalo import ingest
 from bot.zalo.api import ZaloApi, ZaloApiError, ZaloUnreachable
 from bot.zalo.client import RETRY_AFTER_SECONDS, ZaloClient
-from bot.zalo.media import FetchPolicy, MediaFetcher
+from bot.zalo.media_rules import FetchPolicy, Reach
 from bot.zalo.pause import pause
 from bot.zalo.polling import Keeper, Poller
 from bot.zalo.updates import CHANNEL, Incoming
+
+if TYPE_CHECKING:
+    from bot.zalo.media import MediaFetcher
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +50,7 @@ class ZaloConfig:
     webhook_secret: str | None = None
     listen_host: str = "127.0.0.1"
     listen_port: int = 8080
+    media_hosts: tuple[str, ...] = ZALO_MEDIA_HOSTS
 
     @property
     def uses_webhook(self) -> bool:
@@ -81,6 +86,7 @@ class ZaloConfig:
             webhook_secret=secret or None,
             listen_host=host or "0.0.0.0",
             listen_port=int(port),
+            media_hosts=settings.zalo_media_host_suffixes,
         )
 
 
@@ -98,7 +104,9 @@ class ZaloTransport:
         self.config = config
         self.limits = config.limits
         self.listen_socket = listen_socket
-        self.fetch_policy = fetch_policy or FetchPolicy(max_bytes=config.media_max_bytes)
+        self.fetch_policy = fetch_policy or FetchPolicy(
+            max_bytes=config.media_max_bytes, reach=Reach(hosts=config.media_hosts)
+        )
         # The sender may still be sending while ingestion shuts down: each has its own client.
         self.zalo_client = ZaloClient(
             ZaloApi(config.token, config.api_url),
@@ -114,6 +122,8 @@ class ZaloTransport:
         await self.zalo_client.api.aclose()
 
     async def run(self, hub: Hub, stop: asyncio.Event) -> None:
+        from bot.zalo.media import MediaFetcher  # its HTTP client only once Zalo runs
+
         api = ZaloApi(self.config.token, self.config.api_url)
         fetcher = MediaFetcher(
             hub.sessions,
