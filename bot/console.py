@@ -19,7 +19,7 @@ from handlers.choices import option_keys
 from handlers.engine import Engine
 from handlers.i18n import Translator
 from handlers.messages import InEvent, Location, OutMessage
-from storage import failpoints, files, inbox, outbox
+from storage import failpoints, files, inbox
 from storage.enums import Channel
 
 CHANNEL = Channel.CONSOLE.value
@@ -132,8 +132,15 @@ class ConsoleChat:
         self.engine = engine
         self.user_key = user_key
         self.printer = ConsolePrinter(sessions, out, color=color, locale=engine.locale)
+        # One person's console is one sender from run to run: a new run takes up the rows
+        # the last one leased before it died.
         self.sender = Sender(
-            sessions, self.printer, limits=UNLIMITED, chat_key=user_key, clock=engine.clock
+            sessions,
+            self.printer,
+            limits=UNLIMITED,
+            chat_key=user_key,
+            clock=engine.clock,
+            owner=uuid.uuid5(uuid.NAMESPACE_URL, f"tuquan:console:{user_key}").hex,
         )
         self.session_id = uuid.uuid4().hex[:12]
         self.line_number = 0
@@ -166,8 +173,7 @@ class ConsoleChat:
             await self.flush()
 
     async def run(self, lines: AsyncIterator[str]) -> None:
-        async with self.sessions() as session, session.begin():
-            await outbox.release_leases(session, CHANNEL, self.user_key)
+        await self.sender.release_leases()
         await self.engine.run_pending()
         await self.submit(
             InEvent(channel=CHANNEL, user_key=self.user_key, chat_key=self.user_key, kind="resume"),

@@ -1,9 +1,16 @@
-"""Drains the outbox through a platform client, within its limits, marking rows only when sent."""
+"""Drains the outbox through a platform client, within its limits, marking rows only when sent.
+
+Each sender holds the rows it took under its own owner id and renews their lease while it
+works, so a long paced backlog is never taken over by another sender; rows are released,
+at a stop or when a chat must wait, only by the sender that holds them.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,9 +18,11 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.ratelimit import Limits, RateLimiter
+from bot.telegram.redaction import redact
 from handlers.messages import OutMessage
 from storage import failpoints, outbox
 from storage.clock import system_clock
@@ -51,7 +60,8 @@ class ChannelClient(Protocol):
     async def send(
         self, chat_key: str, message: OutMessage, replacing: str | None = None
     ) -> str | None:
-        """Deliver; the platform's message id. Raises one of the errors above.
+        """Deliver; the platform's message id. Raises one of the errors above; anything
+        else it raises is counted and retried as `Transient` is.
 
         `replacing`: the platform's id of the earlier message this one redraws (see
         `OutMessage.replaces`); a client that cannot edit, or finds it gone, sends anew.
@@ -64,12 +74,19 @@ class SenderPolicy:
     max_attempts: int = 8
     first_backoff: timedelta = timedelta(seconds=2)
     max_backoff: timedelta = timedelta(minutes=10)
-    lease: timedelta = timedelta(minutes=2)
+    # How long rows stay with a sender that stopped renewing them (one killed): short, since
+    # a live sender renews every third of it and before each send.
+    lease: timedelta = timedelta(seconds=10)
     batch: int = 200
     concurrency: int = 16
 
     def backoff(self, attempts: int) -> timedelta:
         return min(self.first_backoff * (1 << max(attempts - 1, 0)), self.max_backoff)
+
+    @property
+    def renew_every(self) -> float:
+        """Seconds between renewals of the rows a sender still holds."""
+        return self.lease.total_seconds() / 3
 
 
 class Sender:
@@ -82,7 +99,11 @@ class Sender:
         policy: SenderPolicy | None = None,
         clock: Callable[[], datetime] = system_clock,
         chat_key: str | None = None,
+        owner: str | None = None,
     ) -> None:
+        """`owner`: whose leases this sender holds; its own by default. Only a sender that
+        takes over from a run of itself that died (a console for the same person) passes one."""
+        self.owner = owner or uuid.uuid4().hex
         self.sessions = sessions
         self.chat_key = chat_key
         self.client = client
@@ -110,6 +131,7 @@ class Sender:
                     self.clock(),
                     self.policy.lease,
                     self.policy.batch,
+                    owner=self.owner,
                     chat_key=self.chat_key,
                 )
             if not rows:
@@ -122,7 +144,19 @@ class Sender:
         self, stop: asyncio.Event, bell: asyncio.Event | None = None, idle: float = 0.5
     ) -> None:
         """Until `stop`: send what is due, then wait for the bell (new rows) or `idle` seconds."""
-        bell = bell or asyncio.Event()
+        try:
+            await self._run(stop, bell or asyncio.Event(), idle)
+        finally:
+            # What a stop or a failure leaves leased is due for the next sender at once.
+            with contextlib.suppress(Exception):
+                await self.release_leases()
+
+    async def release_leases(self) -> None:
+        """Every row this sender's owner holds is due again now; no other sender's."""
+        async with self.sessions() as session, session.begin():
+            await outbox.release_leases(session, self.owner, self.client.channel)
+
+    async def _run(self, stop: asyncio.Event, bell: asyncio.Event, idle: float) -> None:
         while not stop.is_set():
             bell.clear()
             try:
@@ -141,30 +175,61 @@ class Sender:
                 waiter.cancel()
 
     async def _send_all(self, rows: list[OutboxItem]) -> None:
-        """Chats in parallel, each chat's messages in order."""
+        """Chats in parallel, each chat's messages in order; the rows not done yet stay leased."""
         by_chat: dict[str, list[OutboxItem]] = defaultdict(list)
         for row in rows:
             by_chat[row.chat_key].append(row)
         gate = asyncio.Semaphore(self.policy.concurrency)
+        held = {row.id for row in rows}
 
         async def one_chat(chat_rows: list[OutboxItem]) -> None:
             async with gate:
                 for position, row in enumerate(chat_rows):
-                    if not await self._send(row):
+                    going_on = await self._send(row, [r.id for r in chat_rows[position:]])
+                    held.discard(row.id)
+                    if not going_on:
                         await self._release(chat_rows[position + 1 :])
+                        held.difference_update(r.id for r in chat_rows[position + 1 :])
                         return
 
-        await asyncio.gather(*(one_chat(chat_rows) for chat_rows in by_chat.values()))
+        keeper = asyncio.create_task(self._keep(held))
+        try:
+            await asyncio.gather(*(one_chat(chat_rows) for chat_rows in by_chat.values()))
+        finally:
+            keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeper
 
-    async def _send(self, row: OutboxItem) -> bool:
-        """One row; False when the chat's later rows must wait (order is kept per chat)."""
+    async def _keep(self, held: set[int]) -> None:
+        """Renew the lease of the rows still waiting their turn (chats paced, or waiting for
+        a free slot), until cancelled."""
+        while True:
+            await asyncio.sleep(self.policy.renew_every)
+            try:
+                await self._renew(list(held))
+            except Exception:
+                log.warning("leases of %s outbox rows not renewed", len(held), exc_info=True)
+
+    async def _renew(self, ids: list[int]) -> set[int]:
+        async with self.sessions() as session, session.begin():
+            return await outbox.renew(session, ids, self.owner, self.clock(), self.policy.lease)
+
+    async def _send(self, row: OutboxItem, chat_rest: list[int]) -> bool:
+        """One row; False when the chat's later rows must wait (order is kept per chat).
+
+        `chat_rest`: this row and the chat's later rows in the batch. Their lease is renewed
+        just before the send, so no other sender can take the chat up while it is sent.
+        """
         if self.paused:
             await self._release([row])
             return False
         await self.limiter.acquire(row.chat_key, is_group=self.client.is_group(row.chat_key))
-        message = OutMessage.model_validate(row.message)
-        replacing = await self._shown_as(message.replaces)
+        if row.id not in await self._renew(chat_rest):
+            log.warning("outbox row %s is another sender's now; its chat is left to it", row.id)
+            return False
         try:
+            message = OutMessage.model_validate(row.message)
+            replacing = await self._shown_as(message.replaces)
             platform_id = await self.client.send(row.chat_key, message, replacing)
         except RetryAfter as wait:
             resume = self.clock() + timedelta(seconds=wait.seconds)
@@ -180,6 +245,16 @@ class Sender:
         except Rejected as error:
             await self._finish(row, OutboxStatus.FAILED, f"rejected: {error}")
             return True
+        except SQLAlchemyError:
+            # Our database, not the message: nothing is counted, the lease runs out.
+            raise
+        except Exception as error:
+            # Whatever no client mapped (a bug in rendering, a library's own error) is retried
+            # and given up like a transient one, or the row would stop its chat for good.
+            described = redact(f"{type(error).__name__}: {error}")
+            log.error("outbox row %s not sent: %s", row.id, described, exc_info=error)
+            await self._later(row, None, described, count=True)
+            return False
         failpoints.hit("after_send_before_mark")
         await self._finish(row, OutboxStatus.SENT, None, platform_id)
         self.sent += 1
@@ -206,17 +281,20 @@ class Sender:
             else:
                 stored.status, stored.last_error = status, error
                 stored.attempts += 1
-                stored.claimed_until = None
+                stored.claimed_until, stored.claimed_by = None, None
 
     async def _later(
         self, row: OutboxItem, wait: timedelta | None, error: str, *, count: bool
     ) -> None:
         async with self.sessions() as session, session.begin():
             stored = await session.get_one(OutboxItem, row.id)
+            if stored.claimed_by != self.owner:
+                log.warning("outbox row %s was taken over while sent; left to its holder", row.id)
+                return
             if count:
                 stored.attempts += 1
             stored.last_error = error[:2000]
-            stored.claimed_until = None
+            stored.claimed_until, stored.claimed_by = None, None
             if count and stored.attempts >= self.policy.max_attempts:
                 stored.status = OutboxStatus.FAILED
                 log.warning("outbox row %s failed after %s attempts", row.id, stored.attempts)
@@ -228,11 +306,7 @@ class Sender:
         if not rows:
             return
         async with self.sessions() as session, session.begin():
-            await session.execute(
-                update(OutboxItem)
-                .where(OutboxItem.id.in_([row.id for row in rows]))
-                .values(claimed_until=None)
-            )
+            await outbox.release(session, [row.id for row in rows], self.owner)
 
     async def _blocked(self, row: OutboxItem, error: str) -> None:
         """Mark the identity inactive and fail everything still queued for it."""
@@ -252,5 +326,6 @@ class Sender:
                     status=OutboxStatus.FAILED,
                     last_error=f"blocked: {error}"[:2000],
                     claimed_until=None,
+                    claimed_by=None,
                 )
             )

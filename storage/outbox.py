@@ -169,15 +169,17 @@ async def claim(
     lease: timedelta,
     limit: int = 100,
     *,
+    owner: str,
     chat_key: str | None = None,
 ) -> list[OutboxItem]:
-    """Due rows of the channel, leased to this sender so no other sender takes them meanwhile.
+    """Due rows of the channel, leased to `owner` so no other sender takes them meanwhile.
 
     A row waits while an earlier row of its chat waits (a retry, another sender's lease):
     each chat gets its messages in the order they were written.
 
-    A sender that dies while sending leaves the lease to run out; the row is then sent again,
-    so a crash can repeat a message but never lose it.
+    The owner renews the lease while it works (`renew`). A sender that dies while sending
+    leaves the lease to run out; the row is then sent again, so a crash can repeat a message
+    but never lose it.
     """
     earlier = aliased(OutboxItem)
     held_back_by_earlier = (
@@ -205,10 +207,48 @@ async def claim(
     if not ids:
         return []
     await session.execute(
-        update(OutboxItem).where(OutboxItem.id.in_(ids)).values(claimed_until=now + lease)
+        update(OutboxItem)
+        .where(OutboxItem.id.in_(ids))
+        .values(claimed_until=now + lease, claimed_by=owner)
     )
     query = select(OutboxItem).where(OutboxItem.id.in_(ids)).order_by(OutboxItem.id)
     return list((await session.execute(query)).scalars())
+
+
+def _held_by(owner: str, ids: Sequence[int]) -> Any:
+    # The owner's mark, not the time, says who holds a row: a lease that ran out while
+    # nobody claimed the row is still its owner's, one claimed since is the claimer's.
+    return (
+        OutboxItem.id.in_(ids)
+        & (OutboxItem.claimed_by == owner)
+        & (OutboxItem.status == OutboxStatus.PENDING)
+    )
+
+
+async def renew(
+    session: AsyncSession, ids: Sequence[int], owner: str, now: datetime, lease: timedelta
+) -> set[int]:
+    """Extend `owner`'s lease on these rows; the ids it still holds (a row another sender
+    claimed, or one already sent or failed, is not among them)."""
+    if not ids:
+        return set()
+    statement = (
+        update(OutboxItem)
+        .where(_held_by(owner, ids))
+        .values(claimed_until=now + lease)
+        .returning(OutboxItem.id)
+    )
+    return set((await session.execute(statement)).scalars())
+
+
+async def release(session: AsyncSession, ids: Sequence[int], owner: str) -> None:
+    """`owner`'s rows among these are due again now; anyone else's lease stays as it is."""
+    if ids:
+        await session.execute(
+            update(OutboxItem)
+            .where(_held_by(owner, ids))
+            .values(claimed_until=None, claimed_by=None)
+        )
 
 
 def mark_sent(item: OutboxItem, now: datetime, platform_message_id: str | None = None) -> None:
@@ -216,17 +256,20 @@ def mark_sent(item: OutboxItem, now: datetime, platform_message_id: str | None =
     item.sent_at = now
     item.attempts += 1
     item.claimed_until = None
+    item.claimed_by = None
     item.platform_message_id = platform_message_id
 
 
-async def release_leases(session: AsyncSession, channel: str, chat_key: str) -> None:
-    """For a single-process chat restarting: rows it leased before dying are due again now."""
+async def release_leases(session: AsyncSession, owner: str, channel: str) -> None:
+    """Every row of the channel `owner` holds is due again now: for a sender stopping, and
+    for one starting under the owner of a run that died (a console for the same person).
+    Leases of other senders are left to run out, however long they have been held."""
     await session.execute(
         update(OutboxItem)
         .where(
             OutboxItem.channel == channel,
-            OutboxItem.chat_key == chat_key,
+            OutboxItem.claimed_by == owner,
             OutboxItem.status == OutboxStatus.PENDING,
         )
-        .values(claimed_until=None)
+        .values(claimed_until=None, claimed_by=None)
     )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import deque
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -193,7 +195,9 @@ async def test_a_leased_row_is_not_taken_by_another_sender_until_the_lease_ends(
 ) -> None:
     await queue(sessions, "601", 1)
     async with sessions() as session, session.begin():
-        taken = await outbox.claim(session, "telegram", clock(), timedelta(minutes=2))
+        taken = await outbox.claim(
+            session, "telegram", clock(), timedelta(minutes=2), owner="another-sender"
+        )
     assert [row.chat_key for row in taken] == ["601"]
     platform = ScriptedPlatform()
     sender = Sender(sessions, platform, limits=FAST, clock=clock)
@@ -202,3 +206,53 @@ async def test_a_leased_row_is_not_taken_by_another_sender_until_the_lease_ends(
     clock.advance(minutes=3)
     await sender.drain()
     assert platform.delivered == [("601", "601 #0")]
+
+
+class BrokenOn(ScriptedPlatform):
+    """A client with a bug for one message: it raises what no client maps to the sender's
+    errors, every time that message is tried."""
+
+    def __init__(self, text: str, error: Exception) -> None:
+        super().__init__()
+        self.text, self.error, self.tries = text, error, 0
+
+    async def send(
+        self, chat_key: str, message: OutMessage, replacing: str | None = None
+    ) -> str | None:
+        if message.text == self.text:
+            self.tries += 1
+            raise self.error
+        return await super().send(chat_key, message, replacing)
+
+
+@pytest.mark.parametrize(
+    "error", [ValueError("unbalanced <b> in the rendered text"), KeyError("reply_markup")]
+)
+async def test_an_error_no_client_maps_is_retried_then_failed_and_the_chat_goes_on(
+    sessions: async_sessionmaker[AsyncSession],
+    clock: MutableClock,
+    caplog: pytest.LogCaptureFixture,
+    error: Exception,
+) -> None:
+    await queue(sessions, "701", 3)
+    platform = BrokenOn("701 #1", error)
+    sender = Sender(
+        sessions, platform, limits=FAST, clock=clock, policy=SenderPolicy(max_attempts=4)
+    )
+    with caplog.at_level(logging.WARNING, logger="bot.sender"):
+        for _ in range(8):
+            await sender.drain()
+            clock.advance(hours=1)
+    first, broken, last = await rows(sessions, "701")
+    assert (first.status, broken.status, last.status) == (
+        OutboxStatus.SENT,
+        OutboxStatus.FAILED,
+        OutboxStatus.SENT,
+    )
+    assert broken.attempts == 4 and platform.tries == 4
+    name = type(error).__name__
+    assert (broken.last_error or "").startswith(f"{name}: ")
+    assert str(error) in (broken.last_error or "")
+    assert platform.delivered == [("701", "701 #0"), ("701", "701 #2")]
+    logged = [r.getMessage() for r in caplog.records if f"outbox row {broken.id}" in r.getMessage()]
+    assert len([line for line in logged if name in line]) == 4

@@ -74,7 +74,7 @@ async def test_killed_between_storing_an_update_and_confirming_it(
         await bot.start(failpoints="after_inbox_commit:2")
         menu = telegram.user_sends_text(USER, "/menu", "Hiền")["update_id"]
         # Marked sent, too: a reply caught between sending and marking would wait out its
-        # two-minute lease after a webhook restart (polling releases leases at start).
+        # lease after the restart.
         await World(EmulatorTelegram(telegram), sessions, runtime, way_in, sessions).settle(USER, 1)
         update_id = telegram.user_sends_text(USER, "Tuần này bình thường", "Hiền")["update_id"]
         assert await bot.exited() == -signal.SIGKILL

@@ -2,14 +2,14 @@
 
 Telegram retries an update until it gets a 2xx, so a crash before the commit loses
 nothing. A request without the secret header (401) or with a wrong one (403) is refused
-before its body is read.
+before its body is read; a body that is not JSON, or nests deeper than any update, gets 400
+and nothing is stored.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 from collections.abc import Awaitable
 from urllib.parse import urlsplit
@@ -20,6 +20,7 @@ from bot.telegram.api import TelegramApi, Unauthorized
 from bot.telegram.incoming import ALLOWED_UPDATES
 from bot.telegram.ingest import Ingest
 from bot.telegram.waiting import persist
+from bot.webhook_json import Unreadable, read_json
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -37,8 +38,8 @@ class WebhookReceiver:
         if not hmac.compare_digest(given.encode("utf-8"), self._secret):
             return web.Response(status=403)
         try:
-            update = json.loads(await request.read())
-        except ValueError:
+            update = read_json(await request.read())
+        except Unreadable:
             return web.Response(status=400)
         if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
             return web.Response(status=400)

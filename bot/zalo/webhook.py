@@ -1,8 +1,9 @@
 """The webhook: Zalo POSTs each update; 2xx only once it is committed to the inbox.
 
 The shared secret (X-Bot-Api-Secret-Token) is compared in constant time; a request without
-it, or with a wrong one, is refused and nothing of it is stored. Any answer but 2xx makes
-Zalo deliver the update again, which the inbox's unique key turns into a no-op.
+it, or with a wrong one, is refused and nothing of it is stored, as is a body that is not
+JSON or nests deeper than any update (400). Any answer but 2xx makes Zalo deliver the
+update again, which the inbox's unique key turns into a no-op.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from bot.webhook_json import Unreadable, read_json
 from bot.zalo.updates import Incoming, parse, unwrap
 
 log = logging.getLogger(__name__)
@@ -66,8 +68,8 @@ class WebhookServer:
         if not hmac.compare_digest(given.encode(), self._secret):
             return web.json_response({"ok": False, "description": "wrong secret"}, status=403)
         try:
-            body = await request.json()
-        except ValueError:
+            body = read_json(await request.read())
+        except Unreadable:
             return web.json_response({"ok": False, "description": "not JSON"}, status=400)
         update = unwrap(body)
         incoming = parse(update) if update is not None else None
