@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -16,6 +18,7 @@ from handlers.i18n import Translator
 from storage import digests
 from storage.digests import ReportLine, UnitRow
 from storage.enums import ReportKind
+from storage.export import starts_like_formula
 
 MAX_COLUMN_WIDTH = 60
 
@@ -35,8 +38,25 @@ async def render_xlsx(session: AsyncSession, digest: Digest, t: Translator, tz: 
     return buffer.getvalue()
 
 
+def _append(sheet: Worksheet, values: list[Any]) -> None:
+    """A row whose words stay words: openpyxl makes '=...' a formula and '#N/A' an error."""
+    sheet.append(values)
+    if not values:
+        return
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell, Cell) and isinstance(cell.value, str):
+            _as_text(cell, cell.value)
+
+
+def _as_text(cell: Cell, text: str) -> None:
+    cell.data_type = "s"
+    if starts_like_formula(text):
+        # Excel's own mark for text typed after a quote: editing the cell keeps it text.
+        cell.quotePrefix = True
+
+
 def _header(sheet: Worksheet, headings: list[str], frozen: str = "A2") -> None:
-    sheet.append(headings)
+    _append(sheet, [*headings])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = frozen
@@ -92,7 +112,7 @@ def _reports(
     _header(sheet, [str(t(key)) for key in REPORT_COLUMNS])
     shown = [line for line in lines if not line.sensitive]
     for line in shown:
-        sheet.append(_report_row(line, digest, t, tz))
+        _append(sheet, _report_row(line, digest, t, tz))
     for key in DATE_COLUMNS:
         column = REPORT_COLUMNS.index(key) + 1
         for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
@@ -101,8 +121,8 @@ def _reports(
     _fit(sheet)
     confidential = len(lines) - len(shown)
     if confidential:
-        sheet.append([])
-        sheet.append([str(t("sheet.confidential_count", count=confidential))])
+        _append(sheet, [])
+        _append(sheet, [str(t("sheet.confidential_count", count=confidential))])
 
 
 def _report_row(line: ReportLine, digest: Digest, t: Translator, tz: ZoneInfo) -> list[object]:
@@ -147,11 +167,12 @@ def _completeness(sheet: Worksheet, digest: Digest, weeks: tuple[str, ...], t: T
         key=lambda h: _path(digest.units, h),
     )
     for hamlet_id in hamlet_ids:
-        sheet.append(
+        _append(
+            sheet,
             [
                 _path(digest.units, hamlet_id),
                 *(_cell_text(t, digest.cells.get((hamlet_id, week))) for week in weeks),
-            ]
+            ],
         )
     _filter(sheet, len(hamlet_ids))
     _fit(sheet)
@@ -174,7 +195,8 @@ def _models(sheet: Worksheet, digest: Digest, t: Translator, tz: ZoneInfo) -> No
     dormant = {d.model.instance_id for d in digest.dormant}
     overlapping = {(o.hamlet.id, o.type_name) for o in digest.overlaps}
     for model in digest.models:
-        sheet.append(
+        _append(
+            sheet,
             [
                 _path(digest.units, model.hamlet_id),
                 model.type_name,
@@ -184,7 +206,7 @@ def _models(sheet: Worksheet, digest: Digest, t: Translator, tz: ZoneInfo) -> No
                 model.last_activity.astimezone(tz).date() if model.last_activity else None,
                 str(t("common.yes")) if model.instance_id in dormant else "",
                 str(t("common.yes")) if (model.hamlet_id, model.type_name) in overlapping else "",
-            ]
+            ],
         )
     for row in sheet.iter_rows(min_row=2, min_col=5, max_col=6):
         for cell in row:

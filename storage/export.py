@@ -1,4 +1,5 @@
-"""Reports as flat rows, for anyone to check what was stored."""
+"""Reports as flat rows, for anyone to check what was stored; and what keeps text a person
+wrote from being read as a formula by a spreadsheet."""
 
 from __future__ import annotations
 
@@ -30,6 +31,29 @@ COLUMNS = (
     "withdrawn",
     "reporter",
 )
+# What people typed or named; the other columns are numbers, times and the bot's own words.
+TYPED_COLUMNS = frozenset(
+    {"unit_path", "category", "model", "organization", "text", "place", "reporter"}
+)
+# A cell beginning with one of these is a formula to Excel, LibreOffice and Google Sheets.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def starts_like_formula(text: str) -> bool:
+    return text.startswith(FORMULA_STARTS)
+
+
+def inert(text: str) -> str:
+    """The text with a leading quote when a spreadsheet would run it: the quote is how one
+    types text that starts with '=' (OWASP's rule for CSV injection)."""
+    return f"'{text}" if starts_like_formula(text) else text
+
+
+def for_csv(row: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(
+        inert(value) if column in TYPED_COLUMNS else value
+        for column, value in zip(COLUMNS, row, strict=True)
+    )
 
 
 async def report_rows(session: AsyncSession, tz: ZoneInfo) -> list[tuple[str, ...]]:

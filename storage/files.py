@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Collection
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +17,17 @@ from storage.models import StoredFile
 
 PNG = "image/png"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def request_key(inbox_id: int | None) -> str:
+    """The key of the files made for one request: its own even if the inbox id were given
+    again (an emptied SQLite table reuses ids, a restored backup repeats them).
+
+    A random part rather than the update's platform key: that key is the platform's to reuse
+    (Telegram starts again from a random number after a quiet week). It needs no replay: the
+    step, its files and its replies commit in one transaction, so a step replayed after a
+    rollback stores its file again under a new key and one reply names it."""
+    return f"request:{inbox_id}:{secrets.token_hex(8)}"
 
 
 async def store(
@@ -56,3 +70,16 @@ async def exists(session: AsyncSession, key: str) -> bool:
 
 async def load(session: AsyncSession, file_id: int) -> StoredFile | None:
     return await session.get(StoredFile, file_id)
+
+
+async def delete_older_than(
+    session: AsyncSession, cutoff: datetime, keep_ids: Collection[int] = ()
+) -> int:
+    """Delete the files stored before `cutoff` but those in `keep_ids` (named by messages
+    still waiting to be sent); how many were deleted."""
+    statement = delete(StoredFile).where(StoredFile.created_at < cutoff)
+    if keep_ids:
+        statement = statement.where(StoredFile.id.not_in(list(keep_ids)))
+    statement = statement.execution_options(synchronize_session=False)
+    result = cast(CursorResult[Any], await session.execute(statement))
+    return int(result.rowcount or 0)

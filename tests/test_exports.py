@@ -6,12 +6,13 @@ import io
 
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from handlers.periods import month_period
 from storage import files, units
+from storage.demo import head_external_id
 from storage.enums import ReportKind
-from storage.models import Report, Unit
+from storage.models import Person, Report, Unit
 from tests.cli import exported
 from tests.officers import COMMUNE_DEPUTY, file_incident
 from tests.support import HEAD, Harness
@@ -191,3 +192,96 @@ async def test_the_csv_export_has_place_coordinates_and_the_models_name(
     assert rows[str(activity)]["model"] == "Tiếng mõ an ninh"
     assert rows[str(activity)]["organization"] == "Hội Cựu chiến binh"
     assert rows[str(located)]["model"] == rows[str(located)]["organization"] == ""
+
+
+HYPERLINK = '=HYPERLINK("http://evil","x")'
+NA_MO = head_external_id("Nà Mò")
+
+
+async def rename(harness: Harness, user: str, name: str) -> None:
+    person = await harness.person(user)
+    async with harness.sessions() as session, session.begin():
+        await session.execute(update(Person).where(Person.id == person.id).values(full_name=name))
+
+
+async def file_formula_lookalikes(harness: Harness) -> dict[str, int]:
+    """Reports whose text or reporter's name a spreadsheet would read as a formula, and one
+    placed south of the equator, whose latitude is a negative number."""
+    await rename(harness, HEAD, "+cmd")
+    await rename(harness, NA_MO, "@SUM(1)")
+    found = {
+        "hyperlink": await file_incident(harness, "An toàn giao thông", HYPERLINK, urgent=False),
+        "at": await file_incident(
+            harness, "Môi trường", "Khói đốt rơm rạ", urgent=False, user=NA_MO
+        ),
+    }
+    await harness.say(HEAD, "/menu")
+    await harness.tap(HEAD, "Báo sự việc")
+    await harness.tap(HEAD, "An toàn giao thông")
+    await harness.tap(HEAD, "Không khẩn")
+    await harness.say(HEAD, "-1 cầu tràn bị cuốn trôi")
+    await harness.tap(HEAD, "Hôm nay")
+    await harness.location(HEAD, -22.2801, 105.8652)
+    await harness.tap(HEAD, "Bỏ qua")
+    await harness.tap(HEAD, "Gửi báo cáo")
+    found["minus"] = (await harness.reports())[-1].id
+    # What is typed is trimmed (storage.text.clean): a leading tab or carriage return is
+    # written to the stored reports directly.
+    found["tab"] = await file_incident(
+        harness, "Môi trường", "Rác đổ cạnh suối đầu thôn", urgent=False
+    )
+    found["return"] = await file_incident(
+        harness, "Môi trường", "Khói bay vào lớp học", urgent=False
+    )
+    async with harness.sessions() as session, session.begin():
+        for key, text in (("tab", "\t=1+1"), ("return", "\r=2+2")):
+            await session.execute(update(Report).where(Report.id == found[key]).values(text=text))
+    return found
+
+
+async def test_text_that_looks_like_a_formula_is_a_text_cell_in_the_workbook(
+    harness: Harness,
+) -> None:
+    found = await file_formula_lookalikes(harness)
+    sheet = (await export_this_month(harness, COMMUNE_DEPUTY))["Báo cáo"]
+
+    header = [cell.value for cell in sheet[1]]
+    text_at, reporter_at = header.index("Nội dung"), header.index("Người báo")
+    latitude_at = header.index("Vĩ độ")
+    rows = {row[0].value: row for row in sheet.iter_rows(min_row=2) if row[0].value}
+    expected = {
+        found["hyperlink"]: (HYPERLINK, "+cmd"),
+        found["at"]: ("Khói đốt rơm rạ", "@SUM(1)"),
+        found["minus"]: ("-1 cầu tràn bị cuốn trôi", "+cmd"),
+        found["tab"]: ("\t=1+1", "+cmd"),
+        found["return"]: ("\r=2+2", "+cmd"),
+    }
+    for report_id, (text, reporter) in expected.items():
+        for cell, typed in (
+            (rows[report_id][text_at], text),
+            (rows[report_id][reporter_at], reporter),
+        ):
+            # XML reads a carriage return back as a line feed, whatever the cell's type.
+            assert (cell.value, cell.data_type) == (typed.replace("\r", "\n"), "s"), typed
+            assert cell.quotePrefix is (typed != "Khói đốt rơm rạ"), typed
+    latitude = rows[found["minus"]][latitude_at]
+    assert (latitude.value, latitude.data_type) == (-22.2801, "n")
+    assert rows[found["minus"]][0].data_type == "n"
+
+
+async def test_text_that_looks_like_a_formula_is_quoted_in_the_csv(
+    harness: Harness, database_url: str
+) -> None:
+    found = await file_formula_lookalikes(harness)
+
+    rows = {row["id"]: row for row in exported(database_url)}
+    assert rows[str(found["hyperlink"])]["text"] == "'" + HYPERLINK
+    assert rows[str(found["hyperlink"])]["reporter"] == "'+cmd"
+    assert rows[str(found["at"])]["reporter"] == "'@SUM(1)"
+    assert rows[str(found["at"])]["text"] == "Khói đốt rơm rạ"
+    assert rows[str(found["minus"])]["text"] == "'-1 cầu tràn bị cuốn trôi"
+    assert rows[str(found["tab"])]["text"] == "'\t=1+1"
+    # The pipe is read as text, which turns the carriage return into a line feed.
+    assert rows[str(found["return"])]["text"] == "'\n=2+2"
+    assert rows[str(found["minus"])]["latitude"] == "-22.280100"
+    assert rows[str(found["minus"])]["unit_path"].startswith("tỉnh")

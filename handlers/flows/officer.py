@@ -21,7 +21,7 @@ from handlers.periods import Period
 from handlers.registry import step
 from handlers.titles import capitalized, role_word
 from storage import alerts as alert_records
-from storage import audit, invites, models_registry, pauses, people, registry, schedules
+from storage import audit, files, invites, models_registry, pauses, people, registry, schedules
 from storage import units as unit_records
 from storage.enums import ModelStatus, Role, UnitKind
 from storage.models import (
@@ -194,7 +194,7 @@ async def send_summary(ctx: Ctx, unit: Unit, period: Period) -> None:
         ctx.now,
         ctx.tz,
         ctx.t,
-        file_key=f"request:{ctx.inbox_id}",
+        file_key=files.request_key(ctx.inbox_id),
         extras=Extras(chart=True),
     )
     ctx.replies.extend(with_letters_hint(message, ctx.t, ctx.traits) for message in found)
@@ -467,7 +467,7 @@ async def on_export(ctx: Ctx, event: InEvent) -> None:
 async def send_workbook(ctx: Ctx, unit: Unit, period: Period) -> None:
     digest = await build(ctx.session, unit.id, period, ctx.now, ctx.tz)
     message = await workbook_message(
-        ctx.session, digest, ctx.t, ctx.tz, f"request:{ctx.inbox_id}", ctx.now, ctx.person.id
+        ctx.session, digest, ctx.t, ctx.tz, files.request_key(ctx.inbox_id), ctx.now, ctx.person.id
     )
     ctx.replies.append(message)
 
