@@ -78,8 +78,7 @@ class Jobs:
 
     async def clean_up(self) -> dict[str, int]:
         """Delete personal data past its keeping time (TUQUAN_RETENTION_*)."""
-        async with self.sessions() as session, session.begin():
-            cleaned = await retention.clean(session, self.clock(), self.retention)
+        cleaned = await retention.clean(self.sessions, self.clock(), self.retention)
         log.info("retention clean-up: %s", cleaned.counts)
         return cleaned.counts
 
