@@ -19,6 +19,7 @@ from storage import outbox
 from storage.enums import Role
 from storage.models import Identity, Person, Unit
 from storage.people import ActiveRole
+from storage.retention import RetentionPolicy
 
 IDLE_FLOW = "menu"
 IDLE_STEP = "main"
@@ -71,6 +72,7 @@ class Ctx:
     inbox_id: int | None = None
     guides: GuideLibrary = field(default_factory=shared_library)
     traits: ChannelTraits = FULL
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
     flow: str = IDLE_FLOW
     step: str = IDLE_STEP
     data: dict[str, Any] = field(default_factory=dict)

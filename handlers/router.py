@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.context import Ctx
-from handlers.flows import linking, menu, officer, onboarding, standing
+from handlers.flows import linking, menu, officer, onboarding, privacy, standing
 from handlers.messages import InEvent
 from handlers.registry import STEPS
 from storage.text import fold
@@ -57,6 +57,9 @@ async def _global(ctx: Ctx, text: str) -> bool:
         return True
     if command in officer.COMMANDS:
         await officer.command(ctx, command, argument.strip())
+        return True
+    if command in privacy.COMMANDS:
+        await privacy.command(ctx, command)
         return True
     if command in CANCEL_WORDS or key in CANCEL_WORDS:
         _cancel(ctx)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import official, people, reports, units
+from storage import official, people, privacy, reports, units
 from storage.clock import iso_week
 from storage.enums import (
     AlertDuty,
@@ -269,6 +269,7 @@ async def _hamlets(
         )
         session.add(hamlet)
         head = Person(full_name=head_name, is_demo=True, created_at=now)
+        privacy.agree(head, now)
         session.add(head)
         await session.flush()
         await people.assign(session, head.id, hamlet.id, Role.REPORTER, now - timedelta(days=400))
@@ -312,6 +313,7 @@ async def _demo_people(
             person = heads[demo.unit]
         else:
             person = Person(full_name=DEMO_PEOPLE[key], is_demo=True, created_at=now)
+            privacy.agree(person, now)
             session.add(person)
             await session.flush()
             if demo.role is not None and demo.unit is not None:

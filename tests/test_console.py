@@ -67,9 +67,8 @@ def test_invite_from_the_command_line_binds_a_new_console_user(database_url: str
     code = created.stdout.strip()
     assert len(code) == 8
 
-    chat = tuquan(
-        "chat", "--user-id", "42", database_url=database_url, stdin=f"/start {code}\nLâm Văn Phúc\n"
-    )
+    joining = f"/start {code}\nđồng ý\nLâm Văn Phúc\n"
+    chat = tuquan("chat", "--user-id", "42", database_url=database_url, stdin=joining)
     assert "vai trò phó thôn của thôn Nà Phải" in chat.stdout
     assert "Cảm ơn Lâm Văn Phúc" in chat.stdout
     again = tuquan("chat", "--user-id", "43", database_url=database_url, stdin=f"{code}\n")

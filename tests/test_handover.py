@@ -12,6 +12,7 @@ from storage.enums import Role
 from storage.models import InviteCode, RoleAssignment, Unit
 from tests.cli import tuquan
 from tests.support import DEPUTY, HEAD, OFFICER, Harness, labels, text_of
+from tests.test_onboarding import join
 
 
 async def _roles(h: Harness, user: str) -> list[tuple[Role, str, bool]]:
@@ -50,7 +51,7 @@ async def test_a_new_head_replaces_the_old_one_who_keeps_the_reports(harness: Ha
         invite = await invites.find(session, code)
     assert invite is not None and invite.role is Role.REPORTER
 
-    await harness.say("user-lo", f"/start {code}")
+    await join(harness, "user-lo", code)
     assert await _roles(harness, HEAD) == [(Role.REPORTER, "Nà Phải", False)]
     told = text_of(await harness.read(HEAD))
     assert (
@@ -76,7 +77,7 @@ async def test_the_officer_may_invite_a_deputy_beside_the_head(harness: Harness)
     async with harness.sessions() as session:
         invite = await invites.find(session, code)
     assert invite is not None and invite.role is Role.DEPUTY
-    await harness.say("user-pho", f"/start {code}")
+    await join(harness, "user-pho", code)
     await harness.say("user-pho", "Lường Thị Bích")
     assert await _roles(harness, HEAD) == [(Role.REPORTER, "Nà Phải", True)]
     assert await _roles(harness, "user-pho") == [(Role.DEPUTY, "Nà Phải", True)]
@@ -157,14 +158,14 @@ def test_the_command_line_asks_which_hand_over_is_meant(database_url: str) -> No
 
     chat = tuquan(
         "chat", "--user-id", "77", database_url=database_url,
-        stdin=f"/start {deputy.stdout.strip()}\nLường Văn Pảo\nbỏ qua\n",
+        stdin=f"/start {deputy.stdout.strip()}\nđồng ý\nLường Văn Pảo\nbỏ qua\n",
     )  # fmt: skip
     assert "vai trò phó thôn của thôn Nà Phải" in chat.stdout
     head = tuquan("chat", "--as", "hamlet-head", database_url=database_url, stdin="/menu\n")
     assert "không còn là" not in head.stdout, "a deputy's code leaves the head in place"
     replaced = tuquan(
         "chat", "--user-id", "78", database_url=database_url,
-        stdin=f"/start {replacing.stdout.strip()}\nLò Văn Páo\n",
+        stdin=f"/start {replacing.stdout.strip()}\nđồng ý\nLò Văn Páo\n",
     )  # fmt: skip
     assert "vai trò trưởng thôn của thôn Nà Phải" in replaced.stdout
     gone = tuquan("chat", "--as", "hamlet-head", database_url=database_url, stdin="/menu\n")

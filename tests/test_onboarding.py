@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from handlers.messages import OutMessage
 from storage import invites, units
 from storage.enums import Role, UnitKind
 from storage.models import Identity, Person, RoleAssignment
@@ -28,11 +29,17 @@ async def make_invite(
         return invite.code
 
 
+async def join(
+    h: Harness, user: str, code: str, display_name: str | None = None
+) -> list[OutMessage]:
+    """Open the invite link and agree to the privacy notice, as a newcomer does."""
+    await h.event(user, kind="text", text=f"/start {code}", display_name=display_name)
+    return await h.tap(user, "Đồng ý")
+
+
 async def test_start_with_code_binds_and_asks_the_name(harness: Harness) -> None:
     code = await make_invite(harness, "Khuổi Bốc")
-    replies = await harness.event(
-        "user-1", kind="text", text=f"/start {code}", display_name="Bàn Văn Tú"
-    )
+    replies = await join(harness, "user-1", code, display_name="Bàn Văn Tú")
     assert "trưởng thôn" in text_of(replies)
     assert "Khuổi Bốc" in text_of(replies)
     assert labels(replies[-1]) == ["Giữ tên: Bàn Văn Tú"]
@@ -63,6 +70,7 @@ async def test_start_with_code_binds_and_asks_the_name(harness: Harness) -> None
 async def test_a_new_hamlet_head_ends_the_previous_one_and_keeps_history(harness: Harness) -> None:
     code = await make_invite(harness, "Nà Thoi")
     await harness.say("user-2", code.lower()[:4] + " " + code.lower()[4:])
+    await harness.tap("user-2", "Đồng ý")
     async with harness.sessions() as session:
         hamlet = await units.resolve(session, "Na Thoi", (UnitKind.HAMLET,))
         rows = (
@@ -87,7 +95,7 @@ async def test_wrong_used_and_expired_codes_are_refused(harness: Harness) -> Non
     assert "không đúng" in text_of(wrong)
 
     code = await make_invite(harness, uses=1)
-    await harness.say("user-4", f"/start {code}")
+    await join(harness, "user-4", code)
     used = await harness.say("user-5", f"/start {code}")
     assert "đã được dùng" in text_of(used)
 

@@ -9,14 +9,14 @@ import pytest
 from handlers.flows.onboarding import phone_number
 from storage.enums import Role
 from tests.support import DEPUTY, HEAD, OFFICER, RESIDENT, Harness, labels, text_of
-from tests.test_onboarding import make_invite
+from tests.test_onboarding import join, make_invite
 
 
 async def _joined(
     h: Harness, user: str, unit: str = "Khuổi Bốc", role: Role = Role.REPORTER
 ) -> None:
     code = await make_invite(h, unit, role=role)
-    await h.say(user, f"/start {code}")
+    await join(h, user, code)
     asked = await h.say(user, "Bàn Thị Mai")
     assert "Cảm ơn Bàn Thị Mai" in text_of(asked) and labels(asked[-1]) == ["Bỏ qua"]
 
@@ -153,7 +153,7 @@ async def test_every_menu_says_who_the_person_is(harness: Harness, user: str, he
 
 async def test_a_street_head_is_the_head_of_the_residential_group(harness: Harness) -> None:
     code = await make_invite(harness, "Chính", role=Role.DEPUTY)
-    await harness.say("user-pho-chinh", f"/start {code}")
+    await join(harness, "user-pho-chinh", code)
     await harness.say("user-pho-chinh", "Nông Văn Tới")
     menu = await harness.say("user-pho-chinh", "bỏ qua")
     assert "<b>Anh/chị Nông Văn Tới</b> — tổ phó tổ dân phố Chính" in menu[-1].text

@@ -32,6 +32,7 @@ async def second_officer_on_duty(harness: Harness) -> None:
             )
         ).code
     await harness.say(SECOND_OFFICER, f"/start {code}")
+    await harness.tap(SECOND_OFFICER, "Đồng ý")
     await harness.say(SECOND_OFFICER, "Triệu Văn Minh")
 
 

@@ -22,6 +22,7 @@ from tests.telegram_emulator import TelegramEmulator
 from tests.telegram_process import telegram_reporter
 
 HEAD, OTHER, OFFICER = 970_001, 970_002, 970_003
+PRIVACY = ("dulieu", "quyenriengtu")  # in every list
 
 
 @pytest_asyncio.fixture
@@ -54,17 +55,17 @@ async def test_everyone_then_each_role_gets_its_own_commands(
         await sync.sync(None, stop)
 
         everyone = telegram.commands_for(None)
-        assert names(everyone) == ["start", "menu", "trogiup", "huy"]
+        assert names(everyone) == ["start", "menu", "trogiup", "huy", *PRIVACY]
         assert everyone[0]["description"] == "Bắt đầu, hoặc nhập mã mời"
         assert names(telegram.commands_for(None, "en")) == names(everyone)
         assert telegram.commands_for(None, "en")[1]["description"] == "Main menu"
         head = telegram.commands_for(chat_scope(HEAD))
-        assert names(head) == ["menu", "huy", "trogiup"]
+        assert names(head) == ["menu", "huy", "trogiup", *PRIVACY]
         assert head[0]["description"] == "Báo sự việc, hoạt động, tuần bình thường"
         assert telegram.commands_for(chat_scope(OTHER)) == []
         officer = telegram.commands_for(chat_scope(OFFICER))
         assert names(officer) == [
-            *("menu", "tonghop", "chuabao", "sukien", "xuatexcel", "huy", "trogiup")
+            *("menu", "tonghop", "chuabao", "sukien", "xuatexcel", "huy", "trogiup", *PRIVACY)
         ]
         assert officer[0]["description"] == "Xem báo cáo mới trong địa bàn"
 

@@ -129,7 +129,7 @@ def help_of(audience: Audience, locale: str = "vi") -> str:
         Audience.OFFICER: "help.officer",
         Audience.EVERYONE: "help.resident",
     }[audience]
-    return str(t(key))
+    return f"{t(key)}\n{t('help.privacy')}"
 
 
 @pytest.mark.parametrize("locale", ["vi", "en"])

@@ -46,6 +46,7 @@ def commands_for(audience: Audience, t: Translator) -> list[BotCommand]:
             BotCommand("menu", str(t("command.menu_reporter"))),
             BotCommand("huy", str(t("command.cancel"))),
             BotCommand("trogiup", str(t("command.help"))),
+            *_privacy(t),
         ]
     if audience is Audience.OFFICER:
         return [
@@ -56,12 +57,22 @@ def commands_for(audience: Audience, t: Translator) -> list[BotCommand]:
             BotCommand("xuatexcel", str(t("command.export"))),
             BotCommand("huy", str(t("command.cancel"))),
             BotCommand("trogiup", str(t("command.help"))),
+            *_privacy(t),
         ]
     return [
         BotCommand("start", str(t("command.start"))),
         BotCommand("menu", str(t("command.menu"))),
         BotCommand("trogiup", str(t("command.help"))),
         BotCommand("huy", str(t("command.cancel"))),
+        *_privacy(t),
+    ]
+
+
+def _privacy(t: Translator) -> list[BotCommand]:
+    """Everyone may read the notice and see their own data, whatever their role."""
+    return [
+        BotCommand("dulieu", str(t("command.my_data"))),
+        BotCommand("quyenriengtu", str(t("command.privacy"))),
     ]
 
 

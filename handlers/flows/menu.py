@@ -95,10 +95,12 @@ def welcome(ctx: Ctx) -> Markup:
 
 def help_text(ctx: Ctx) -> Markup:
     if ctx.hamlet is not None:
-        return Markup("\n").join([ctx.t("help.reporter"), ctx.t("help.linking")])
-    if ctx.role_unit(Role.OFFICER, Role.ADMIN) is not None:
-        return Markup("\n").join([ctx.t("help.officer"), ctx.t("help.linking")])
-    return ctx.t("help.resident")
+        parts = [ctx.t("help.reporter"), ctx.t("help.linking")]
+    elif ctx.role_unit(Role.OFFICER, Role.ADMIN) is not None:
+        parts = [ctx.t("help.officer"), ctx.t("help.linking")]
+    else:
+        parts = [ctx.t("help.resident")]
+    return Markup("\n").join([*parts, ctx.t("help.privacy")])
 
 
 async def _help(ctx: Ctx) -> None:

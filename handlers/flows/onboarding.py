@@ -1,19 +1,21 @@
-"""Binding an account to a hamlet or a unit with an invite code, then the person's name,
-phone and whether residents may see it; the same details can be changed later ("Thông tin
-của tôi")."""
+"""Binding an account to a hamlet or a unit with an invite code, once the person agreed to
+the privacy notice, then the person's name, phone and whether residents may see it; the same
+details can be changed later ("Thông tin của tôi")."""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from markupsafe import Markup
 
 from handlers.context import Ctx, Picked, StaleChoice
-from handlers.flows import menu
+from handlers.flows import menu, privacy
 from handlers.messages import Choice, InEvent, OutMessage
 from handlers.registry import step
 from handlers.titles import addressed, capitalized, role_title, role_word
 from storage import invites, people
+from storage import privacy as consent
 from storage.enums import Role
 from storage.models import InviteCode, Person, Unit
 from storage.text import clean
@@ -61,8 +63,7 @@ async def on_code(ctx: Ctx, event: InEvent) -> None:
 
 
 async def redeem(ctx: Ctx, text: str) -> None:
-    if await invites.guessing_blocked(ctx.session, ctx.identity.id, ctx.now):
-        _refuse(ctx, "onboarding.slow_down", minutes=int(invites.FAILURE_WINDOW.seconds / 60))
+    if await _locked_out(ctx):
         return
     invite = await invites.find(ctx.session, text) if looks_like_code(text) else None
     problem = None
@@ -73,15 +74,84 @@ async def redeem(ctx: Ctx, text: str) -> None:
     elif invite.uses >= invite.max_uses:
         problem = "onboarding.used"
     if problem is not None or invite is None:
-        await invites.record_failure(ctx.session, ctx.identity.id, ctx.now)
-        _refuse(ctx, problem or "onboarding.unknown")
+        await invites.record_failure(ctx.session, ctx.identity.id, ctx.now, text)
+        said = ctx.t(problem or "onboarding.unknown")
+        if await _locked_out(ctx, said):
+            return
+        if invite is None and await invites.flooded(ctx.session, ctx.now):
+            said = ctx.t("guessing.busy", minutes=_minutes(invites.FLOOD_WINDOW))
+        _refuse(ctx, said)
         return
     unit = await ctx.session.get_one(Unit, invite.unit_id)
     if any(r.role == invite.role and r.unit.id == unit.id for r in ctx.roles):
         ctx.reset()
         menu.show(ctx, ctx.t("onboarding.already", unit=unit.label))
         return
+    await _join(ctx, invite, unit)
+
+
+# Consent -------------------------------------------------------------------------------
+# Asked before the role is given and before a name or a phone is asked for, so that a person
+# who does not agree leaves nothing but the account they wrote from.
+
+CONSENTING = "consenting"
+AGREE, REFUSE = "agree", "refuse"
+
+
+async def _join(ctx: Ctx, invite: InviteCode, unit: Unit) -> None:
+    if consent.has_agreed(ctx.person):
+        await _bind(ctx, invite, unit)
+        return
+    ctx.data = {CONSENTING: invite.id}
+    options = [
+        Choice(id=AGREE, label=str(ctx.t("privacy.agree"))),
+        Choice(id=REFUSE, label=str(ctx.t("privacy.refuse"))),
+    ]
+    ctx.ask(FLOW, "consent", await privacy.consent_question(ctx, invite.role, unit), options)
+
+
+@step(FLOW, "consent")
+async def on_consent(ctx: Ctx, event: InEvent) -> None:
+    picked = ctx.pick(event, loose=False)
+    if isinstance(picked, StaleChoice):
+        ctx.reprompt(ctx.t("error.stale_choice"))
+        return
+    if isinstance(picked, Picked):
+        agreed: bool | None = picked.id == AGREE
+    else:
+        agreed = privacy.consent_answer(event.text or "") if event.kind == "text" else None
+    if agreed is None:
+        ctx.reprompt(ctx.t("privacy.pick"))
+        return
+    # Locked, so that two people agreeing at once cannot both take a code meant for one.
+    invite = await ctx.session.get(InviteCode, ctx.data.get(CONSENTING), with_for_update=True)
+    if invite is None:
+        ctx.reset()
+        menu.show(ctx)
+        return
+    unit = await ctx.session.get_one(Unit, invite.unit_id)
+    if not agreed:
+        ctx.reset()
+        menu.show(ctx, await privacy.declined(ctx, invite, unit))
+        return
+    problem = _no_longer_open(ctx, invite, unit)
+    if problem is not None:
+        ctx.reset()
+        menu.show(ctx, problem)
+        return
+    consent.agree(ctx.person, ctx.now)
     await _bind(ctx, invite, unit)
+
+
+def _no_longer_open(ctx: Ctx, invite: InviteCode, unit: Unit) -> Markup | None:
+    """The code may have run out, or been used, while the person read the question."""
+    if invite.expires_at <= ctx.now:
+        return ctx.t("onboarding.expired")
+    if invite.uses >= invite.max_uses:
+        return ctx.t("onboarding.used")
+    if any(r.role == invite.role and r.unit.id == unit.id for r in ctx.roles):
+        return ctx.t("onboarding.already", unit=unit.label)
+    return None
 
 
 async def _bind(ctx: Ctx, invite: InviteCode, unit: Unit) -> None:
@@ -288,9 +358,26 @@ async def on_profile(ctx: Ctx, event: InEvent) -> None:
         menu.show(ctx)
 
 
-def _refuse(ctx: Ctx, key: str, **values: object) -> None:
+def _refuse(ctx: Ctx, said: Markup) -> None:
     if ctx.flow == FLOW:
-        ctx.reprompt(ctx.t(key, **values))
+        ctx.reprompt(said)
     else:
         ctx.reset()
-        menu.show(ctx, ctx.t(key, **values))
+        menu.show(ctx, said)
+
+
+async def _locked_out(ctx: Ctx, problem: Markup | None = None) -> bool:
+    """A locked account is told when it may type a code again and taken to the menu, where
+    questions and everything else still work; nobody is kept at a question they cannot pass."""
+    until = await invites.locked_until(ctx.session, ctx.identity.id, ctx.now)
+    if until is None:
+        return False
+    locked = ctx.t("onboarding.slow_down", minutes=_minutes(until - ctx.now))
+    ctx.reset()
+    menu.show(ctx, locked if problem is None else Markup("\n").join([problem, locked]))
+    return True
+
+
+def _minutes(left: timedelta) -> int:
+    """Whole minutes, rounded up: "1 phút" rather than "0 phút" for the last seconds."""
+    return -(-left // timedelta(minutes=1))

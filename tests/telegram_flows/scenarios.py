@@ -29,10 +29,12 @@ TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 async def onboard(world: World, user_id: int, name: str, unit: str, role: Role) -> Person:
-    """Open the bot from a t.me deep link (/start CODE) and keep the Telegram name."""
+    """Open the bot from a t.me deep link (/start CODE), agree to the privacy notice and keep
+    the Telegram name."""
     person = Person(world, user_id, name)
     code = await world.invite(unit, role)
-    joined = await person.say(f"/start {code}")
+    await person.say(f"/start {code}")
+    joined = await person.tap("Đồng ý")
     assert "Đã xác nhận vai trò" in joined.text, joined.text
     asked = await person.tap(f"Giữ tên: {name}")
     assert f"Cảm ơn {name}" in asked.text, asked.text
@@ -61,7 +63,10 @@ def saved_number(replies: Replies) -> int:
 async def onboarding_by_deep_link(world: World) -> None:
     person = Person(world, 910_001, "Lan")
     code = await world.invite("Nà Phải", Role.REPORTER)
-    joined = await person.say(f"/start {code}")
+    consent = await person.say(f"/start {code}")
+    assert "/quyenriengtu" in consent.text
+    assert [label for label, _ in consent.last.buttons] == ["Đồng ý", "Không đồng ý"]
+    joined = await person.tap("Đồng ý")
     assert "Đã xác nhận vai trò trưởng thôn của thôn Nà Phải" in joined.text
     assert ("Giữ tên: Lan", "keep") in [(t, d.split(":")[1]) for t, d in joined.last.buttons]
     asked = await person.say("Hoàng Thị Lan")
