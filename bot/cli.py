@@ -27,11 +27,13 @@ from bot.words import plain, tell, translator
 from handlers import guides, periods
 from handlers.digest_delivery import Extras, messages
 from handlers.engine import Engine
+from handlers.flows import privacy as privacy_flow
 from handlers.i18n import Translator
 from handlers.titles import capitalized, role_word
 from scheduler.jobs import REMINDER_KINDS, Jobs, Outcome
 from scheduler.runner import SchedulerService
 from storage import audit, demo, export, hamlet_import, invites, official, people, retention, units
+from storage import privacy as personal_data
 from storage.clock import Clock
 from storage.enums import Role, UnitKind
 from storage.files import load as load_file
@@ -147,6 +149,9 @@ def _parser() -> argparse.ArgumentParser:
     forget = privacy_commands.add_parser("forget", help="erase a person's name and accounts")
     forget.add_argument("--person", type=int, required=True, help="the person's id")
     forget.set_defaults(handler=cmd_privacy_forget)
+    show = privacy_commands.add_parser("show", help="print what is kept about a person (audited)")
+    show.add_argument("--person", type=int, required=True, help="the person's id")
+    show.set_defaults(handler=cmd_privacy_show)
     privacy_commands.add_parser(
         "clean", help="delete what is past its keeping time (TUQUAN_RETENTION_*)"
     ).set_defaults(handler=cmd_privacy_clean)
@@ -248,6 +253,7 @@ async def cmd_chat(
             locale=settings.locale,
             clock=settings.clock,
             guides=guides.shared_library(settings.guides_dir.resolve()),
+            retention=settings.retention,
         )
         interactive = sys.stdin.isatty()
         chat = ConsoleChat(sessions, engine, user_key, sys.stdout, color=sys.stdout.isatty())
@@ -506,7 +512,7 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
             )
         writer = csv.writer(sys.stdout)
         writer.writerow(export.COLUMNS)
-        writer.writerows(rows)
+        writer.writerows(export.for_csv(row) for row in rows)
         return 0
 
     return await _with_sessions(settings, work)
@@ -629,15 +635,44 @@ async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     return await _with_sessions(settings, work)
 
 
+async def cmd_privacy_show(args: argparse.Namespace, settings: Settings) -> int:
+    """Everything kept about one person, for an administrator answering them; each look is
+    written to the audit log."""
+
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> int:
+        t = translator(settings)
+        now = settings.clock()
+        async with sessions() as session, session.begin():
+            held = await personal_data.held_about(session, args.person, now)
+            if held is None:
+                tell(t("cli.no_person", person=args.person), problem=True)
+                return 1
+            subject = f"person:{args.person}"
+            audit.record(session, at=now, person_id=None, action="export_person", subject=subject)
+            title = t("privacy.data_title_of", name=held.person.full_name, person=args.person)
+            shown = privacy_flow.describe(t, held, ZoneInfo(settings.timezone), title)
+        tell(shown)
+        return 0
+
+    return await _with_sessions(settings, work)
+
+
 async def cmd_privacy_forget(args: argparse.Namespace, settings: Settings) -> int:
     async def work(sessions: async_sessionmaker[AsyncSession]) -> int:
         async with sessions() as session, session.begin():
-            found = await retention.forget_person(session, args.person, settings.clock())
+            forgotten = await retention.forget_person(
+                session, args.person, settings.clock(), settings.media_dir
+            )
         t = translator(settings)
-        if not found:
+        if forgotten is None:
             tell(t("cli.no_person", person=args.person), problem=True)
             return 1
         tell(t("cli.person_forgotten", person=args.person))
+        tell(t("cli.forgot_heading"))
+        for kind, count in forgotten.counts.items():
+            tell(t("cli.count_line", what=t(f"forgot.{kind}"), count=count))
+        for table, count in forgotten.mentions.items():
+            tell(t("cli.mentions_line", table=table, count=count))
         return 0
 
     return await _with_sessions(settings, work)
@@ -645,11 +680,11 @@ async def cmd_privacy_forget(args: argparse.Namespace, settings: Settings) -> in
 
 async def cmd_privacy_clean(args: argparse.Namespace, settings: Settings) -> int:
     async def work(sessions: async_sessionmaker[AsyncSession]) -> int:
-        async with sessions() as session, session.begin():
-            cleaned = await retention.clean(session, settings.clock(), settings.retention)
-        kinds = ("reports", "inbox", "outbox", "conversations")
-        counts = {what: cleaned.counts.get(what, 0) for what in kinds}
-        tell(translator(settings)("cli.cleaned", **counts))
+        cleaned = await retention.clean(sessions, settings.clock(), settings.retention)
+        t = translator(settings)
+        tell(t("cli.cleaned_heading"))
+        for kind, count in cleaned.counts.items():
+            tell(t("cli.count_line", what=t(f"cleaned.{kind}"), count=count))
         return 0
 
     return await _with_sessions(settings, work)

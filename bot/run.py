@@ -12,7 +12,6 @@ from bot.database import open_database
 from bot.settings import Settings
 from bot.telegram import service as telegram
 from bot.telegram.api import Unauthorized
-from bot.telegram.transport import Polling
 from bot.words import plain, tell, translator
 from bot.zalo.transport import ZaloConfig, ZaloSetupError, ZaloTransport
 from handlers import guides
@@ -48,9 +47,9 @@ async def _telegram(settings: Settings, hub: Hub, webhook: bool, started: Starte
     except Unauthorized as error:
         raise SetupError(plain(translator(settings)("cli.telegram_unknown_token"))) from error
     log.info("signed in as @%s with %s", info.username, api.runtime)
-    if isinstance(way, Polling):
-        await telegram.release_leases(hub.sessions)
-    started.transports.append(telegram.telegram_transport(api, hub, settings, way))
+    started.transports.append(
+        telegram.telegram_transport(api, hub, settings, way, bot_username=info.username or None)
+    )
 
 
 async def _zalo(settings: Settings, hub: Hub, webhook: bool, started: Started) -> None:
@@ -92,6 +91,7 @@ async def serve_transports(names: list[str], settings: Settings, *, webhook: boo
         locale=settings.locale,
         clock=settings.clock,
         guides=guides.shared_library(settings.guides_dir.resolve()),
+        retention=settings.retention,
     )
     hub = Hub(sessions, engine)
     started = Started()

@@ -14,6 +14,9 @@ from storage.clock import Clock, running_from, system_clock
 from storage.db import DEFAULT_SQLITE_URL
 from storage.retention import RetentionPolicy
 
+# Zalo's CDN domains, where the photos people send are kept.
+ZALO_MEDIA_HOSTS = ("zdn.vn", "zadn.vn", "zalo.me", "zaloapp.com", "zaloplatforms.com")
+
 
 class Settings(BaseSettings):
     """Every setting of the bot; read from the environment and from `.env`."""
@@ -77,6 +80,9 @@ class Settings(BaseSettings):
     media_max_bytes: int = Field(
         10 * 1024 * 1024, gt=0, validation_alias=AliasChoices("TUQUAN_MEDIA_MAX_BYTES")
     )
+    zalo_media_hosts: str = Field(
+        ",".join(ZALO_MEDIA_HOSTS), validation_alias=AliasChoices("TUQUAN_ZALO_MEDIA_HOSTS")
+    )
 
     retention_reports_days: int = Field(
         5 * 365, validation_alias=AliasChoices("TUQUAN_RETENTION_REPORTS_DAYS")
@@ -84,6 +90,9 @@ class Settings(BaseSettings):
     retention_raw_days: int = Field(30, validation_alias=AliasChoices("TUQUAN_RETENTION_RAW_DAYS"))
     retention_conversation_days: int = Field(
         7, validation_alias=AliasChoices("TUQUAN_RETENTION_CONVERSATION_DAYS")
+    )
+    retention_files_days: int = Field(
+        30, validation_alias=AliasChoices("TUQUAN_RETENTION_FILES_DAYS")
     )
 
     @cached_property
@@ -104,7 +113,15 @@ class Settings(BaseSettings):
             reports=timedelta(days=self.retention_reports_days),
             raw_updates=timedelta(days=self.retention_raw_days),
             conversations=timedelta(days=self.retention_conversation_days),
+            files=timedelta(days=self.retention_files_days),
+            media_dir=self.media_dir,
         )
+
+    @property
+    def zalo_media_host_suffixes(self) -> tuple[str, ...]:
+        """The hosts photo links may point to: these names and their subdomains."""
+        parts = (part.strip().strip(".").lower() for part in self.zalo_media_hosts.split(","))
+        return tuple(part for part in parts if part)
 
     @property
     def telegram_token(self) -> str | None:

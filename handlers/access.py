@@ -47,6 +47,7 @@ class Scope(StrEnum):
     OFFICER = "any officer, for their own unit"
     OFFICER_ABOVE = "an officer of a unit above it"
     REPORTER_OF = "its hamlet's head or deputy"
+    ASKED = "the role holder it asks"
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ COMMANDS: dict[str, Scope] = {
     "/menu": Scope.EVERYONE,
     "/trogiup": Scope.EVERYONE,
     "/lienket": Scope.EVERYONE,
+    "/quyenriengtu": Scope.EVERYONE,
+    "/dulieu": Scope.EVERYONE,
     "/tonghop": Scope.OFFICER_ABOVE,
     "/chuabao": Scope.OFFICER,
     "/sukien": Scope.OFFICER,
@@ -77,4 +80,5 @@ BUTTONS: dict[str, Targeted] = {
         "reminder: Tuần này bình thường / Báo sự việc / Tạm dừng nhắc", Scope.REPORTER_OF
     ),
     "d": Targeted("digest: Thôn chưa báo cáo / Sự việc đang mở / Tải Excel", Scope.OFFICER_ABOVE),
+    "k": Targeted("link question: Đồng ý liên kết / Không phải tôi", Scope.ASKED),
 }

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError, StatementError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers import router
+from handlers import groups, router
 from handlers.channels import traits_for
 from handlers.context import Ctx
 from handlers.guides import GuideLibrary, shared_library
@@ -20,6 +21,7 @@ from storage import conversations, failpoints, inbox, outbox, people
 from storage.clock import Clock, system_clock
 from storage.enums import InboxStatus
 from storage.models import Identity, InboxItem, Person
+from storage.retention import RetentionPolicy
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,8 @@ class Engine:
     locale: str = "vi"
     clock: Clock = system_clock
     guides: GuideLibrary = field(default_factory=shared_library)
+    # What the privacy notice says is kept, and for how long.
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
 
     async def run_pending(self) -> int:
         """Process inbox rows until none is pending; how many were processed."""
@@ -118,8 +122,15 @@ class Engine:
         the steps leave (conversations, replies, the rows done) is written at the end, one
         statement each, so a batch costs about the statements of a single row.
         """
+        done = list(items)
         now = self.clock()
+        outgoing: list[outbox.Outgoing] = []
         events = [InEvent.model_validate(item.event) for item in items]
+        in_groups = [n for n, event in enumerate(events) if not event.private]
+        for n in in_groups:
+            outgoing += self._in_group(items[n], events[n])
+        items = [item for n, item in enumerate(items) if n not in in_groups]
+        events = [event for n, event in enumerate(events) if n not in in_groups]
         accounts = [
             people.Account(item.channel, item.user_key, item.chat_key, event.display_name)
             for item, event in zip(items, events, strict=True)
@@ -129,7 +140,6 @@ class Engine:
         stored = await conversations.load(session, [i.id for i in identities])
         roles = await people.active_roles_of(session, {i.person_id for i in identities}, now)
         states: list[tuple[int, conversations.State]] = []
-        outgoing: list[outbox.Outgoing] = []
         for item, event, account in zip(items, events, accounts, strict=True):
             identity, person = known[account.key]
             ctx = self._context(session, item, identity, person, roles[person.id], now)
@@ -147,7 +157,22 @@ class Engine:
         await conversations.save(session, states, stored.keys(), now)
         await outbox.enqueue_many(session, outgoing, now)
         await people.mark_seen(session, [i.id for i in identities if _seen_long_ago(i, now)], now)
-        await inbox.mark_done(session, [item.id for item in items], now)
+        await inbox.mark_done(session, [item.id for item in done], now)
+
+    def _in_group(self, item: inbox.Claimed, event: InEvent) -> list[outbox.Outgoing]:
+        """Nothing of a person is touched from a group: no account, no step, no data shown."""
+        if not groups.answers(event):
+            return []
+        reply = groups.write_privately(Translator(event.locale or self.locale))
+        return [
+            outbox.Outgoing(
+                idempotency_key=f"reply:{item.id}:0",
+                channel=item.channel,
+                chat_key=item.chat_key,
+                identity_id=None,
+                message=reply.model_dump(exclude_defaults=True),
+            )
+        ]
 
     def _context(
         self,
@@ -169,15 +194,18 @@ class Engine:
             inbox_id=item.id,
             guides=self.guides,
             traits=traits_for(item.channel),
+            retention=self.retention,
         )
 
     async def _record_failure(self, item_id: int, error: BaseException) -> None:
         """A step that crashes is retried, then answered with an apology; the next row goes on."""
-        log.exception("inbox row %s failed", item_id, exc_info=error)
+        # The frames, not the exception's text: a driver may quote a parameter in it.
+        frames = "".join(traceback.format_tb(error.__traceback__))
+        log.error("inbox row %s failed: %s\n%s", item_id, describe(error), frames)
         async with self.sessions() as session, session.begin():
             item = await session.get_one(InboxItem, item_id)
             item.attempts += 1
-            item.error = f"{type(error).__name__}: {error}"[:2000]
+            item.error = describe(error)[:2000]
             if item.attempts < MAX_ATTEMPTS:
                 return
             now = self.clock()
@@ -193,6 +221,14 @@ class Engine:
                 message=apology.model_dump(exclude_defaults=True),
                 now=now,
             )
+
+
+def describe(error: BaseException) -> str:
+    """The error's class and message: for a failed statement the driver's own words, not the
+    statement and its parameters (what a person wrote, a signed URL)."""
+    if isinstance(error, StatementError) and error.orig is not None:
+        error = error.orig
+    return f"{type(error).__name__}: {error}"
 
 
 def _seen_long_ago(identity: Identity, now: datetime) -> bool:

@@ -29,6 +29,8 @@ class InEvent(BaseModel):
     phone: str | None = None
     display_name: str | None = None
     locale: str | None = None
+    private: bool = True
+    """Written in the person's own chat with the bot; False in a group, where nothing is shown."""
 
 
 class Choice(BaseModel):
@@ -68,6 +70,9 @@ class OutMessage(BaseModel):
     menu: list[str] = Field(default_factory=list)
     attachment: Attachment | None = None
     replaces: str | None = None
+    private_link: bool = False
+    """Offer a way into the person's own chat with the bot (a button where the platform has
+    links to it); said in a group, where the bot answers nothing else."""
 
     @property
     def standing_token(self) -> str | None:

@@ -19,7 +19,12 @@ DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///./data/tuquan.sqlite3"
 def create_engine(
     url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs: Any
 ) -> AsyncEngine:
-    """An engine with the durability settings the promises rely on."""
+    """An engine with the durability settings the promises rely on.
+
+    Statement parameters never appear in errors: they hold what people wrote (and signed
+    photo URLs), and errors go to the log and to `inbox.error`.
+    """
+    kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_async_engine(url, pool_pre_ping=True, **kwargs)

@@ -45,6 +45,23 @@ async def find(session: AsyncSession, text: str) -> LinkCode | None:
     return (await session.execute(query)).scalar_one_or_none()
 
 
+async def get(session: AsyncSession, link_id: int) -> LinkCode | None:
+    query = select(LinkCode).where(LinkCode.id == link_id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+def request(link: LinkCode, by: Identity, now: datetime) -> None:
+    """`by` typed the code; the join waits for the role holder's answer."""
+    link.requested_by_identity_id = by.id
+    link.requested_at = now
+
+
+def request_expired(link: LinkCode, now: datetime) -> bool:
+    return link.requested_at is None or link.requested_at + VALID_FOR <= now
+
+
 def display(code: str) -> str:
     """ABCD-2345: two halves are easier to copy from one phone app to another."""
     half = len(code) // 2

@@ -112,6 +112,9 @@ class Person(Base):
     forgotten_at: Mapped[datetime | None] = mapped_column()
     # The unit an officer of several acts for (handlers.flows.officer.unit_of).
     acting_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    # When the person agreed to the privacy notice, and which text of it (handlers.flows.privacy).
+    consented_at: Mapped[datetime | None] = mapped_column()
+    consent_version: Mapped[str | None] = mapped_column(String(16))
 
 
 class Identity(Base):
@@ -167,13 +170,15 @@ class InviteCode(Base):
 
 
 class InviteFailure(Base):
-    """A wrong invite code typed; counted to slow down guessing."""
+    """A wrong invite or link code typed, kept only as a hash; counted to slow down guessing."""
 
     __tablename__ = "invite_failures"
-    __table_args__ = (Index("ix_invite_failures_identity_at", "identity_id", "at"),)
+    __table_args__ = (Index("ix_invite_failures_identity_kind_at", "identity_id", "kind", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     identity_id: Mapped[int] = mapped_column(ForeignKey("identities.id"))
+    kind: Mapped[str] = mapped_column(String(8))
+    code_hash: Mapped[str] = mapped_column(String(16))
     at: Mapped[datetime] = mapped_column(index=True)
 
 
@@ -267,7 +272,8 @@ class ReportPhoto(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
     channel: Mapped[Channel] = mapped_column(_enum(Channel))
-    file_ref: Mapped[str] = mapped_column(String(512))
+    # A platform's file id, or a signed URL (Zalo's run to thousands of characters).
+    file_ref: Mapped[str] = mapped_column(Text)
     position: Mapped[int] = mapped_column(Integer)
 
 
@@ -305,6 +311,8 @@ class InboxItem(Base):
         UniqueConstraint("channel", "update_key"),
         Index("ix_inbox_status_user", "status", "channel", "user_key", "id"),
         Index("ix_inbox_status_id", "status", "id"),
+        # Keys are built from ids (`reply:<id>:<n>`): SQLite must never give one again.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -342,6 +350,8 @@ class OutboxItem(Base):
             postgresql_where=sql_text("standing IS NOT NULL"),
             sqlite_where=sql_text("standing IS NOT NULL"),
         ),
+        # A sender marks what it sent by id: an id given again would mark another message.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -356,6 +366,8 @@ class OutboxItem(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     not_before: Mapped[datetime | None] = mapped_column()
     claimed_until: Mapped[datetime | None] = mapped_column()
+    # The sender holding the lease (bot.sender.Sender.owner): only it renews or releases it.
+    claimed_by: Mapped[str | None] = mapped_column(String(32))
     sent_at: Mapped[datetime | None] = mapped_column()
     platform_message_id: Mapped[str | None] = mapped_column(String(64))
     # The token of a standing message (an alert `r96`, a reminder `w2026-W48.12`): how a
@@ -410,6 +422,8 @@ class StoredFile(Base):
     """Bytes of a chart or workbook sent with a message, kept until the sender delivered them."""
 
     __tablename__ = "files"
+    # Messages name files by id: an id given again would send another file.
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -465,6 +479,10 @@ class LinkCode(Base):
     used_by_identity_id: Mapped[int | None] = mapped_column(ForeignKey("identities.id"))
     kept_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     merged_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    # A join that would hand a role to another account waits for the holder's yes.
+    requested_by_identity_id: Mapped[int | None] = mapped_column(ForeignKey("identities.id"))
+    requested_at: Mapped[datetime | None] = mapped_column()
+    declined_at: Mapped[datetime | None] = mapped_column()
 
 
 class MediaFile(Base):

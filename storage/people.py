@@ -23,7 +23,7 @@ class ActiveRole:
 
 @dataclass(frozen=True)
 class Account:
-    """Who wrote, as the platform names them."""
+    """Who wrote, as the platform names them, in their own chat with the bot."""
 
     channel: str
     external_id: str
@@ -61,6 +61,12 @@ async def identities_for(
     for identity, _ in found.values():
         if not identity.active:
             identity.active = True
+    for account in accounts:
+        identity = found[account.key][0]
+        if identity.chat_key != account.chat_key:
+            # Messages go where the person last wrote to the bot alone (accounts come here
+            # only from private chats), so a chat that moved is followed.
+            identity.chat_key = account.chat_key
     return found
 
 
@@ -79,7 +85,7 @@ async def _first_contact(
     session: AsyncSession, accounts: list[Account], now: datetime
 ) -> dict[tuple[str, str], tuple[Identity, Person]]:
     persons = [
-        Person(full_name=account.display_name or account.external_id, created_at=now)
+        Person(full_name=(account.display_name or account.external_id)[:200], created_at=now)
         for account in accounts
     ]
     session.add_all(persons)
@@ -91,7 +97,7 @@ async def _first_contact(
             channel=account.channel,
             external_id=account.external_id,
             chat_key=account.chat_key,
-            display_name=account.display_name,
+            display_name=account.display_name[:200] if account.display_name else None,
             created_at=now,
             active=True,
         )

@@ -22,6 +22,7 @@ class Persona:
     audience: Audience
     above_target: bool = False
     reports_for_target: bool = False
+    asked_to_link: bool = False
 
 
 PERSONAS = (
@@ -31,7 +32,7 @@ PERSONAS = (
             reports_for_target=True),
     Persona("deputy", "deputy of X", "demo-deputy", Audience.REPORTER, reports_for_target=True),
     Persona("officer", "officer of commune Y (X's)", "demo-officer", Audience.OFFICER,
-            above_target=True),
+            above_target=True, asked_to_link=True),
     Persona("other", "officer of another commune", "demo-other-officer", Audience.OFFICER),
     Persona("province", "province officer", "demo-province-officer", Audience.OFFICER,
             above_target=True),
@@ -53,6 +54,8 @@ def allowed(scope: Scope, persona: Persona) -> bool:
         return persona.audience is Audience.OFFICER
     if scope is Scope.OFFICER_ABOVE:
         return persona.above_target
+    if scope is Scope.ASKED:
+        return persona.asked_to_link
     return persona.reports_for_target
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import alerts, digest_delivery, reminders
 from handlers.access import BUTTONS, COMMANDS, MENU, Audience, Scope
-from handlers.flows import officer, standing
+from handlers.flows import linking, officer, standing
 from handlers.flows.menu import _starters
 from handlers.i18n import Translator
 from handlers.messages import OutMessage
@@ -39,6 +39,8 @@ ROOT = Path(__file__).resolve().parents[1]
 REFUSED = str(Translator("vi")("officer.refused"))
 # An officer asking about a unit outside their area is refused in their own words.
 OUTSIDE = str(Translator("vi")("officer.unit_outside_area"))
+# A link question is answered only by the one it asks; anyone else is told so.
+NOT_ASKED = str(Translator("vi")("link.not_yours"))
 WATCHED = (
     Report, ReportChange, IncidentEvent, UrgentAlert, RoleAssignment, InviteCode,
     ModelInstance, UnitSettings, ReminderPause, Person,
@@ -93,10 +95,22 @@ def assert_refused(
     replies: list[OutMessage], before: object, after: object, *, officer: bool = False
 ) -> None:
     text = text_of(replies)
-    assert REFUSED in text or (officer and OUTSIDE in text)
+    assert REFUSED in text or NOT_ASKED in text or (officer and OUTSIDE in text)
     assert after == before
     for secret in SECRETS:
         assert secret not in text
+
+
+async def link_asked_of(h: Harness, holder: str) -> str:
+    """The token of the question asking `holder` whether a new account may share their role."""
+    issued = text_of(await h.say(holder, "/lienket"))
+    code = issued.split("/lienket ")[1].split()[0]
+    await h.say("link-asker", f"/lienket {code}")
+    asked = await h.read(holder)
+    assert "muốn liên kết" in text_of(asked)
+    token = asked[-1].choice_token
+    assert token is not None
+    return token
 
 
 async def urgent_report(h: Harness) -> int:
@@ -182,6 +196,7 @@ async def test_buttons_outside_the_conversation_cell_by_cell(harness: Harness) -
             "open",
             "officer/open",
         ),
+        linking.TOKEN_PREFIX: (await link_asked_of(harness, "demo-officer"), "no", "menu/main"),
     }
     for persona in PERSONAS:
         for prefix, button in BUTTONS.items():

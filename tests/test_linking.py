@@ -1,4 +1,5 @@
-"""/lienket: one person's accounts on several channels share one role and one set of reports."""
+"""/lienket: one person's accounts on several channels share one role and one set of reports;
+an account gains a role only once its holder agrees in their own chat."""
 
 from __future__ import annotations
 
@@ -49,6 +50,13 @@ def code_in(replies: list[OutMessage]) -> str:
     return found[1]
 
 
+async def agree(h: Harness, channel: str, holder: str, answer: str = "a") -> list[OutMessage]:
+    """The role holder reads the link question in their own chat and answers it."""
+    asked = await read(h, channel, holder)
+    assert "muốn liên kết với anh/chị" in text_of(asked), text_of(asked)
+    return await on(h, channel, holder, answer)
+
+
 async def person_of(h: Harness, channel: str, user: str) -> int:
     async with h.sessions() as session:
         query = select(Identity.person_id).where(
@@ -64,12 +72,18 @@ async def test_a_linked_hamlet_head_sees_the_same_reports_on_both_channels(
     code = code_in(issued)
     assert "30 phút" in text_of(issued)
 
-    linked = await on(harness, "zalo", "zalo-head", f"/lienket {code.lower()}")
-    assert "trợ lý tự động" in text_of(linked[:1])
-    assert "Đã liên kết" in text_of(linked)
+    waiting = await on(harness, "zalo", "zalo-head", f"/lienket {code.lower()}")
+    assert "trợ lý tự động" in text_of(waiting[:1])
+    assert "cần chính người dùng tài khoản ấy đồng ý" in text_of(waiting)
+    assert await person_of(harness, "zalo", "zalo-head") != await person_of(
+        harness, "console", HEAD
+    )
+    agreed = await agree(harness, "console", HEAD)
+    assert "Đã liên kết" in text_of(agreed)
+    told = await read(harness, "zalo", "zalo-head")
+    assert "vừa được liên kết" in text_of(told)
+    linked = await on(harness, "zalo", "zalo-head", "/menu")
     assert "Báo sự việc" in labels(linked[-1])
-    told = await read(harness, "console", HEAD)
-    assert "Zalo vừa được liên kết" in text_of(told)
     assert await person_of(harness, "zalo", "zalo-head") == await person_of(
         harness, "console", HEAD
     )
@@ -99,6 +113,9 @@ async def test_a_linked_hamlet_head_sees_the_same_reports_on_both_channels(
 async def test_a_code_works_once_and_not_after_it_expires(harness: Harness) -> None:
     code = code_in(await on(harness, "console", HEAD, "/lienket"))
     await on(harness, "zalo", "first", f"/lienket {code}")
+    waiting = await on(harness, "zalo", "second", f"/lienket {code}")
+    assert "đang chờ người giữ vai trò" in text_of(waiting)
+    await agree(harness, "console", HEAD)
     again = await on(harness, "zalo", "second", f"/lienket {code}")
     assert "đã được dùng" in text_of(again)
 
@@ -119,7 +136,12 @@ async def test_the_new_account_joins_the_role_holder_whichever_side_asks(
     harness: Harness,
 ) -> None:
     code = code_in(await on(harness, "zalo", "new-phone", "lien ket"))
-    linked = await on(harness, "console", HEAD, f"/lienket {code}")
+    asked = await on(harness, "console", HEAD, f"/lienket {code}")
+    assert "muốn liên kết với anh/chị" in text_of(asked)
+    assert await person_of(harness, "zalo", "new-phone") != await person_of(
+        harness, "console", HEAD
+    )
+    linked = await on(harness, "console", HEAD, "a")
     assert "Đã liên kết" in text_of(linked)
     head = await person_of(harness, "console", HEAD)
     assert await person_of(harness, "zalo", "new-phone") == head
@@ -129,8 +151,8 @@ async def test_the_new_account_joins_the_role_holder_whichever_side_asks(
 
 async def test_a_bare_code_typed_on_a_new_account_links_it(harness: Harness) -> None:
     code = code_in(await on(harness, "console", HEAD, "/lienket"))
-    linked = await on(harness, "zalo", "bare", code.replace("-", ""))
-    assert "Đã liên kết" in text_of(linked)
+    await on(harness, "zalo", "bare", code.replace("-", ""))
+    assert "Đã liên kết" in text_of(await agree(harness, "console", HEAD))
     assert await person_of(harness, "zalo", "bare") == await person_of(harness, "console", HEAD)
 
 
@@ -144,6 +166,7 @@ async def test_two_role_holders_are_not_joined(harness: Harness) -> None:
 async def test_the_joined_persons_reports_and_history_follow_them(harness: Harness) -> None:
     invite = await make_invite(harness, "Khuổi Bốc", role=Role.REPORTER)
     await on(harness, "zalo", "kb", invite)
+    await on(harness, "zalo", "kb", "đồng ý")
     await on(harness, "zalo", "kb", "Bàn Văn Tú")
     await on(harness, "zalo", "kb", "Tuần này bình thường")
     quiet = (await harness.reports(kind=ReportKind.NOTHING))[-1]
@@ -158,6 +181,7 @@ async def test_the_joined_persons_reports_and_history_follow_them(harness: Harne
 
     code = code_in(await on(harness, "console", HEAD, "/lienket"))
     await on(harness, "zalo", "kb", f"/lienket {code}")
+    await agree(harness, "console", HEAD)
     head = await person_of(harness, "console", HEAD)
     assert await person_of(harness, "zalo", "kb") == head
     async with harness.sessions() as session:
@@ -177,3 +201,65 @@ async def test_the_joined_persons_reports_and_history_follow_them(harness: Harne
         assert head in set(ended)
     assert moved.reporter_id == head
     assert kept.full_name == "Hoàng Văn Thào"
+
+
+async def test_two_accounts_without_a_role_join_at_once(harness: Harness) -> None:
+    code = code_in(await on(harness, "console", "resident-pc", "/lienket"))
+    linked = await on(harness, "zalo", "resident-phone", f"/lienket {code}")
+    assert "Đã liên kết" in text_of(linked)
+    assert await person_of(harness, "zalo", "resident-phone") == await person_of(
+        harness, "console", "resident-pc"
+    )
+
+
+async def test_the_holder_saying_no_links_nothing_and_the_code_is_spent(
+    harness: Harness,
+) -> None:
+    code = code_in(await on(harness, "console", OFFICER, "/lienket"))
+    await on(harness, "zalo", "stranger", f"/lienket {code}")
+    declined = await agree(harness, "console", OFFICER, answer="b")
+    assert "Đã từ chối" in text_of(declined)
+    assert "không đồng ý liên kết" in text_of(await read(harness, "zalo", "stranger"))
+    again = await on(harness, "zalo", "stranger", f"/lienket {code}")
+    assert "đã được dùng" in text_of(again)
+    assert await person_of(harness, "zalo", "stranger") != await person_of(
+        harness, "console", OFFICER
+    )
+    twice = await on(harness, "console", OFFICER, "a")
+    assert "Đã liên kết" not in text_of(twice)
+
+
+async def test_only_the_holder_can_answer_and_not_after_half_an_hour(harness: Harness) -> None:
+    code = code_in(await on(harness, "console", OFFICER, "/lienket"))
+    await on(harness, "zalo", "stranger", f"/lienket {code}")
+    async with harness.sessions() as session:
+        link = (await session.execute(select(LinkCode))).scalar_one()
+    forged = await harness.event(HEAD, kind="choice", choice_token=f"k{link.id}", choice_id="yes")
+    assert "Chỉ người đang giữ vai trò" in text_of(forged)
+    by_requester = await on(harness, "zalo", "stranger", "a")
+    assert "Đã liên kết" not in text_of(by_requester)
+    harness.clock.advance(minutes=31)
+    late = await agree(harness, "console", OFFICER)
+    assert "hết hạn" in text_of(late)
+    officer = await person_of(harness, "console", OFFICER)
+    assert await person_of(harness, "zalo", "stranger") != officer
+    assert await person_of(harness, "console", HEAD) != officer
+
+
+async def test_guessing_link_codes_is_limited_and_leaves_the_person_at_the_menu(
+    harness: Harness,
+) -> None:
+    for n in range(4):
+        wrong = await on(harness, "zalo", "guesser", f"/lienket ZZZZ-99{n}9")
+        assert "không đúng" in text_of(wrong)
+    locked = await on(harness, "zalo", "guesser", "/lienket ZZZZ-9949")
+    assert "quá nhiều lần" in text_of(locked) and "10 phút" in text_of(locked)
+    code = code_in(await on(harness, "console", "resident-pc", "/lienket"))
+    still = await on(harness, "zalo", "guesser", f"/lienket {code}")
+    assert "quá nhiều lần" in text_of(still)
+    assert await person_of(harness, "zalo", "guesser") != await person_of(
+        harness, "console", "resident-pc"
+    )
+    harness.clock.advance(minutes=11)
+    code = code_in(await on(harness, "console", "resident-pc", "/lienket"))
+    assert "Đã liên kết" in text_of(await on(harness, "zalo", "guesser", f"/lienket {code}"))

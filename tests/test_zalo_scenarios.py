@@ -51,9 +51,11 @@ async def reports(rig: Rig, **filters: object) -> list[Report]:
 async def test_onboarding_with_an_invite_code(rig: Rig) -> None:
     code = await make_invite_for(rig, "Khuổi Bốc")
     newcomer = rig.zalo.user("zl-new", "Bàn Văn Tú")
-    first = await rig.say(newcomer, code)
+    consent = await rig.say(newcomer, code)
     opening = rig.zalo.sent_to(newcomer.chat_id)[0].text
     assert "trợ lý tự động" in opening and "không phải một người" in opening
+    assert "/quyenriengtu" in consent and consent.endswith("1. Đồng ý\n2. Không đồng ý")
+    first = await rig.say(newcomer, "đồng ý")
     assert "trưởng thôn" in first and "Khuổi Bốc" in first
     assert first.endswith("1. Giữ tên: Bàn Văn Tú")
     asked = await rig.say(newcomer, "1")
@@ -255,9 +257,16 @@ async def test_a_head_linked_on_console_and_zalo_sees_the_same_reports(rig: Rig)
     issued = await on_console(rig, HEAD, "/lienket")
     code = issued.split("/lienket ")[1].split()[0]
     phone = rig.zalo.user("zl-linked", "Thào")
-    linked = await rig.say(phone, f"/lienket {code}")
-    assert "Đã liên kết" in linked and "1. Báo sự việc" in linked
-    assert "Zalo vừa được liên kết" in await on_console(rig, HEAD, "/trogiup")
+    waiting = await rig.say(phone, f"/lienket {code}")
+    assert "cần chính người dùng tài khoản ấy đồng ý" in waiting
+    assert "muốn liên kết với anh/chị" in await on_console(rig, HEAD, "/trogiup")
+    agreed = await on_console(rig, HEAD, "a")  # the question's letter, at the console
+    assert "Đã liên kết" in agreed
+    await rig.zalo.wait_until(
+        lambda: any("vừa được liên kết" in m.text for m in rig.zalo.sent_to(phone.chat_id)),
+        what="the notice of the link",
+    )
+    assert "1. Báo sự việc" in await rig.say(phone, "/menu")
 
     await rig.conversation(phone, "1", "1", "2", "Trộm gà ở xóm dưới", "1", "nhà văn hóa", "1")
     saved = await rig.say(phone, "1")
@@ -278,7 +287,7 @@ async def test_an_urgent_alert_is_answered_by_the_letter_it_names(rig: Rig, head
     await as_demo(rig.sessions, officer, "demo-officer")
     second = rig.zalo.user("zl-second", "Triệu Văn Minh")
     code = await make_invite_for(rig, "1969", role=Role.OFFICER)
-    await rig.conversation(second, code, "1")
+    await rig.conversation(second, code, "đồng ý", "1")
     await rig.conversation(
         head, "/menu", "bao su viec", "thien tai", "khẩn cấp", "Sạt lở vùi bếp", "hôm nay"
     )

@@ -43,7 +43,7 @@ from bot.telegram.api import (
     Unauthorized,
     is_not_modified,
 )
-from bot.telegram.incoming import UNSUPPORTED_CONTENT, Incoming, own_phone
+from bot.telegram.incoming import UNSUPPORTED_CONTENT, Incoming, is_private, own_phone
 from bot.telegram.redaction import redact
 from bot.telegram.rendering import (
     Chunk,
@@ -186,7 +186,12 @@ class AiogramApi:
 def inline(spec: InlineKeyboard) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [InlineKeyboardButton(text=b.label, callback_data=b.data) for b in row]
+            [
+                InlineKeyboardButton(text=b.label, url=b.url)
+                if b.url
+                else InlineKeyboardButton(text=b.label, callback_data=b.data)
+                for b in row
+            ]
             for row in spec.rows
         ]
     )
@@ -227,6 +232,7 @@ def incoming(update: Update) -> Incoming | None:
             kind="choice",
             user_id=user.id,
             chat_id=message.chat.id if message is not None else user.id,
+            private=message is None or is_private(message.chat.type),
             callback_query_id=press.id,
             callback_data=press.data,
             message_id=message.message_id if message is not None else None,
@@ -245,6 +251,7 @@ def incoming(update: Update) -> Incoming | None:
         update_id=update.update_id,
         user_id=user.id,
         chat_id=message.chat.id,
+        private=is_private(message.chat.type),
         message_id=message.message_id,
         first_name=user.first_name,
         last_name=user.last_name,

@@ -31,10 +31,17 @@ class TelegramClient:
 
     channel = CHANNEL
 
-    def __init__(self, api: TelegramApi, t: Translator, files: FileSource | None = None) -> None:
+    def __init__(
+        self,
+        api: TelegramApi,
+        t: Translator,
+        files: FileSource | None = None,
+        bot_username: str | None = None,
+    ) -> None:
         self.api = api
         self.t = t
         self.files = files
+        self.bot_username = bot_username
         # Parts of a long message already delivered, so that a retry after a failure in
         # the middle sends only the rest (kept in memory: a crash may repeat a part).
         self._delivered_parts: dict[tuple[str, str], int] = {}
@@ -90,7 +97,12 @@ class TelegramClient:
         return str(sent)
 
     async def _send_text(self, chat_key: str, chat_id: int, message: OutMessage) -> str | None:
-        chunks = render(message, self.t, close_keyboard=chat_key in self._one_time_keyboards)
+        chunks = render(
+            message,
+            self.t,
+            close_keyboard=chat_key in self._one_time_keyboards,
+            bot_username=self.bot_username,
+        )
         progress = (chat_key, message.model_dump_json())
         last_id: int | None = None
         try:

@@ -24,6 +24,7 @@ UNSUPPORTED_CONTENT = (
 )  # fmt: skip
 # Data that could never be a token: a press with malformed data matches no question.
 UNMATCHABLE = ""
+PRIVATE = "private"
 _TOKEN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.-]{0,47}$")
 
 
@@ -45,6 +46,7 @@ class Incoming:
     first_name: str | None = None
     last_name: str | None = None
     language: str | None = None
+    private: bool = True
 
     @property
     def is_press(self) -> bool:
@@ -54,6 +56,11 @@ class Incoming:
     def display_name(self) -> str | None:
         name = " ".join(part for part in (self.first_name, self.last_name) if part)
         return name or None
+
+
+def is_private(chat_type: object) -> bool:
+    """A chat of the person with the bot alone; groups, supergroups and channels are not."""
+    return chat_type == PRIVATE
 
 
 def parse_callback_data(data: str | None) -> tuple[str, str]:
@@ -81,6 +88,7 @@ def to_event(incoming: Incoming) -> InEvent:
         "text": incoming.text,
         "display_name": incoming.display_name,
         "locale": incoming.language,
+        "private": incoming.private,
     }
     if incoming.kind == "choice":
         fields["choice_token"], fields["choice_id"] = parse_callback_data(incoming.callback_data)
@@ -116,5 +124,6 @@ def unreadable(raw: dict[str, Any]) -> Incoming | None:
         kind="unsupported",
         user_id=user_id,
         chat_id=chat_id,
+        private=is_private(chat.get("type") if isinstance(chat, dict) else PRIVATE),
         callback_query_id=str(query_id) if query_id is not None else None,
     )

@@ -34,7 +34,9 @@ _TAG = re.compile(r"<[^>]*>")
 @dataclass(frozen=True)
 class InlineButton:
     label: str
-    data: str
+    data: str = ""
+    url: str | None = None
+    """A link button (the bot's own chat, t.me/<bot>) instead of a press."""
 
 
 @dataclass(frozen=True)
@@ -101,8 +103,12 @@ def render(
     limit: int = TELEGRAM_TEXT_LIMIT,
     *,
     close_keyboard: bool = False,
+    bot_username: str | None = None,
 ) -> list[Chunk]:
-    """The messages to send; `close_keyboard` removes a one-time keyboard still shown."""
+    """The messages to send; `close_keyboard` removes a one-time keyboard still shown, and
+    `bot_username` lets a private link become a button into the bot's own chat."""
+    if message.private_link and bot_username:
+        return [Chunk(message.text, private_chat_button(bot_username, t))]
     chunks = _chunks(message, t, limit)
     if close_keyboard and not any(_is_reply(chunk.markup) for chunk in chunks):
         free = next((n for n, chunk in enumerate(chunks) if chunk.markup is None), None)
@@ -167,6 +173,11 @@ def inline_keyboard(token: str | None, choices: Sequence[Choice]) -> InlineKeybo
     if short:
         per_row = len(buttons) if len(buttons) <= 3 else 2
     return InlineKeyboard(_rows(buttons, per_row))
+
+
+def private_chat_button(bot_username: str, t: Translator) -> InlineKeyboard:
+    link = InlineButton(str(t("telegram.open_private")), url=f"https://t.me/{bot_username}")
+    return InlineKeyboard(((link,),))
 
 
 def numbered(choices: Sequence[Choice], t: Translator) -> str:

@@ -6,7 +6,6 @@ import asyncio
 import logging
 import re
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import Hub
@@ -16,15 +15,13 @@ from bot.settings import Settings
 from bot.telegram.api import BotInfo, TelegramApi
 from bot.telegram.client import FileSource, TelegramClient
 from bot.telegram.commands import SYNC_SECONDS, CommandSync
-from bot.telegram.incoming import CHANNEL
 from bot.telegram.polling import POLL_SECONDS
 from bot.telegram.redaction import protect_logs, register_secret
 from bot.telegram.transport import Polling, TelegramTransport, Webhook
 from bot.telegram.waiting import Backoff
 from handlers.i18n import Translator
 from storage import files
-from storage.enums import OutboxStatus
-from storage.models import OutboxItem, StoredFile
+from storage.models import StoredFile
 
 log = logging.getLogger(__name__)
 # Telegram's limits, but a chat's refill a little slower than Telegram's own: both buckets
@@ -83,10 +80,14 @@ def telegram_transport(
     limits: Limits | None = None,
     policy: SenderPolicy | None = None,
     command_interval: float = SYNC_SECONDS,
+    bot_username: str | None = None,
 ) -> TelegramTransport:
+    client = TelegramClient(
+        api, Translator(settings.locale), stored_files(hub.sessions), bot_username=bot_username
+    )
     return TelegramTransport(
         api=api,
-        client=TelegramClient(api, Translator(settings.locale), stored_files(hub.sessions)),
+        client=client,
         way_in=way,
         commands=CommandSync(
             api,
@@ -112,24 +113,6 @@ async def bot_username(settings: Settings) -> str | None:
     finally:
         await api.close()
     return info.username or None
-
-
-async def release_leases(sessions: async_sessionmaker[AsyncSession]) -> None:
-    """Rows a killed run was sending are due again now instead of when their lease ends.
-
-    Only when polling: Telegram lets one process poll a bot, so no other sender holds them.
-    With a webhook several processes may share the outbox, and leases run out on their own.
-    """
-    async with sessions() as session, session.begin():
-        await session.execute(
-            update(OutboxItem)
-            .where(
-                OutboxItem.channel == CHANNEL,
-                OutboxItem.status == OutboxStatus.PENDING,
-                OutboxItem.claimed_until.is_not(None),
-            )
-            .values(claimed_until=None)
-        )
 
 
 def stored_files(sessions: async_sessionmaker[AsyncSession]) -> FileSource:

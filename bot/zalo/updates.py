@@ -49,18 +49,20 @@ def parse(update: dict[str, Any]) -> Incoming | None:
     if not (message_id and user_key and chat_key) or sender.get("is_bot") is True:
         return None
     user_key, chat_key = str(user_key), str(chat_key)
+    is_group = str(chat.get("chat_type") or "").upper() == "GROUP"
     event = InEvent(
         channel=CHANNEL,
         user_key=user_key,
         chat_key=chat_key,
         display_name=_name(sender),
+        private=not is_group,
         **_content(str(update.get("event_name") or ""), message),
     )
     return Incoming(
         update_key=str(message_id),
         user_key=user_key,
         chat_key=chat_key,
-        is_group=str(chat.get("chat_type") or "").upper() == "GROUP",
+        is_group=is_group,
         event=event,
         payload=update,
     )

@@ -1,17 +1,39 @@
-"""/lienket: one person on several apps. One account asks for a code, the other types it."""
+"""/lienket: one person on several apps. One account asks for a code, the other types it.
+
+A join that would give a role to another account (either side holds one) takes effect only
+once the holder says yes in their own chat: a code read off a shoulder, or typed by the
+holder at a stranger's request, hands nothing over by itself. The question is a standing
+message (`k<link>`), answerable at any step.
+"""
 
 from __future__ import annotations
 
+import math
+
 from markupsafe import Markup
 
+from handlers.channels import traits_for
+from handlers.choices import with_letters_hint
 from handlers.context import Ctx
 from handlers.flows import menu
 from handlers.i18n import Translator
-from handlers.messages import OutMessage
-from storage import links, people
-from storage.models import Identity, Person
+from handlers.messages import Choice, OutMessage
+from storage import invites, links, people
+from storage.models import Identity, LinkCode, Person
 
 COMMANDS = {"/lienket", "/link"}
+TOKEN_PREFIX = "k"
+YES, NO = "yes", "no"
+ACTIONS = (YES, NO)
+
+
+def token(link_id: int) -> str:
+    return f"{TOKEN_PREFIX}{link_id}"
+
+
+def link_id_of(value: str) -> int | None:
+    digits = value[len(TOKEN_PREFIX) :]
+    return int(digits) if value.startswith(TOKEN_PREFIX) and digits.isdecimal() else None
 
 
 async def handle(ctx: Ctx, argument: str) -> None:
@@ -36,15 +58,20 @@ async def redeem_if_known(ctx: Ctx, text: str) -> bool:
 
 
 async def redeem(ctx: Ctx, text: str) -> None:
+    if await invites.guessing_blocked(ctx.session, ctx.identity.id, ctx.now, kind="link"):
+        await _locked_out(ctx)
+        return
     link = await links.find(ctx.session, text)
     if link is None:
-        ctx.reprompt(ctx.t("link.unknown"))
+        await invites.record_failure(ctx.session, ctx.identity.id, ctx.now, text, kind="link")
+        if await invites.guessing_blocked(ctx.session, ctx.identity.id, ctx.now, kind="link"):
+            await _locked_out(ctx)
+        else:
+            ctx.reprompt(ctx.t("link.unknown"))
         return
-    if link.used_at is not None:
-        ctx.reprompt(ctx.t("link.used"))
-        return
-    if link.expires_at <= ctx.now:
-        ctx.reprompt(ctx.t("link.expired"))
+    problem = _unusable(ctx, link)
+    if problem is not None:
+        ctx.reprompt(ctx.t(problem))
         return
     issuer = await ctx.session.get_one(Identity, link.identity_id)
     if issuer.id == ctx.identity.id:
@@ -57,29 +84,128 @@ async def redeem(ctx: Ctx, text: str) -> None:
     if issuer_roles and ctx.roles:
         ctx.reprompt(ctx.t("link.conflict"))
         return
-    issuer_person = await ctx.session.get_one(Person, issuer.person_id)
-    # The person who holds the role stays; with no role on either side, the code's owner.
-    keep, absorb = (ctx.person, issuer_person) if ctx.roles else (issuer_person, ctx.person)
-    await links.join(ctx.session, link, keep, absorb, ctx.identity, ctx.now)
-    ctx.person = keep
+    if not issuer_roles and not ctx.roles:
+        issuer_person = await ctx.session.get_one(Person, issuer.person_id)
+        await _join(ctx, link, keep=issuer_person, absorb=ctx.person, typed_by=ctx.identity)
+        return
+    links.request(link, ctx.identity, ctx.now)
+    if ctx.roles:
+        ctx.replies.append(_question(ctx.t, ctx.identity.channel, link, issuer))
+    else:
+        t = _translator(ctx, issuer)
+        ctx.notify(issuer, _question(t, issuer.channel, link, ctx.identity), key=_key(link))
+        _reply(ctx, ctx.t("link.waiting", channel=ctx.t(f"channel.{issuer.channel}")))
+
+
+async def on_answer(ctx: Ctx, value: str, action: str) -> None:
+    """The role holder's yes or no to a link asked for from the other account."""
+    link_id = link_id_of(value)
+    link = await links.get(ctx.session, link_id) if link_id is not None else None
+    if link is None or link.requested_by_identity_id is None or action not in ACTIONS:
+        _answer(ctx, ctx.t("error.stale_choice"))
+        return
+    issuer = await ctx.session.get_one(Identity, link.identity_id)
+    requester = await ctx.session.get_one(Identity, link.requested_by_identity_id)
+    if ctx.identity.id not in (issuer.id, requester.id) or not ctx.roles:
+        _answer(ctx, ctx.t("link.not_yours"))
+        return
+    other = requester if ctx.identity.id == issuer.id else issuer
+    if link.used_at is not None or link.declined_at is not None:
+        _answer(ctx, ctx.t("link.answered"))
+        return
+    if links.request_expired(link, ctx.now):
+        _answer(ctx, ctx.t("link.expired"))
+        return
+    if action == NO:
+        link.declined_at = ctx.now
+        _reply(ctx, ctx.t("link.declined"))
+        t = _translator(ctx, other)
+        ctx.notify(other, OutMessage(text=str(t("link.declined_other"))), key=f"{_key(link)}:no")
+        return
+    other_person = await ctx.session.get_one(Person, other.person_id)
+    if await people.active_roles(ctx.session, other_person.id, ctx.now):
+        _answer(ctx, ctx.t("link.conflict"))
+        return
+    await _join(ctx, link, keep=ctx.person, absorb=other_person, typed_by=requester)
+
+
+async def _join(
+    ctx: Ctx, link: LinkCode, *, keep: Person, absorb: Person, typed_by: Identity
+) -> None:
+    """Join and tell both accounts; `ctx` is whichever of them acted last."""
+    issuer = await ctx.session.get_one(Identity, link.identity_id)
+    await links.join(ctx.session, link, keep, absorb, typed_by, ctx.now)
+    if ctx.person.id == absorb.id:
+        ctx.person = keep
     ctx.roles = await people.active_roles(ctx.session, keep.id, ctx.now)
-    _tell_issuer(ctx, issuer, link.id)
+    other = issuer if ctx.identity.id != issuer.id else typed_by
+    t = _translator(ctx, other)
+    ctx.notify(
+        other,
+        OutMessage(text=str(t("link.done_other", channel=t(f"channel.{ctx.identity.channel}")))),
+        key=f"link:{link.id}:{other.id}",
+    )
     done = ctx.t(
         "link.done",
         channel=_channel_name(ctx, ctx.identity.channel),
-        other=_channel_name(ctx, issuer.channel),
+        other=_channel_name(ctx, other.channel),
         name=keep.full_name,
     )
+    _reply(ctx, done)
+
+
+def _unusable(ctx: Ctx, link: LinkCode) -> str | None:
+    if link.used_at is not None or link.declined_at is not None:
+        return "link.used"
+    if link.requested_by_identity_id is not None:
+        return "link.pending"
+    if link.expires_at <= ctx.now:
+        return "link.expired"
+    return None
+
+
+def _question(t: Translator, channel: str, link: LinkCode, other: Identity) -> OutMessage:
+    """Asks the role holder; `other` is the account that would share their role."""
+    text = t(
+        "link.confirm",
+        channel=t(f"channel.{other.channel}"),
+        name=other.display_name or t("link.unnamed"),
+    )
+    choices = [
+        Choice(id=YES, label=str(t("link.confirm_yes"))),
+        Choice(id=NO, label=str(t("link.confirm_no"))),
+    ]
+    question = OutMessage(text=str(text), choices=choices, choice_token=token(link.id))
+    return with_letters_hint(question, t, traits_for(channel))
+
+
+async def _locked_out(ctx: Ctx) -> None:
+    until = await invites.locked_until(ctx.session, ctx.identity.id, ctx.now, kind="link")
+    minutes = max(1, math.ceil((until - ctx.now).total_seconds() / 60)) if until else 1
+    ctx.reset()
+    menu.show(ctx, ctx.t("link.slow_down", minutes=minutes))
+
+
+def _answer(ctx: Ctx, text: Markup) -> None:
+    """A short answer to a press, then the question the person was at, if any."""
+    ctx.say(text)
+    if not ctx.is_idle:
+        ctx.resume()
+
+
+def _reply(ctx: Ctx, text: Markup) -> None:
     if ctx.is_idle:
-        menu.show(ctx, done)
+        menu.show(ctx, text)
     else:
-        ctx.reprompt(done)
+        ctx.reprompt(text)
 
 
-def _tell_issuer(ctx: Ctx, issuer: Identity, link_id: int) -> None:
-    t = Translator(issuer.locale) if issuer.locale else ctx.t
-    text = t("link.done_other", channel=t(f"channel.{ctx.identity.channel}"))
-    ctx.notify(issuer, OutMessage(text=str(text)), key=f"link:{link_id}:{issuer.id}")
+def _key(link: LinkCode) -> str:
+    return f"link:{link.id}:ask"
+
+
+def _translator(ctx: Ctx, identity: Identity) -> Translator:
+    return Translator(identity.locale) if identity.locale else ctx.t
 
 
 def _channel_name(ctx: Ctx, channel: str) -> Markup:

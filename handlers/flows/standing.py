@@ -1,5 +1,5 @@
 """Messages outside the conversation whose buttons work at any step: urgent alerts, weekly
-reminders and digests.
+reminders, digests and the question whether to link an account.
 
 Their token names what they act on, so a press needs nothing of the step the person is at:
 
@@ -8,6 +8,7 @@ Their token names what they act on, so a press needs nothing of the step the per
 | alert    | `r<report>`        | ack, work, done, note       | `followup.act_on_incident` |
 | reminder | `w<week>.<hamlet>` | ok, inc, pause              | `followup.on_reminder`     |
 | digest   | `d<unit>.<period>` | missing, open, xlsx         | `_on_digest`, here         |
+| link     | `k<link>`          | yes, no                     | `linking.on_answer`        |
 
 Each press is checked against the presser's rights; a forged or foreign one changes nothing
 and gets a short answer. Where a channel has no buttons their options are lettered, and a
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from handlers import alerts, digest_delivery, reminders
 from handlers.choices import match, parse_code
 from handlers.context import Ctx
-from handlers.flows import followup, menu, officer
+from handlers.flows import followup, linking, menu, officer
 from handlers.messages import InEvent, OutMessage, is_standing
 from storage import alerts as alert_records
 from storage import outbox
@@ -92,6 +93,7 @@ KINDS = (
     StandingKind("alert", alerts.TOKEN_PREFIX, _on_alert),
     StandingKind("reminder", reminders.TOKEN_PREFIX, _on_reminder),
     StandingKind("digest", digest_delivery.TOKEN_PREFIX, _on_digest),
+    StandingKind("link", linking.TOKEN_PREFIX, linking.on_answer),
 )
 _BY_PREFIX = {kind.prefix: kind for kind in KINDS}
 

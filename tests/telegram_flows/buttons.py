@@ -32,12 +32,14 @@ from storage.models import (
     Organization,
     ReminderPause,
     Report,
+    RoleAssignment,
     StoredFile,
     Unit,
     UnitSettings,
     UrgentAlert,
 )
 from storage.models import Person as PersonRow
+from storage.privacy import NOTICE_VERSION
 from storage.schedules import WeeklyTime
 from tests.cli import PROCESS_CLOCK
 from tests.telegram_flows.fake import BotMessage
@@ -266,6 +268,26 @@ async def profile_buttons(world: World) -> None:
     await at(world, person, "profile/me")
     await person.tap("Về menu")
     await at(world, person, "menu/main")
+
+
+async def consent_buttons(world: World) -> None:
+    """Refused, nothing is given; agreed on the second reading, the consent is recorded."""
+    person = Person(world, 930_006, "Vấn")
+    code = await world.invite("Cốc Thử", Role.DEPUTY)
+    await person.say(f"/start {code}")
+    assert (await at(world, person, "onboarding/consent"))["consenting"]
+    await person.tap("Không đồng ý")
+    await at(world, person, "menu/main")
+    row = await _person_of(world, person)
+    assert (row.consented_at, row.phone) == (None, None)
+    assert await _count(world, select(func.count()).where(RoleAssignment.person_id == row.id)) == 0
+    await person.say(f"/start {code}")
+    await at(world, person, "onboarding/consent")
+    await person.tap("Đồng ý")
+    await at(world, person, "onboarding/name")
+    row = await _person_of(world, person)
+    assert row.consented_at is not None and row.consent_version == NOTICE_VERSION
+    assert await _count(world, select(func.count()).where(RoleAssignment.person_id == row.id)) == 1
 
 
 # A resident's side -----------------------------------------------------------------------
@@ -623,6 +645,23 @@ async def digest_actions(world: World) -> None:
     assert await _count(world, exports) == 1
 
 
+async def link_asked_of_the_role_holder(world: World) -> None:
+    officer = await onboard(world, 930_041, "Quế", "2014", Role.OFFICER)
+    phone = Person(world, 930_042, "Quế mới")
+    own = await _person_of(world, officer)
+    for answer, joined in (("Không phải tôi", False), ("Đồng ý liên kết", True)):
+        issued = await officer.say("/lienket")
+        code = issued.text.split("/lienket ")[1].split()[0].rstrip(".")
+        waiting = await phone.say(f"/lienket {code}")
+        assert "cần chính người dùng tài khoản ấy đồng ý" in waiting.text
+        await officer.answers()
+        question = next(m for m in reversed(officer.history) if "muốn liên kết" in m.text)
+        assert _labels(question) == ["Đồng ý liên kết", "Không phải tôi"]
+        await officer.press(question, question.data_of(answer))
+        await phone.answers()
+        assert ((await _person_of(world, phone)).id == own.id) is joined
+
+
 # Side by side: each person is their own, and none of them is sent anything by another.
 TOGETHER: tuple[Scenario, ...] = (
     incident_buttons,
@@ -630,6 +669,8 @@ TOGETHER: tuple[Scenario, ...] = (
     resident_buttons,
     officer_buttons,
     profile_buttons,
+    consent_buttons,
+    link_asked_of_the_role_holder,
 )
 # One after another: an alert, a reminder or a digest reaches people of other scenarios.
 ALONE: tuple[Scenario, ...] = (alert_taken_by_one_of_two_officers, reminder_one_tap, digest_actions)

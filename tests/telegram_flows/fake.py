@@ -130,7 +130,9 @@ def _shown(message: StoredMessage) -> BotMessage:
     return BotMessage(
         message_id=message.message_id,
         text=message.text or "",
-        buttons=[(b["text"], b["callback_data"]) for b in message.inline_buttons],
+        buttons=[
+            (b["text"], b.get("callback_data") or b.get("url", "")) for b in message.inline_buttons
+        ],
         keyboard=keyboard,
         location_button=location,
         persistent_keyboard=persistent,

@@ -178,13 +178,20 @@ async def running_bot(
     )
     hub = Hub(sessions, engine)
     api = make_api(settings, poll_seconds=5)
-    await api.start()
+    info = await api.start()
     way: Polling | Webhook = Polling(5)
     if way_in == "webhook":
         assert settings.webhook_url is not None
         way = Webhook(settings.webhook_url, WEBHOOK_SECRET, "127.0.0.1", port)
     transport = telegram_transport(
-        api, hub, settings, way, limits=limits, policy=FAST_POLICY, command_interval=0.2
+        api,
+        hub,
+        settings,
+        way,
+        limits=limits,
+        policy=FAST_POLICY,
+        command_interval=0.2,
+        bot_username=info.username,
     )
     stop = asyncio.Event()
     served = asyncio.create_task(serve(hub, [transport], stop))
