@@ -163,16 +163,9 @@ class Engine:
         """Nothing of a person is touched from a group: no account, no step, no data shown."""
         if not groups.answers(event):
             return []
-        reply = groups.write_privately(Translator(event.locale or self.locale))
-        return [
-            outbox.Outgoing(
-                idempotency_key=f"reply:{item.id}:0",
-                channel=item.channel,
-                chat_key=item.chat_key,
-                identity_id=None,
-                message=reply.model_dump(exclude_defaults=True),
-            )
-        ]
+        return _replies(
+            item, None, [groups.write_privately(Translator(event.locale or self.locale))]
+        )
 
     def _context(
         self,
@@ -237,7 +230,13 @@ def _seen_long_ago(identity: Identity, now: datetime) -> bool:
 
 def _outgoing(item: inbox.Claimed, identity_id: int, ctx: Ctx) -> list[outbox.Outgoing]:
     """The replies to the writer (keyed by the inbox row) and the notices to others."""
-    replies = [
+    return _replies(item, identity_id, ctx.replies) + [notice.outgoing() for notice in ctx.notices]
+
+
+def _replies(
+    item: inbox.Claimed, identity_id: int | None, replies: list[OutMessage]
+) -> list[outbox.Outgoing]:
+    return [
         outbox.Outgoing(
             idempotency_key=f"reply:{item.id}:{number}",
             channel=item.channel,
@@ -246,9 +245,8 @@ def _outgoing(item: inbox.Claimed, identity_id: int, ctx: Ctx) -> list[outbox.Ou
             message=reply.model_dump(exclude_defaults=True),
             standing=reply.standing_token,
         )
-        for number, reply in enumerate(ctx.replies)
+        for number, reply in enumerate(replies)
     ]
-    return replies + [notice.outgoing() for notice in ctx.notices]
 
 
 def _is_connection_problem(error: DBAPIError) -> bool:

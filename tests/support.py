@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from handlers.engine import Engine
 from handlers.messages import InEvent, Location, OutMessage
 from storage import inbox, outbox
-from storage.models import Conversation, Identity, Person, Report
+from storage.enums import Role
+from storage.models import Conversation, Identity, Person, Report, RoleAssignment
 from tests.databases import SEED_TIME
 
 CHANNEL = "console"
@@ -117,6 +118,16 @@ class Harness:
             )
             assert found is not None, user
             return found
+
+    async def roles_of(self, user: str) -> list[Role]:
+        """The roles the person behind a console account holds now."""
+        async with self.sessions() as session:
+            found = await session.execute(
+                select(RoleAssignment.role)
+                .join(Identity, Identity.person_id == RoleAssignment.person_id)
+                .where(Identity.external_id == user, RoleAssignment.valid_to.is_(None))
+            )
+            return list(found.scalars())
 
     async def step_of(self, user: str) -> str:
         """Where the person's conversation stands: "flow/step"."""

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from storage import invites, privacy, units
 from storage.db import create_engine, session_factory
 from storage.enums import Role
-from storage.models import AuditEntry, Conversation, Identity, Person, Report, RoleAssignment
+from storage.models import AuditEntry, Conversation, Identity, Person, Report
 from storage.retention import RetentionPolicy
 from tests.cli import PROCESS_CLOCK, tuquan
 from tests.databases import SEED_TIME
@@ -19,16 +19,6 @@ from tests.support import DEPUTY, HEAD, OFFICER, RESIDENT, Harness, labels, text
 from tests.test_onboarding import make_invite
 
 NEWCOMER = "user-consent"
-
-
-async def roles_of(h: Harness, user: str) -> list[Role]:
-    async with h.sessions() as session:
-        found = await session.execute(
-            select(RoleAssignment.role)
-            .join(Identity, Identity.person_id == RoleAssignment.person_id)
-            .where(Identity.external_id == user, RoleAssignment.valid_to.is_(None))
-        )
-        return list(found.scalars())
 
 
 async def uses_of(h: Harness, code: str) -> int:
@@ -65,7 +55,7 @@ async def test_a_newcomer_is_told_what_is_kept_and_asked_before_anything(
     assert "máy chủ của Telegram (ở nước ngoài) hoặc của Zalo" in asked.text
     assert "/quyenriengtu" in asked.text
     assert await harness.step_of(NEWCOMER) == "onboarding/consent"
-    assert await roles_of(harness, NEWCOMER) == []
+    assert await harness.roles_of(NEWCOMER) == []
     assert await uses_of(harness, code) == 0
 
 
@@ -81,7 +71,7 @@ async def test_agreeing_records_when_and_which_notice_then_joining_goes_on(
     person = await harness.person(NEWCOMER)
     assert person.consented_at == harness.clock()
     assert person.consent_version == privacy.NOTICE_VERSION == "2026-12"
-    assert await roles_of(harness, NEWCOMER) == [Role.REPORTER]
+    assert await harness.roles_of(NEWCOMER) == [Role.REPORTER]
     assert await uses_of(harness, code) == 1
 
 
@@ -114,7 +104,7 @@ async def test_refusing_gives_no_role_and_keeps_no_name_nor_phone(harness: Harne
     assert "đồng chí Nông Thị Hoa, người gửi mã mời" in said
     assert "Nhập mã mời" in labels(refused[-1])
     assert await harness.step_of(NEWCOMER) == "menu/main"
-    assert await roles_of(harness, NEWCOMER) == []
+    assert await harness.roles_of(NEWCOMER) == []
     assert await uses_of(harness, code) == 0
     person = await harness.person(NEWCOMER)
     assert (person.full_name, person.phone, person.share_phone) == ("Bàn Văn Tú", None, False)
@@ -130,7 +120,7 @@ async def test_a_typed_no_is_a_refusal(harness: Harness, typed: str) -> None:
     await harness.say(NEWCOMER, f"/start {code}")
     refused = await harness.say(NEWCOMER, typed)
     assert "Ủy ban Mặt trận Tổ quốc Việt Nam xã Bạch Thông" in text_of(refused)
-    assert await roles_of(harness, NEWCOMER) == []
+    assert await harness.roles_of(NEWCOMER) == []
     assert (await harness.person(NEWCOMER)).consented_at is None
 
 
@@ -153,7 +143,7 @@ async def test_a_code_used_while_the_question_was_read_is_refused_on_agreeing(
     await harness.tap("user-quicker", "Đồng ý")
     late = await harness.tap(NEWCOMER, "Đồng ý")
     assert "đã được dùng" in text_of(late)
-    assert await roles_of(harness, NEWCOMER) == []
+    assert await harness.roles_of(NEWCOMER) == []
     assert (await harness.person(NEWCOMER)).consented_at is None
     assert await uses_of(harness, code) == 1
 
@@ -193,7 +183,7 @@ async def test_the_notice_answers_at_any_step_and_leaves_it(harness: Harness) ->
     assert labels(notice[-1]) == ["Đồng ý", "Không đồng ý"], "the question comes again"
     assert await harness.step_of(NEWCOMER) == "onboarding/consent"
     await harness.tap(NEWCOMER, "Đồng ý")
-    assert await roles_of(harness, NEWCOMER) == [Role.REPORTER]
+    assert await harness.roles_of(NEWCOMER) == [Role.REPORTER]
 
     await harness.say(HEAD, "/menu")
     await harness.tap(HEAD, "Báo sự việc")

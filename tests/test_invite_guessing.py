@@ -8,19 +8,9 @@ from sqlalchemy import select
 
 from storage import invites
 from storage.enums import Role
-from storage.models import Identity, InviteFailure, RoleAssignment
+from storage.models import Identity, InviteFailure
 from tests.support import Harness, labels, text_of
 from tests.test_onboarding import join, make_invite
-
-
-async def roles_of(h: Harness, user: str) -> list[Role]:
-    async with h.sessions() as session:
-        found = await session.execute(
-            select(RoleAssignment.role)
-            .join(Identity, Identity.person_id == RoleAssignment.person_id)
-            .where(Identity.external_id == user, RoleAssignment.valid_to.is_(None))
-        )
-        return list(found.scalars())
 
 
 async def identity_id(h: Harness, user: str) -> int:
@@ -44,7 +34,7 @@ async def test_twelve_guessing_accounts_do_not_lock_out_a_valid_code(harness: Ha
         await type_wrong_codes(harness, f"new-{account}", 5, series=account)
     joined = await join(harness, "new-13", code)
     assert "Đã xác nhận vai trò" in text_of(joined) and "Khuổi Bốc" in text_of(joined)
-    assert await roles_of(harness, "new-13") == [Role.REPORTER]
+    assert await harness.roles_of("new-13") == [Role.REPORTER]
 
 
 async def test_a_locked_account_is_told_when_and_can_still_ask(harness: Harness) -> None:
@@ -63,7 +53,7 @@ async def test_a_locked_account_is_told_when_and_can_still_ask(harness: Harness)
     refused = text_of(await harness.say("new-1", f"/start {code}"))
     assert "nhập lại mã sau 6 phút" in refused
     assert await harness.step_of("new-1") == "menu/main"
-    assert await roles_of(harness, "new-1") == []
+    assert await harness.roles_of("new-1") == []
     answer = await harness.say("new-1", "thấy tai nạn giao thông ở đầu thôn thì phải báo ai")
     assert "<b>Khu dân cư đảm bảo an toàn giao thông</b>" in text_of(answer)
     cancelled = await harness.say("new-1", "/huy")
@@ -72,7 +62,7 @@ async def test_a_locked_account_is_told_when_and_can_still_ask(harness: Harness)
     harness.clock.advance(minutes=6)
     joined = await join(harness, "new-1", code)
     assert "Đã xác nhận vai trò" in text_of(joined) and "Nà Thoi" in text_of(joined)
-    assert await roles_of(harness, "new-1") == [Role.REPORTER]
+    assert await harness.roles_of("new-1") == [Role.REPORTER]
 
 
 async def test_the_same_wrong_code_typed_again_is_one_guess(harness: Harness) -> None:
@@ -134,4 +124,4 @@ async def test_a_flood_of_wrong_codes_never_refuses_a_valid_one(harness: Harness
     assert "quá nhiều mã sai" in busy and "thử lại sau 1 phút" in busy
     joined = await join(harness, "new-2", code)
     assert "phó thôn" in text_of(joined)
-    assert await roles_of(harness, "new-2") == [Role.DEPUTY]
+    assert await harness.roles_of("new-2") == [Role.DEPUTY]
