@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Collection
 from datetime import datetime
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -70,16 +68,3 @@ async def exists(session: AsyncSession, key: str) -> bool:
 
 async def load(session: AsyncSession, file_id: int) -> StoredFile | None:
     return await session.get(StoredFile, file_id)
-
-
-async def delete_older_than(
-    session: AsyncSession, cutoff: datetime, keep_ids: Collection[int] = ()
-) -> int:
-    """Delete the files stored before `cutoff` but those in `keep_ids` (named by messages
-    still waiting to be sent); how many were deleted."""
-    statement = delete(StoredFile).where(StoredFile.created_at < cutoff)
-    if keep_ids:
-        statement = statement.where(StoredFile.id.not_in(list(keep_ids)))
-    statement = statement.execution_options(synchronize_session=False)
-    result = cast(CursorResult[Any], await session.execute(statement))
-    return int(result.rowcount or 0)

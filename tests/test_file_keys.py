@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import signal
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -133,27 +132,6 @@ async def test_officers_asking_after_the_inbox_was_emptied_get_their_own_commune
     second = await ask_for_workbook(harness, OTHER_OFFICER)
     assert second and all(bach_thong in unit for unit in second)
     assert not any(phu_thong in unit for unit in second)
-
-
-async def test_files_past_their_time_are_deleted_unless_kept(
-    sessions: async_sessionmaker[AsyncSession],
-) -> None:
-    async with sessions() as session, session.begin():
-        old, waiting = await store_file(session, "old"), await store_file(session, "waiting")
-        await session.execute(
-            update(StoredFile)
-            .where(StoredFile.id.in_([old, waiting]))
-            .values(created_at=SEED_TIME - timedelta(days=40))
-        )
-        recent = await store_file(session, "recent")
-    async with sessions() as session, session.begin():
-        deleted = await files.delete_older_than(
-            session, SEED_TIME - timedelta(days=30), keep_ids={waiting}
-        )
-    async with sessions() as session:
-        left = set((await session.execute(select(StoredFile.id))).scalars())
-    assert deleted == 1
-    assert old not in left and {waiting, recent} <= left
 
 
 @pytest.mark.slow
