@@ -24,7 +24,7 @@ from bot.run import configured, serve_transports
 from bot.settings import Settings, get_settings
 from bot.telegram.redaction import protect_logs
 from bot.words import plain, tell, translator
-from handlers import guides, periods
+from handlers import guides, periods, report_delivery
 from handlers.digest_delivery import Extras, messages
 from handlers.engine import Engine
 from handlers.flows import privacy as privacy_flow
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> None:
     console = args.command == "run" and not (
         configured(settings) or getattr(args, "transport", None)
     )
-    quiet = console or args.command in ("chat", "export", "invite", "digest")
+    quiet = console or args.command in ("chat", "export", "invite", "digest", "report")
     _configure_logging(settings.log_level, quiet=quiet)
     if settings.telegram_token is not None:
         protect_logs(settings.telegram_token)
@@ -165,6 +165,20 @@ def _parser() -> argparse.ArgumentParser:
     digest.add_argument("--chart", type=Path, help="also write the chart (PNG) to this file")
     digest.add_argument("--xlsx", type=Path, help="also write the workbook to this file")
     digest.set_defaults(handler=cmd_digest)
+
+    report = commands.add_parser(
+        "report", help="draft the Front's report of a unit for a period as a Word document"
+    )
+    report.add_argument("--unit", required=True, help="the unit's official code or its name")
+    _unit_era_options(report)
+    span = report.add_mutually_exclusive_group()
+    span.add_argument("--month", help="a month, e.g. 2026-11 (default: last month)")
+    span.add_argument("--quarter", help="a quarter, e.g. 2026-Q4")
+    span.add_argument("--half", help="a half-year, e.g. 2026-H2")
+    span.add_argument("--year", help="a year, e.g. 2026")
+    report.add_argument("--docx", type=Path, required=True, help="write the report to this file")
+    report.add_argument("--xlsx", type=Path, help="also write the workbook (its annex)")
+    report.set_defaults(handler=cmd_report)
 
     timed = commands.add_parser("scheduler", help="the timed jobs")
     timed_commands = timed.add_subparsers(dest="scheduler_command", required=True)
@@ -630,6 +644,66 @@ async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
                     tell(t("cli.wrote_file", path=target), problem=True)
             # Files made for a one-off print are not kept.
             await session.rollback()
+        return 0
+
+    return await _with_sessions(settings, work)
+
+
+def _report_period(args: argparse.Namespace, settings: Settings) -> periods.Period:
+    """The period named by --month, --quarter, --half or --year; last month by default."""
+    for option, letter in (("quarter", "Q"), ("half", "H")):
+        value = getattr(args, option)
+        if value:
+            year, _, number = str(value).upper().partition(f"-{letter}")
+            if not number:
+                raise ValueError(value)
+            return periods.parse_period(f"{year}-{letter}{number}")
+    if args.year:
+        if not str(args.year).strip().isdecimal():
+            raise ValueError(args.year)
+        return periods.parse_period(str(args.year))
+    if args.month:
+        period = periods.parse_period(args.month)
+        if period.kind != "month":
+            raise ValueError(args.month)
+        return period
+    return periods.last_month(settings.clock().astimezone(ZoneInfo(settings.timezone)))
+
+
+async def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    t = translator(settings)
+    try:
+        period = _report_period(args, settings)
+    except ValueError:
+        tell(t("cli.report_period_format"), problem=True)
+        return 2
+    tz = ZoneInfo(settings.timezone)
+
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> int:
+        async with sessions() as session, session.begin():
+            unit = await pick_unit(session, args.unit, unit_choice(args, settings))
+            if unit is None:
+                return 1
+            drafted = await report_delivery.draft_report(
+                session, unit.id, period, settings.clock(), tz, t
+            )
+            await asyncio.to_thread(args.docx.write_bytes, drafted.docx)
+            tell(t("cli.wrote_file", path=args.docx), problem=True)
+            if args.xlsx is not None:
+                from handlers import workbook
+
+                content = await workbook.render_xlsx(session, drafted.digest, t, tz)
+                await asyncio.to_thread(args.xlsx.write_bytes, content)
+                tell(t("cli.wrote_file", path=args.xlsx), problem=True)
+            audit.record(
+                session,
+                at=settings.clock(),
+                person_id=None,
+                action="export",
+                subject=f"unit:{unit.id}",
+                period=period.key,
+                file=str(args.docx),
+            )
         return 0
 
     return await _with_sessions(settings, work)

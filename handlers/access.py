@@ -33,7 +33,7 @@ def audience_of(ctx: Ctx) -> Audience:
 MENU: dict[Audience, tuple[str, ...]] = {
     Audience.REPORTER: ("inc", "act", "ok", "mine", "guides", "pause", "me", "help"),
     Audience.OFFICER: (
-        "sum", "missing", "open", "unit", "xlsx", "invite", "models", "settings",
+        "sum", "missing", "open", "unit", "xlsx", "docx", "invite", "models", "settings",
         "guides", "reload", "me", "help",
     ),
     Audience.RESIDENT: ("guides", "here", "head", "code", "help"),

@@ -21,18 +21,22 @@ class ChannelTraits:
     """Choices are buttons to press; without, they are listed with what to type."""
     edits_messages: bool = True
     """A message already shown can be redrawn in place (an alert once someone took it)."""
+    receives_files: bool = True
+    """A document the bot makes (a Word report) reaches the person as a file."""
 
 
 FULL = ChannelTraits()
 TRAITS: dict[str, ChannelTraits] = {
     # The Zalo Bot API delivers a shared location as an unsupported message with no content,
-    # its terms ask bots to say they are automated, and it has neither buttons nor edits.
+    # its terms ask bots to say they are automated, and it has neither buttons nor edits;
+    # it sends no documents, only links, and the bot serves no file at a public address.
     "zalo": ChannelTraits(
         shares_location=False,
         shares_contact=False,
         announces_automation=True,
         buttons=False,
         edits_messages=False,
+        receives_files=False,
     ),
     # A terminal prints and scrolls on; `/vitri` stands in for the phone's location.
     "console": ChannelTraits(shares_contact=False, buttons=False, edits_messages=False),

@@ -81,6 +81,21 @@ class Overlap:
     organizations: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class ModelTypeLine:
+    """One model type across the subtree in a period: what a report's model table shows."""
+
+    type_name: str
+    models: int
+    active: int
+    dormant: int
+    activities: int
+    people: int
+    organizations: tuple[str, ...]
+    started: tuple[ModelRow, ...]
+    stopped: tuple[ModelRow, ...]
+
+
 @dataclass
 class Digest:
     root: UnitRow
@@ -107,6 +122,8 @@ class Digest:
     chart_categories: dict[str, list[int]] = field(default_factory=dict)
     chart_completeness: dict[int, list[float | None]] = field(default_factory=dict)
     cells: dict[tuple[int, str], HamletWeek] = field(default_factory=dict)
+    previous_completeness: Completeness = field(default_factory=Completeness)
+    reports_by_kind: dict[ReportKind, int] = field(default_factory=dict)
 
     @property
     def is_empty(self) -> bool:
@@ -185,9 +202,13 @@ def compute(
     tree = Tree(data)
     by_commune = tree.root.kind in (UnitKind.PROVINCE, UnitKind.DISTRICT)
     sheet_weeks = weeks_touching(period)
-    cells = _cells(data, tree, tz, {*period.weeks, *chart_weeks, *sheet_weeks})
+    cells = _cells(data, tree, tz, {*period.weeks, *previous.weeks, *chart_weeks, *sheet_weeks})
     group_ids = {h.id: tree.group_of(h.id, by_commune) for h in tree.hamlets()}
     total = Completeness()
+    before = Completeness()
+    for (_, week), cell in cells.items():
+        if week in previous.weeks:
+            before.add(cell)
     per_group: dict[int, Completeness] = defaultdict(Completeness)
     missing_weeks: Counter[int] = Counter()
     for (hamlet_id, week), cell in cells.items():
@@ -255,6 +276,8 @@ def compute(
         hamlets=_expected_hamlets(data, cells, period),
         sheet_weeks=sheet_weeks,
         cells=cells,
+        previous_completeness=before,
+        reports_by_kind=_reports_by_kind(data, period),
     )
     _chart(digest, data, tree, cells, group_ids, chart_weeks)
     return digest
@@ -316,6 +339,14 @@ def _categories(data: DigestData, period: Period, previous: Period) -> dict[str,
         elif row.week in previous.weeks:
             before[row.category] += row.reports
     return {c: (now[c], before[c]) for c in CATEGORIES if now[c] or before[c]}
+
+
+def _reports_by_kind(data: DigestData, period: Period) -> dict[ReportKind, int]:
+    found: Counter[ReportKind] = Counter()
+    for row in data.counts:
+        if row.week in period.weeks:
+            found[row.kind] += row.reports
+    return {kind: found[kind] for kind in ReportKind if found[kind]}
 
 
 def _open_by_status(data: DigestData) -> dict[IncidentStatus, int]:
@@ -399,3 +430,44 @@ def _chart(
     digest.chart_completeness = {
         group: [c.rate if c.expected else None for c in weeks] for group, weeks in totals.items()
     }
+
+
+def model_lines(digest: Digest) -> list[ModelTypeLine]:
+    """Per model type: the models that ran in the period (started by its end, not stopped before
+    it began), how many are active and dormant, their activities and people in the period (the
+    digest's own counts), who runs them, and those started and stopped within it."""
+    period = digest.period
+    dormant = {d.model.instance_id for d in digest.dormant}
+    activity = {name: (reports, people) for name, reports, people in digest.activities}
+    by_type: dict[str, list[ModelRow]] = defaultdict(list)
+    for model in digest.models:
+        # A model stopped before its stop day was recorded has no day: it ran in no period.
+        stopped_before = model.status is ModelStatus.STOPPED and (
+            model.stopped_on is None or model.stopped_on < period.first_day
+        )
+        if model.started_on <= period.last_day and not stopped_before:
+            by_type[model.type_name].append(model)
+    lines: list[ModelTypeLine] = []
+    for name in sorted({*by_type, *activity}):
+        models = by_type.get(name, [])
+        reports, people = activity.get(name, (0, 0))
+        lines.append(
+            ModelTypeLine(
+                type_name=name,
+                models=len(models),
+                active=sum(
+                    m.status is ModelStatus.ACTIVE and m.instance_id not in dormant for m in models
+                ),
+                dormant=sum(m.instance_id in dormant for m in models),
+                activities=reports,
+                people=people,
+                organizations=tuple(sorted({m.organization for m in models})),
+                started=tuple(m for m in models if m.started_on >= period.first_day),
+                stopped=tuple(
+                    m
+                    for m in models
+                    if m.stopped_on is not None and m.stopped_on <= period.last_day
+                ),
+            )
+        )
+    return lines

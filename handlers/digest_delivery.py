@@ -55,7 +55,7 @@ class Extras:
     workbook: bool = False
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
     return fold(text).replace(" ", "-") or "don-vi"
 
 
@@ -83,7 +83,7 @@ async def messages(
     ]
     if digest.is_empty:
         return digest, found
-    name = f"{_slug(digest.root.label)}-{period.key}"
+    name = f"{slug(digest.root.label)}-{period.key}"
     if extras.chart:
         key = f"{file_key}:chart"
         if not await files.exists(session, key):
@@ -124,7 +124,7 @@ async def workbook_message(
     from handlers import workbook
 
     key = f"{file_key}:xlsx"
-    name = f"bao-cao-{_slug(digest.root.label)}-{digest.period.key}.xlsx"
+    name = f"bao-cao-{slug(digest.root.label)}-{digest.period.key}.xlsx"
     content = (
         b""
         if await files.exists(session, key)

@@ -31,8 +31,16 @@ PREVIEW = 60
 def period_label(t: Translator, period: Period) -> Markup:
     if period.kind == "week":
         return t("period.week", week=t.week(period.key))
-    year, month = period.key.split("-")
-    return t("period.month", month=int(month), year=year)
+    year = period.first_day.year
+    if period.kind == "month":
+        return t("period.month", month=period.first_day.month, year=year)
+    if period.kind == "quarter":
+        roman = ("I", "II", "III", "IV")[(period.first_day.month - 1) // 3]
+        return t("report.period_quarter", quarter=roman, year=year)
+    if period.kind == "half":
+        which = "first" if period.first_day.month == 1 else "second"
+        return t(f"report.period_half_{which}", year=year)
+    return t("report.period_year", year=year)
 
 
 def percent(value: float) -> str:
@@ -131,9 +139,9 @@ def _completeness(digest: Digest, t: Translator) -> list[Markup | str]:
                 rate=percent(g.completeness.rate),
             ),
         )
-        lowest = _lowest(digest.groups, c)
-        if lowest:
-            lines.append(t("digest.lowest", names=", ".join(g.unit.label for g in lowest)))
+        behind = lowest(digest.groups, c)
+        if behind:
+            lines.append(t("digest.lowest", names=", ".join(g.unit.label for g in behind)))
     if not digest.missing:
         lines.append(t("digest.all_reported"))
         return lines
@@ -163,7 +171,8 @@ def _completeness(digest: Digest, t: Translator) -> list[Markup | str]:
     return lines
 
 
-def _lowest(groups: list[GroupLine], whole: Completeness) -> list[GroupLine]:
+def lowest(groups: list[GroupLine], whole: Completeness) -> list[GroupLine]:
+    """The groups well below the whole, among enough to compare; the lowest first."""
     if len(groups) < LOWEST_AMONG:
         return []
     bar = round(whole.rate * 100) - LOWEST_GAP_POINTS

@@ -94,6 +94,7 @@ class ModelRow:
     status: ModelStatus
     started_on: date
     last_activity: datetime | None
+    stopped_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -299,6 +300,7 @@ async def _models(session: AsyncSession, tree: CTE) -> list[ModelRow]:
             ModelInstance.status,
             ModelInstance.started_on,
             last_activity,
+            ModelInstance.stopped_on,
         )
         .join(ModelType, ModelType.id == ModelInstance.model_type_id)
         .join(Organization, Organization.id == ModelInstance.organization_id)
@@ -316,6 +318,7 @@ async def _models(session: AsyncSession, tree: CTE) -> list[ModelRow]:
             status=row[5],
             started_on=row[6],
             last_activity=_aware(row[7]),
+            stopped_on=row[8],
         )
         for row in rows
     ]

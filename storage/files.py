@@ -15,6 +15,7 @@ from storage.models import StoredFile
 
 PNG = "image/png"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def request_key(inbox_id: int | None) -> str:

@@ -226,6 +226,7 @@ class ModelInstance(Base):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     started_on: Mapped[date] = mapped_column(Date)
     status: Mapped[ModelStatus] = mapped_column(_enum(ModelStatus), default=ModelStatus.ACTIVE)
+    stopped_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
 

@@ -21,6 +21,7 @@ async def test_the_officer_menu_offers_every_officer_task(harness: Harness) -> N
         "Sự việc đang mở",
         "Báo cáo mới trong địa bàn",
         "Xuất Excel",
+        "Báo cáo Word",
         "Mời người dùng",
         "Mô hình tự quản",
         "Lịch nhắc, nghỉ lễ",

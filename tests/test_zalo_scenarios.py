@@ -10,13 +10,21 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.zalo.render import render
 from handlers.messages import InEvent, OutMessage
 from storage import inbox, outbox
 from storage.enums import Channel, InboxStatus, IncidentStatus, MediaStatus, ReportKind, Role
-from storage.models import Identity, InboxItem, MediaFile, Person, Report, ReportPhoto
+from storage.models import (
+    Identity,
+    InboxItem,
+    MediaFile,
+    Person,
+    Report,
+    ReportPhoto,
+    StoredFile,
+)
 from tests.cli import PROCESS_CLOCK
 from tests.support import HEAD
 from tests.test_onboarding import make_invite
@@ -321,3 +329,16 @@ async def test_an_urgent_alert_is_answered_by_the_letter_it_names(rig: Rig, head
     menu_again = await rig.say(officer, "1")
     assert "Tổng hợp cho khoảng thời gian nào?" in menu_again, "a number is the menu's"
     assert len(heard(head, f"Sự việc #{number}")) == 1
+
+
+async def test_the_word_report_on_zalo_says_where_to_get_it(rig: Rig) -> None:
+    officer = rig.zalo.user("zl-officer", "Nông Thị Hoa")
+    await as_demo(rig.sessions, officer, "demo-officer")
+    await rig.say(officer, "/menu")
+    answer = await rig.say(officer, "bao cao word")
+    assert "Zalo chưa nhận được tệp Word" in answer
+    assert "tuquan report --unit 1969 --month 2026-10 --docx baocao.docx" in answer
+    assert "<b>" not in answer and "1. Tổng hợp" in answer, "then the menu, as Zalo shows it"
+    async with rig.sessions() as session:
+        documents = await session.scalar(select(func.count()).where(StoredFile.name.like("%.docx")))
+    assert documents == 0, "nothing is made that Zalo would drop"

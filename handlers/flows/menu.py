@@ -42,6 +42,7 @@ def _starters() -> dict[str, tuple[str, Starter]]:
         "open": ("menu.open_incidents", officer.list_open),
         "unit": ("menu.unit_reports", recent.start),
         "xlsx": ("menu.export", officer.ask_export),
+        "docx": ("menu.report", officer.ask_report),
         "invite": ("menu.invite", officer.ask_invite_role),
         "models": ("menu.models", officer.list_models),
         "settings": ("menu.settings", officer.show_settings),

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from markupsafe import Markup
 from sqlalchemy import func, select
 
-from handlers import alerts, digest_text, periods, picklist, when
+from handlers import alerts, digest_text, periods, picklist, report_delivery, when
 from handlers.choices import with_letters_hint
 from handlers.context import Ctx, StaleChoice
 from handlers.digest import build
@@ -472,6 +472,77 @@ async def send_workbook(ctx: Ctx, unit: Unit, period: Period) -> None:
     ctx.replies.append(message)
 
 
+# The Front's report in Word ----------------------------------------------------------
+
+REPORT_PERIODS: dict[str, Callable[[datetime], Period]] = {
+    "last_month": periods.last_month,
+    "this_month": periods.this_month,
+    "last_quarter": periods.last_quarter,
+    "this_quarter": periods.this_quarter,
+    "last_half": periods.last_half,
+    "this_half": periods.this_half,
+    "last_year": periods.last_year,
+    "this_year": periods.this_year,
+}
+
+
+def _report_choices(ctx: Ctx) -> list[Choice]:
+    """Each period named as it is ("Tháng 11/2026"); one still running says so."""
+    found: list[Choice] = []
+    for key, period_of in REPORT_PERIODS.items():
+        period = period_of(ctx.local_now)
+        label = str(capitalized(digest_text.period_label(ctx.t, period)))
+        if key.startswith("this_"):
+            label = str(ctx.t("officer.report_running", period=label))
+        found.append(Choice(id=key, label=label))
+    return [*found, _back(ctx)]
+
+
+async def ask_report(ctx: Ctx) -> None:
+    if _asks_unit_first(ctx, "docx"):
+        return
+    unit = unit_of(ctx)
+    if unit is None:
+        _refuse(ctx)
+        return
+    if not ctx.traits.receives_files:
+        period = periods.last_month(ctx.local_now)
+        code = unit.code or f'"id {unit.id}"'
+        menu.show(ctx, ctx.t("officer.report_elsewhere", code=code, month=period.key))
+        return
+    ctx.ask(FLOW, "report", ctx.t("officer.ask_report_period"), _report_choices(ctx))
+
+
+@step(FLOW, "report")
+async def on_report(ctx: Ctx, event: InEvent) -> None:
+    typed = periods.read_period(event.text or "", ctx.local_now) if event.kind == "text" else None
+    if typed is None:
+        chosen = await _picked(ctx, event)
+        if chosen is None:
+            return
+        period = REPORT_PERIODS[chosen](ctx.local_now)
+    elif typed.first_day > ctx.local_now.date():
+        ctx.reprompt(ctx.t("officer.report_not_begun"))
+        return
+    else:
+        period = typed
+    unit = unit_of(ctx)
+    if unit is None:
+        _refuse(ctx)
+        return
+    ctx.replies += await report_delivery.messages(
+        ctx.session,
+        unit.id,
+        period,
+        ctx.now,
+        ctx.tz,
+        ctx.t,
+        file_key=files.request_key(ctx.inbox_id),
+        person_id=ctx.person.id,
+    )
+    menu.show(ctx)
+
+
 # Invites -------------------------------------------------------------------------------
 
 
@@ -794,6 +865,8 @@ async def on_model_stop_confirm(ctx: Ctx, event: InEvent) -> None:
 
 async def _set_model_status(ctx: Ctx, instance: ModelInstance, status: ModelStatus) -> None:
     instance.status = status
+    if status is ModelStatus.STOPPED:
+        instance.stopped_on = ctx.local_now.date()
     model_type, _, hamlet = await _model_parts(
         ctx, instance.model_type_id, instance.organization_id, instance.hamlet_id
     )
@@ -1163,6 +1236,7 @@ STARTS: dict[str, Callable[[Ctx], Awaitable[None]]] = {
     "missing": show_missing,
     "open": list_open,
     "xlsx": ask_export,
+    "docx": ask_report,
     "invite": ask_invite_role,
     "models": list_models,
     "settings": show_settings,

@@ -359,6 +359,16 @@ async def officer_buttons(world: World) -> None:
     own = await _person_of(world, officer)
     assert await _count(world, exports.where(AuditEntry.person_id == own.id)) == 1
 
+    await officer.tap("Báo cáo Word")
+    await at(world, officer, "officer/report")
+    month = officer.history[-1].buttons[0][0]
+    await officer.tap(month)
+    await at(world, officer, "menu/main")
+    documents = select(func.count()).where(StoredFile.name.like("bao-cao-mat-tran-%.docx"))
+    assert await _count(world, documents) == 1
+    assert await _count(world, exports.where(AuditEntry.person_id == own.id)) == 3
+    assert any("tệp Word" in shown.text for shown in officer.history[-4:])
+
     await officer.tap("Sự việc đang mở")
     await at(world, officer, "officer/open")
     line = officer.history[-1].buttons[0][0]
