@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -28,6 +28,8 @@ from storage.enums import IncidentStatus, ReportKind, UnitKind
 # An incident still open this long after it came in is named among the shortcomings.
 OVERDUE_AFTER = timedelta(days=7)
 MAX_LISTED = 20
+# Room for the number the office gives the report when it is signed; spaces that never break.
+NUMBER_BLANK = "\u00a0" * 8
 MAX_TEXT = 200
 LOWEST_NAMED = 3
 MODEL_COLUMNS = ("type", "count", "active", "dormant", "activities", "people", "organizations")
@@ -73,7 +75,6 @@ class Draft:
     recipients: tuple[str, ...]
     signature: tuple[str, ...]
     draft_note: str
-    file_stem: str = field(default="bao-cao")
 
 
 def issue_date(t: Translator, day: date) -> str:
@@ -116,6 +117,14 @@ def _trend(t: Translator, now: float, before: float, had_before: bool) -> str:
 def _short(text: str) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= MAX_TEXT else flat[: MAX_TEXT - 1].rstrip() + "…"
+
+
+def _inline(t: Translator, items: Sequence[str]) -> str:
+    """Items in one sentence, the first MAX_LISTED of them and how many more."""
+    shown = "; ".join(items[:MAX_LISTED])
+    if len(items) > MAX_LISTED:
+        shown += " " + plain(t("report.and_more_inline", count=len(items) - MAX_LISTED))
+    return shown
 
 
 def _listed(t: Translator, lines: Sequence[str]) -> tuple[str, ...]:
@@ -163,7 +172,7 @@ class Writer:
                 unit.label.upper(),
                 plain(t("report.standing_board")),
             ),
-            number_line=plain(t("report.number_line")),
+            number_line=plain(t("report.number_line", blank=NUMBER_BLANK)),
             nation=(plain(t("report.nation")), plain(t("report.motto"))),
             place_and_date=plain(
                 t("report.place_and_date", place=unit.name, date=self._issue_date())
@@ -329,10 +338,10 @@ class Writer:
             for m in line.stopped
         ]
         return [
-            plain(t("report.models_started", count=len(started), items="; ".join(started)))
+            plain(t("report.models_started", count=len(started), items=_inline(t, started)))
             if started
             else plain(t("report.models_none_started")),
-            plain(t("report.models_stopped", count=len(stopped), items="; ".join(stopped)))
+            plain(t("report.models_stopped", count=len(stopped), items=_inline(t, stopped)))
             if stopped
             else plain(t("report.models_none_stopped")),
         ]
@@ -520,7 +529,7 @@ class Writer:
                     t(
                         "report.limit_missing",
                         count=len(digest.missing),
-                        items="; ".join(_listed(t, names)),
+                        items=_inline(t, names),
                     )
                 )
             )
@@ -541,25 +550,18 @@ class Writer:
                     t(
                         "report.limit_dormant",
                         count=len(digest.dormant),
-                        items="; ".join(_listed(t, names)),
+                        items=_inline(t, names),
                     )
                 )
             )
         overdue = self.overdue()
-        hidden = digest.open_confidential
-        if overdue or hidden:
+        if overdue:
             found.append(
-                plain(
-                    t(
-                        "report.limit_overdue",
-                        count=len(overdue),
-                        days=OVERDUE_AFTER.days,
-                    )
-                )
-                if overdue
-                else plain(t("report.limit_open_confidential", count=hidden))
+                plain(t("report.limit_overdue", count=len(overdue), days=OVERDUE_AFTER.days))
             )
             found += _listed(t, [self._incident(i) for i in overdue])
+        if digest.open_confidential:
+            found.append(plain(t("report.limit_open_confidential", count=digest.open_confidential)))
         if digest.overlaps:
             found.append(plain(t("report.limit_overlaps", count=len(digest.overlaps))))
         return found
@@ -575,7 +577,7 @@ class Writer:
                 plain(
                     t(
                         "report.task_missing",
-                        hamlets=", ".join(m.hamlet.label for m in digest.missing[:MAX_LISTED]),
+                        hamlets=_inline(t, [m.hamlet.label for m in digest.missing]),
                     )
                 )
             )
@@ -623,9 +625,13 @@ class Writer:
     def recipients(self) -> tuple[str, ...]:
         t = self.t
         found = [plain(t("report.recipients"))]
-        if self.parent is not None and self.parent.kind is not UnitKind.HAMLET:
-            found.append(plain(t("report.to_parent", unit=self.parent.label)))
-        found.append(plain(t("report.to_party", unit=self.unit.label)))
+        if self.unit.kind is UnitKind.PROVINCE:
+            found.append(plain(t("report.to_central")))
+            found.append(plain(t("report.to_province_party", name=self.unit.name)))
+        else:
+            if self.parent is not None:
+                found.append(plain(t("report.to_parent", unit=self.parent.label)))
+            found.append(plain(t("report.to_party", unit=self.unit.label)))
         found.append(plain(t("report.to_archive")))
         return tuple(found)
 

@@ -100,7 +100,7 @@ async def test_the_officer_asks_for_last_months_report_in_the_menu(harness: Harn
         "ỦY BAN MTTQ VIỆT NAM",
         "xã Phủ Thông".upper(),
         "BAN THƯỜNG TRỰC",
-        "Số:      /BC-MTTQ-BTT",
+        "Số: " + "\u00a0" * 8 + "/BC-MTTQ-BTT",
     ]
     assert header[1].split("\n") == [
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
@@ -116,6 +116,7 @@ async def test_the_officer_asks_for_last_months_report_in_the_menu(harness: Harn
     assert signature[0].startswith("Nơi nhận:\n- Ban Thường trực Ủy ban MTTQ Việt Nam tỉnh")
     assert signature[1].split("\n")[:2] == ["TM. BAN THƯỜNG TRỰC", "CHỦ TỊCH"]
     assert len(document.inline_shapes) == 1, "the chart is in the annex"
+    assert not [text for text in every_text(document) if ENGLISH.search(text)]
     section = document.sections[0]
     page = (section.page_width, section.page_height, section.left_margin, section.right_margin)
     assert [round(length.cm, 1) if length else None for length in page] == [21.0, 29.7, 3.0, 1.5]
@@ -228,6 +229,15 @@ async def test_a_provinces_report_rolls_up_its_communes(harness: Harness) -> Non
     )
     behind = [name for name, rate in rates.items() if rate != "100%"]
     assert all(name in lowest for name in behind[:3])
+    recipients = rows_of(document.tables[-2])[0][0].split("\n")
+    assert recipients[1] == "- Ban Thường trực Ủy ban Trung ương MTTQ Việt Nam;"
+    assert recipients[2].startswith("- Thường trực Tỉnh ủy ")
+
+
+async def test_characters_a_document_cannot_hold_are_dropped_not_fatal(harness: Harness) -> None:
+    await file_incident(harness, "An toàn giao thông", "Cây đổ\x0b chắn\x07 đường", urgent=True)
+    texts = every_text(read(await ask_report(harness, OFFICER, "Tháng 11/2026 (đến nay)")))
+    assert any("Cây đổ chắn đường" in text for text in texts)
 
 
 @pytest.mark.parametrize(
