@@ -53,8 +53,9 @@ lint: $(VENV)/.installed-dev
 
 check: lint test test-moved-date reliability
 
-## The slow tests (real processes killed at each stage, the digest to 500 officers), then the
-## reliability suite again with many more random inputs and PostgreSQL stopped for 30 s.
+## The slow tests (real processes killed at each stage, the digest to 500 officers, the
+## Telegram flows on PostgreSQL), then the reliability suite again with many more random
+## inputs and PostgreSQL stopped for 30 s.
 reliability: $(VENV)/.installed-dev $(NODE_TESTS)
 	$(BIN)/pytest -m slow
 	TUQUAN_PROPERTY_EXAMPLES=80 TUQUAN_OUTAGE_SECONDS=30 $(BIN)/pytest tests/test_bad_input.py \

@@ -269,6 +269,8 @@ def test_the_catalogs_report_words_are_vietnamese() -> None:
     assert not [k for k, v in words.items() if ENGLISH.search(re.sub(r"\{\w+\}", "", v))]
 
 
+# The command and LibreOffice do not depend on the database; the flows above run on both.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_the_cli_writes_a_report_that_libreoffice_opens(
     database_url: str, tmp_path: Path
 ) -> None:

@@ -34,13 +34,18 @@ from tests.telegram_flows.fake import BotMessage, EmulatorTelegram, FakeTelegram
 Runtime = Literal["ptb", "aiogram"]
 WayIn = Literal["polling", "webhook"]
 # Each runtime by each way in, each on both databases: four runs rather than eight. Use with
-# `@pytest.mark.parametrize(RUN_NAMES, RUNS, indirect=["database_url"])`.
+# `@pytest.mark.parametrize(RUN_NAMES, RUNS, indirect=["database_url"])`. The everyday suite
+# takes the two on SQLite, which already cover both runtimes and both ways in; the two on
+# PostgreSQL run with the slow tests (`make reliability`, which CI runs too), since each run
+# is a bot process and an emulator and `make test` must stay under ten minutes.
 RUN_NAMES = ("runtime", "way_in", "database_url")
 RUNS = [
     pytest.param("ptb", "polling", "sqlite", id="ptb-polling-sqlite"),
     pytest.param("aiogram", "webhook", "sqlite", id="aiogram-webhook-sqlite"),
-    pytest.param("ptb", "webhook", "postgres", id="ptb-webhook-postgres"),
-    pytest.param("aiogram", "polling", "postgres", id="aiogram-polling-postgres"),
+    pytest.param("ptb", "webhook", "postgres", id="ptb-webhook-postgres", marks=pytest.mark.slow),
+    pytest.param(
+        "aiogram", "polling", "postgres", id="aiogram-polling-postgres", marks=pytest.mark.slow
+    ),
 ]
 # The flows are about behaviour; the limits and their 429s have tests of their own.
 FAST_LIMITS = Limits(per_second=1000, per_chat_per_second=1000, chat_burst=1000)
