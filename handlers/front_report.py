@@ -22,7 +22,7 @@ from handlers.digest_text import lowest, on_time_text, percent, period_label
 from handlers.i18n import Translator
 from handlers.periods import MONTHS, Period, calendar_period, week_of, week_period
 from storage.clock import week_days
-from storage.digests import IncidentRow, UnitRow
+from storage.digests import IncidentRow, ModelRow, UnitRow
 from storage.enums import IncidentStatus, ReportKind, UnitKind
 
 # An incident still open this long after it came in is named among the shortcomings.
@@ -311,32 +311,20 @@ class Writer:
     def _where(self, hamlet_id: int) -> str:
         return self.label.get(hamlet_id, "")
 
+    def _model_item(self, model: ModelRow) -> str:
+        return plain(
+            self.t(
+                "report.model_item",
+                model=model.type_name,
+                hamlet=self._where(model.hamlet_id),
+                organization=model.organization,
+            )
+        )
+
     def _started_and_stopped(self) -> list[str]:
         t = self.t
-        started = [
-            plain(
-                t(
-                    "report.model_item",
-                    model=m.type_name,
-                    hamlet=self._where(m.hamlet_id),
-                    organization=m.organization,
-                )
-            )
-            for line in self.models
-            for m in line.started
-        ]
-        stopped = [
-            plain(
-                t(
-                    "report.model_item",
-                    model=m.type_name,
-                    hamlet=self._where(m.hamlet_id),
-                    organization=m.organization,
-                )
-            )
-            for line in self.models
-            for m in line.stopped
-        ]
+        started = [self._model_item(m) for line in self.models for m in line.started]
+        stopped = [self._model_item(m) for line in self.models for m in line.stopped]
         return [
             plain(t("report.models_started", count=len(started), items=_inline(t, started)))
             if started
