@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-moved-date lint check bench bench-nation reliability clean node-tests
+.PHONY: run test test-moved-date lint fmt check bench bench-nation reliability clean node-tests
 
 # telegram-test-api (npm) for the Telegram flows against a second fake server; skipped
 # without npm, unless TUQUAN_REQUIRE_NODE_TESTS=1 (CI) turns that into a failure.
@@ -51,6 +51,11 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+## Format the code with ruff, then apply ruff's automatic fixes.
+fmt: $(VENV)/.installed-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
 check: lint test test-moved-date reliability
 
 ## The slow tests (real processes killed at each stage, the digest to 500 officers, the
@@ -73,5 +78,6 @@ bench: $(VENV)/.installed-dev
 bench-nation: $(VENV)/.installed-dev
 	$(BIN)/python -m bench digests --nation --postgres $(BENCH_POSTGRES)
 
+## The virtualenv, the caches and the npm packages; data/ (the SQLite database) stays.
 clean:
-	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache $(TEST_API)/node_modules
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(TEST_API)/node_modules
