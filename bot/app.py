@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.ratelimit import Limits
 from bot.sender import ChannelClient, Sender, SenderPolicy
+from bot.waiting import sleep_or_stop
 from handlers.engine import DatabaseUnavailable, Engine
 from storage.clock import Clock
 
@@ -76,17 +77,12 @@ async def engine_worker(hub: Hub, stop: asyncio.Event) -> None:
                 hub.outbox_bell.set()
         except DatabaseUnavailable:
             log.warning("database unavailable; retrying in %ss", DATABASE_RETRY_SECONDS)
-            await _sleep_or_stop(stop, DATABASE_RETRY_SECONDS)
+            await sleep_or_stop(stop, DATABASE_RETRY_SECONDS)
             continue
         except Exception:
             log.exception("engine pass failed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(hub.inbox_bell.wait(), ENGINE_IDLE_SECONDS)
-
-
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)
 
 
 async def serve(

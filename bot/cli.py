@@ -18,23 +18,20 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.console import ConsoleChat, banner, render, stdin_lines
-from bot.database import open_database
-from bot.run import configured, serve_transports
+from bot import bootstrap
+from bot.console import banner, render, stdin_lines
+from bot.run import serve_transports
 from bot.settings import Settings, get_settings
 from bot.telegram.redaction import protect_logs
 from bot.words import plain, tell, translator
 from handlers import guides, periods, report_delivery
 from handlers.digest_delivery import Extras, messages
-from handlers.engine import Engine
 from handlers.flows import privacy as privacy_flow
 from handlers.i18n import Translator
 from handlers.titles import capitalized, role_word
-from scheduler.jobs import REMINDER_KINDS, Jobs, Outcome
-from scheduler.runner import SchedulerService
+from scheduler.jobs import REMINDER_KINDS, Outcome
 from storage import audit, demo, export, hamlet_import, invites, official, people, retention, units
 from storage import privacy as personal_data
-from storage.clock import Clock
 from storage.enums import Role, UnitKind
 from storage.files import load as load_file
 from storage.models import Unit
@@ -56,7 +53,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     settings = get_settings()
     console = args.command == "run" and not (
-        configured(settings) or getattr(args, "transport", None)
+        bootstrap.configured(settings) or getattr(args, "transport", None)
     )
     quiet = console or args.command in ("chat", "export", "invite", "digest", "report")
     _configure_logging(settings.log_level, quiet=quiet)
@@ -211,11 +208,8 @@ def _unit_era_options(command: argparse.ArgumentParser) -> None:
 async def _with_sessions(
     settings: Settings, work: Callable[[async_sessionmaker[AsyncSession]], Awaitable[int]]
 ) -> int:
-    engine, sessions = await open_database(settings)
-    try:
-        return await work(sessions)
-    finally:
-        await engine.dispose()
+    async with bootstrap.database(settings) as database:
+        return await work(database.sessions)
 
 
 async def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
@@ -237,7 +231,7 @@ async def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    names = args.transport or configured(settings)
+    names = args.transport or bootstrap.configured(settings)
     if names:
         return await serve_transports(names, settings, webhook=args.webhook)
     if args.webhook:
@@ -251,7 +245,8 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 async def cmd_chat(
     args: argparse.Namespace, settings: Settings, *, with_scheduler: bool = False
 ) -> int:
-    async def work(sessions: async_sessionmaker[AsyncSession]) -> int:
+    async with bootstrap.database(settings) as database:
+        sessions = database.sessions
         if args.as_:
             identity = demo.DEMO_IDENTITIES[args.as_]
             async with sessions() as session:
@@ -261,37 +256,19 @@ async def cmd_chat(
             user_key, who = identity.external_id, demo.DEMO_PEOPLE[args.as_]
         else:
             user_key, who = f"user-{args.user_id}", f"user-{args.user_id}"
-        engine = Engine(
-            sessions,
-            timezone=settings.timezone,
-            locale=settings.locale,
-            clock=settings.clock,
-            guides=guides.shared_library(settings.guides_dir.resolve()),
-            retention=settings.retention,
-        )
-        interactive = sys.stdin.isatty()
-        chat = ConsoleChat(sessions, engine, user_key, sys.stdout, color=sys.stdout.isatty())
-        if interactive:
+        chat = bootstrap.console_chat(settings, sessions, user_key, sys.stdout)
+        if sys.stdin.isatty():
             print(banner(Translator(settings.locale), who) + "\n")
         if not with_scheduler:
             await chat.run(stdin_lines("> "))
             return 0
-        service = SchedulerService(_jobs(sessions, settings), database)
-        await service.start()
-        poller = asyncio.create_task(chat.poll())
-        try:
-            await chat.run(stdin_lines("> "))
-        finally:
-            poller.cancel()
-            await service.stop()
+        async with bootstrap.timed_jobs(settings, database):
+            poller = asyncio.create_task(chat.poll())
+            try:
+                await chat.run(stdin_lines("> "))
+            finally:
+                poller.cancel()
         return 0
-
-    engine_and_sessions = await open_database(settings)
-    database, sessions = engine_and_sessions
-    try:
-        return await work(sessions)
-    finally:
-        await database.dispose()
 
 
 async def cmd_units_sync(args: argparse.Namespace, settings: Settings) -> int:
@@ -532,27 +509,12 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     return await _with_sessions(settings, work)
 
 
-def _jobs(
-    sessions: async_sessionmaker[AsyncSession], settings: Settings, clock: Clock | None = None
-) -> Jobs:
-    return Jobs(
-        sessions,
-        timezone=settings.timezone,
-        locale=settings.locale,
-        clock=clock or settings.clock,
-        retention=settings.retention,
-    )
-
-
 async def cmd_scheduler_run(args: argparse.Namespace, settings: Settings) -> int:
-    database, sessions = await open_database(settings)
-    service = SchedulerService(_jobs(sessions, settings), database)
-    try:
-        await service.start()
+    async with (
+        bootstrap.database(settings) as database,
+        bootstrap.timed_jobs(settings, database),
+    ):
         await asyncio.Event().wait()
-    finally:
-        await service.stop()
-        await database.dispose()
     return 0
 
 
@@ -583,7 +545,7 @@ async def cmd_scheduler_once(args: argparse.Namespace, settings: Settings) -> in
         clock = at_moment
 
     async def work(sessions: async_sessionmaker[AsyncSession]) -> int:
-        jobs = _jobs(sessions, settings, clock)
+        jobs = bootstrap.jobs(settings, sessions, clock)
         if args.job == "escalations":
             tell(t("cli.escalations", count=await jobs.escalate()))
             return 0
@@ -599,7 +561,37 @@ async def cmd_scheduler_once(args: argparse.Namespace, settings: Settings) -> in
     return await _with_sessions(settings, work)
 
 
-def _period(args: argparse.Namespace, settings: Settings) -> periods.Period:
+PeriodReader = Callable[[argparse.Namespace, Settings], periods.Period]
+UnitPeriodWork = Callable[[AsyncSession, Unit, periods.Period], Awaitable[None]]
+
+
+async def _for_unit_and_period(
+    args: argparse.Namespace,
+    settings: Settings,
+    read_period: PeriodReader,
+    period_format: str,
+    work: UnitPeriodWork,
+) -> int:
+    """Read the period (2 and how to write it when it cannot be read), pick --unit (1 when
+    none is chosen), then do `work` on both in one transaction."""
+    try:
+        period = read_period(args, settings)
+    except ValueError:
+        tell(translator(settings)(period_format), problem=True)
+        return 2
+
+    async def in_transaction(sessions: async_sessionmaker[AsyncSession]) -> int:
+        async with sessions() as session, session.begin():
+            unit = await pick_unit(session, args.unit, unit_choice(args, settings))
+            if unit is None:
+                return 1
+            await work(session, unit, period)
+        return 0
+
+    return await _with_sessions(settings, in_transaction)
+
+
+def _digest_period(args: argparse.Namespace, settings: Settings) -> periods.Period:
     if args.month:
         year, _, month = str(args.month).partition("-")
         return periods.month_period(int(year), int(month))
@@ -610,43 +602,35 @@ def _period(args: argparse.Namespace, settings: Settings) -> periods.Period:
 
 async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     t = translator(settings)
-    try:
-        period = _period(args, settings)
-    except ValueError:
-        tell(t("cli.period_format"), problem=True)
-        return 2
     tz = ZoneInfo(settings.timezone)
 
-    async def work(sessions: async_sessionmaker[AsyncSession]) -> int:
-        async with sessions() as session, session.begin():
-            unit = await pick_unit(session, args.unit, unit_choice(args, settings))
-            if unit is None:
-                return 1
-            _, found = await messages(
-                session,
-                unit.id,
-                period,
-                settings.clock(),
-                tz,
-                t,
-                file_key=f"cli:{uuid.uuid4().hex}",
-                extras=Extras(chart=args.chart is not None, workbook=args.xlsx is not None),
-            )
-            # The digest's buttons are for a chat; printed, it is the text alone.
-            print(render(found[0].model_copy(update={"choices": []}), color=False))
-            for message in found[1:]:
-                if message.attachment is None:
-                    continue
-                stored = await load_file(session, message.attachment.file_id)
-                target = args.chart if message.attachment.kind == "photo" else args.xlsx
-                if stored is not None and target is not None:
-                    await asyncio.to_thread(target.write_bytes, stored.content)
-                    tell(t("cli.wrote_file", path=target), problem=True)
-            # Files made for a one-off print are not kept.
-            await session.rollback()
-        return 0
+    async def print_digest(session: AsyncSession, unit: Unit, period: periods.Period) -> None:
+        _, found = await messages(
+            session,
+            unit.id,
+            period,
+            settings.clock(),
+            tz,
+            t,
+            file_key=f"cli:{uuid.uuid4().hex}",
+            extras=Extras(chart=args.chart is not None, workbook=args.xlsx is not None),
+        )
+        # The digest's buttons are for a chat; printed, it is the text alone.
+        print(render(found[0].model_copy(update={"choices": []}), color=False))
+        for message in found[1:]:
+            if message.attachment is None:
+                continue
+            stored = await load_file(session, message.attachment.file_id)
+            target = args.chart if message.attachment.kind == "photo" else args.xlsx
+            if stored is not None and target is not None:
+                await asyncio.to_thread(target.write_bytes, stored.content)
+                tell(t("cli.wrote_file", path=target), problem=True)
+        # Files made for a one-off print are not kept.
+        await session.rollback()
 
-    return await _with_sessions(settings, work)
+    return await _for_unit_and_period(
+        args, settings, _digest_period, "cli.period_format", print_digest
+    )
 
 
 def _report_period(args: argparse.Namespace, settings: Settings) -> periods.Period:
@@ -672,41 +656,33 @@ def _report_period(args: argparse.Namespace, settings: Settings) -> periods.Peri
 
 async def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     t = translator(settings)
-    try:
-        period = _report_period(args, settings)
-    except ValueError:
-        tell(t("cli.report_period_format"), problem=True)
-        return 2
     tz = ZoneInfo(settings.timezone)
 
-    async def work(sessions: async_sessionmaker[AsyncSession]) -> int:
-        async with sessions() as session, session.begin():
-            unit = await pick_unit(session, args.unit, unit_choice(args, settings))
-            if unit is None:
-                return 1
-            drafted = await report_delivery.draft_report(
-                session, unit.id, period, settings.clock(), tz, t
-            )
-            await asyncio.to_thread(args.docx.write_bytes, drafted.docx)
-            tell(t("cli.wrote_file", path=args.docx), problem=True)
-            if args.xlsx is not None:
-                from handlers import workbook
+    async def write_report(session: AsyncSession, unit: Unit, period: periods.Period) -> None:
+        drafted = await report_delivery.draft_report(
+            session, unit.id, period, settings.clock(), tz, t
+        )
+        await asyncio.to_thread(args.docx.write_bytes, drafted.docx)
+        tell(t("cli.wrote_file", path=args.docx), problem=True)
+        if args.xlsx is not None:
+            from handlers import workbook
 
-                content = await workbook.render_xlsx(session, drafted.digest, t, tz)
-                await asyncio.to_thread(args.xlsx.write_bytes, content)
-                tell(t("cli.wrote_file", path=args.xlsx), problem=True)
-            audit.record(
-                session,
-                at=settings.clock(),
-                person_id=None,
-                action="export",
-                subject=f"unit:{unit.id}",
-                period=period.key,
-                file=str(args.docx),
-            )
-        return 0
+            content = await workbook.render_xlsx(session, drafted.digest, t, tz)
+            await asyncio.to_thread(args.xlsx.write_bytes, content)
+            tell(t("cli.wrote_file", path=args.xlsx), problem=True)
+        audit.record(
+            session,
+            at=settings.clock(),
+            person_id=None,
+            action="export",
+            subject=f"unit:{unit.id}",
+            period=period.key,
+            file=str(args.docx),
+        )
 
-    return await _with_sessions(settings, work)
+    return await _for_unit_and_period(
+        args, settings, _report_period, "cli.report_period_format", write_report
+    )
 
 
 async def cmd_privacy_show(args: argparse.Namespace, settings: Settings) -> int:

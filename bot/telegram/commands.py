@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.sender import RetryAfter
 from bot.telegram.api import BotCommand, TelegramApi
 from bot.telegram.incoming import CHANNEL
-from bot.telegram.waiting import sleep_or_stop
+from bot.waiting import sleep_or_stop
 from handlers.i18n import SUPPORTED_LOCALES, Translator
 from storage import people
 from storage.clock import Clock, system_clock

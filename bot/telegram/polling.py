@@ -14,7 +14,8 @@ from bot.sender import RetryAfter
 from bot.telegram.api import TelegramApi, Unauthorized
 from bot.telegram.incoming import ALLOWED_UPDATES
 from bot.telegram.ingest import Ingest
-from bot.telegram.waiting import Backoff, Stopped, persist, sleep_or_stop, unless_stopped
+from bot.telegram.waiting import Backoff, Stopped, persist, unless_stopped
+from bot.waiting import sleep_or_stop
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 25

@@ -1,4 +1,4 @@
-"""Waiting that ends early when the process is asked to stop."""
+"""Calls that give way when the process is asked to stop, and retrying them until they succeed."""
 
 from __future__ import annotations
 
@@ -8,13 +8,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from bot.waiting import sleep_or_stop
+
 T = TypeVar("T")
 log = logging.getLogger(__name__)
-
-
-async def sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)
 
 
 class Stopped(Exception):

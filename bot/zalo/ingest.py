@@ -8,7 +8,7 @@ import logging
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from bot.app import Hub
-from bot.zalo.pause import pause
+from bot.waiting import sleep_or_stop
 from bot.zalo.updates import CHANNEL, Incoming
 from storage import failpoints, inbox, media
 
@@ -66,7 +66,7 @@ async def store_until_kept(hub: Hub, incoming: Incoming, stop: asyncio.Event) ->
                 )
                 return False
             log.warning("inbox unavailable (%s); retrying in %ss", type(error).__name__, delay)
-        await pause(stop, delay)
+        await sleep_or_stop(stop, delay)
         delay = min(delay * 2, MAX_RETRY_SECONDS)
 
 

@@ -11,8 +11,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from bot.waiting import sleep_or_stop
 from bot.zalo.api import ZaloApi, ZaloApiError, ZaloUnreachable
-from bot.zalo.pause import pause
 from bot.zalo.updates import Incoming, parse
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ class Poller:
                 update = await self.api.get_update(self.poll_seconds)
             except (ZaloApiError, ZaloUnreachable) as error:
                 log.warning("Zalo getUpdates failed (%s); again in %ss", error, backoff)
-                await pause(stop, backoff)
+                await sleep_or_stop(stop, backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
                 continue
             backoff = FIRST_BACKOFF_SECONDS

@@ -16,11 +16,11 @@ from bot.app import Hub
 from bot.ratelimit import Limits
 from bot.sender import ChannelClient, SenderPolicy
 from bot.settings import ZALO_MEDIA_HOSTS, Settings
+from bot.waiting import sleep_or_stop
 from bot.zalo import ingest
 from bot.zalo.api import ZaloApi, ZaloApiError, ZaloUnreachable
 from bot.zalo.client import RETRY_AFTER_SECONDS, ZaloClient
 from bot.zalo.media_rules import FetchPolicy, Reach
-from bot.zalo.pause import pause
 from bot.zalo.polling import Keeper, Poller
 from bot.zalo.updates import CHANNEL, Incoming
 
@@ -203,7 +203,7 @@ async def _register_webhook(api: ZaloApi, url: str, secret: str, stop: asyncio.E
             ) from None
         except ZaloUnreachable as error:
             log.warning("could not set the Zalo webhook (%s); retrying", error)
-            await pause(stop, STARTUP_RETRY_SECONDS)
+            await sleep_or_stop(stop, STARTUP_RETRY_SECONDS)
 
 
 async def _connected(api: ZaloApi, stop: asyncio.Event) -> bool:
@@ -222,7 +222,7 @@ async def _connected(api: ZaloApi, stop: asyncio.Event) -> bool:
         else:
             log.info("connected to Zalo as %s", me.get("account_name") or me.get("id"))
             return True
-        await pause(stop, STARTUP_RETRY_SECONDS)
+        await sleep_or_stop(stop, STARTUP_RETRY_SECONDS)
     return False
 
 
