@@ -11,6 +11,9 @@ from enum import StrEnum
 
 from handlers.context import Ctx
 from storage.enums import Role
+from storage.models import Unit
+
+OFFICER_ROLES = (Role.OFFICER, Role.ADMIN)
 
 
 class Audience(StrEnum):
@@ -24,9 +27,62 @@ class Audience(StrEnum):
 def audience_of(ctx: Ctx) -> Audience:
     if ctx.hamlet is not None:
         return Audience.REPORTER
-    if ctx.role_unit(Role.OFFICER, Role.ADMIN) is not None:
+    if ctx.role_unit(*OFFICER_ROLES) is not None:
         return Audience.OFFICER
     return Audience.RESIDENT
+
+
+class Need(StrEnum):
+    """Who may be in a conversation; the router checks it before every step."""
+
+    ANYONE = "anyone"
+    REPORTER = "a hamlet's head or deputy"
+    OFFICER = "an officer of a unit"
+
+
+class NotAllowed(Exception):
+    """The person may not do this (a role ended mid-way, a unit outside their own): the
+    router answers with a polite no and nothing else."""
+
+
+def admits(ctx: Ctx, need: Need) -> bool:
+    if need is Need.REPORTER:
+        return ctx.hamlet is not None
+    if need is Need.OFFICER:
+        return bool(officer_units(ctx))
+    return True
+
+
+def officer_units(ctx: Ctx) -> list[Unit]:
+    """The units this person is an officer of, once each, in the order given."""
+    found: dict[int, Unit] = {}
+    for active in ctx.roles:
+        if active.role in OFFICER_ROLES:
+            found.setdefault(active.unit.id, active.unit)
+    return list(found.values())
+
+
+def acting_unit(ctx: Ctx) -> Unit | None:
+    """The unit the officer acts for: the one they chose (kept on the person), else the first."""
+    units = officer_units(ctx)
+    chosen = next((u for u in units if u.id == ctx.person.acting_unit_id), None)
+    return chosen or next(iter(units), None)
+
+
+def office(ctx: Ctx) -> Unit:
+    """The officer's acting unit, in a step the router has let only officers reach."""
+    unit = acting_unit(ctx)
+    if unit is None:
+        raise NotAllowed
+    return unit
+
+
+def hamlet_of(ctx: Ctx) -> Unit:
+    """The reporter's hamlet, in a step the router has let only reporters reach."""
+    hamlet = ctx.hamlet
+    if hamlet is None:
+        raise NotAllowed
+    return hamlet
 
 
 # Each audience's menu, in the order shown.

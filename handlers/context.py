@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.channels import FULL, ChannelTraits
@@ -15,6 +16,7 @@ from handlers.choices import match
 from handlers.guides import GuideLibrary, shared_library
 from handlers.i18n import Translator
 from handlers.messages import Choice, InEvent, OutMessage
+from handlers.steps import Steps
 from storage import outbox
 from storage.enums import Role
 from storage.models import Identity, Person, Unit
@@ -24,7 +26,10 @@ from storage.retention import RetentionPolicy
 IDLE_FLOW = "menu"
 IDLE_STEP = "main"
 PROMPT_KEY = "_prompt"
+STATE_KEY = "state"
+BACK = "back"
 REPORTER_ROLES = (Role.REPORTER, Role.DEPUTY)
+State = TypeVar("State", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,9 @@ class Ctx:
     version: int = 0
     replies: list[OutMessage] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
+    menu_requested: bool = False
+    menu_intro: Markup | str | None = None
+    _state: BaseModel | None = None
 
     @property
     def local_now(self) -> datetime:
@@ -107,6 +115,77 @@ class Ctx:
         self.replies.append(OutMessage(text=str(text)))
 
     def ask(
+        self,
+        at: Steps,
+        text: Markup | str,
+        choices: list[Choice] | None = None,
+        *,
+        ask_location: bool = False,
+        ask_contact: bool = False,
+        menu: list[str] | None = None,
+        intro: Markup | str | None = None,
+    ) -> None:
+        """Move to step `at` and ask its question; buttons carry the new version as their token.
+
+        `intro` (what just happened) is sent with the question but not repeated on a re-ask.
+        """
+        self.flow, self.step = at.key
+        self.menu_requested, self.menu_intro = False, None
+        self.version += 1
+        message = OutMessage(
+            text=str(text),
+            choices=choices or [],
+            choice_token=str(self.version) if choices else None,
+            ask_location=ask_location,
+            ask_contact=ask_contact,
+            menu=menu or [],
+        )
+        self.data[PROMPT_KEY] = message.model_dump()
+        if intro:
+            message = message.model_copy(update={"text": f"{intro}\n\n{text}"})
+        self.replies.append(message)
+
+    def back_choice(self) -> Choice:
+        """ "Về menu chính": the router answers it at every step."""
+        return Choice(id=BACK, label=str(self.t("common.back_to_menu")))
+
+    def finish(self, intro: Markup | str | None = None) -> None:
+        """End the conversation; the menu is shown after the step, with `intro` above it."""
+        self.reset()
+        self.menu_requested, self.menu_intro = True, intro
+
+    def begin(self, state: State) -> State:
+        """Start a conversation afresh with `state`: what an earlier one remembered goes."""
+        self.data = {}
+        self._state = state
+        return state
+
+    def state(self, model: type[State]) -> State:
+        """The flow's state, typed; kept in `data` when the step ends (`keep_state`)."""
+        if isinstance(self._state, model):
+            return self._state
+        if self._state is not None:
+            raise TypeError(f"the state is a {type(self._state).__name__}, not a {model.__name__}")
+        stored = self.data.get(STATE_KEY)
+        found = model.model_validate(stored) if isinstance(stored, dict) else model()
+        self._state = found
+        return found
+
+    def keep_state(self) -> None:
+        """Write the typed state into `data`; a conversation always has one, even empty, so a
+        conversation without it is one an earlier version of the bot left (`is_outdated`)."""
+        if self.is_idle:
+            return
+        if self._state is not None:
+            self.data[STATE_KEY] = self._state.model_dump(mode="json")
+        else:
+            self.data.setdefault(STATE_KEY, {})
+
+    @property
+    def is_outdated(self) -> bool:
+        return not self.is_idle and STATE_KEY not in self.data
+
+    def legacy_ask(
         self,
         flow: str,
         step: str,
@@ -162,6 +241,7 @@ class Ctx:
 
     def reset(self) -> None:
         self.flow, self.step, self.data = IDLE_FLOW, IDLE_STEP, {}
+        self._state = None
 
     @property
     def offered(self) -> list[Choice]:
@@ -169,8 +249,12 @@ class Ctx:
         return OutMessage.model_validate(stored).choices if stored else []
 
     def choose(self, event: InEvent, *, loose: bool = True) -> str | None:
-        """The chosen option's id; otherwise the question is asked again and None returned."""
+        """The chosen option's id; otherwise the question is asked again, or the menu shown
+        for "back", and None returned."""
         picked = self.pick(event, loose=loose)
+        if picked == Picked(BACK):
+            self.finish()
+            return None
         if isinstance(picked, Picked):
             return picked.id
         stale = isinstance(picked, StaleChoice)

@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from handlers.context import Ctx, Picked, StaleChoice
 from handlers.messages import Choice, InEvent
+from handlers.steps import Steps
 from storage.directory import matching
 
 # Telegram shows a long keyboard badly and a typed number past 25 is easy to get wrong.
@@ -35,8 +36,7 @@ class Entry:
 
 def ask(
     ctx: Ctx,
-    flow: str,
-    step_name: str,
+    at: Steps,
     question: Markup,
     entries: list[Entry],
     tail: list[Choice],
@@ -60,7 +60,7 @@ def ask(
     if pages > 1:
         text = Markup("\n").join([question, ctx.t("list.page", page=page + 1, pages=pages)])
     ctx.data[STATE_KEY] = {"page": page, "narrowed": narrowed}
-    ctx.ask(flow, step_name, text, [*options, *tail], intro=intro)
+    ctx.ask(at, text, [*options, *tail], intro=intro)
 
 
 def narrow(entries: list[Entry], typed: str) -> list[Entry]:
@@ -73,22 +73,23 @@ def narrow(entries: list[Entry], typed: str) -> list[Entry]:
 async def answer(
     ctx: Ctx,
     event: InEvent,
+    at: Steps,
     entries: list[Entry],
     question: Markup,
     tail: list[Choice],
     *,
     explain: Callable[[str], Awaitable[Markup]] | None = None,
 ) -> str | None:
-    """The id of the entry (or `tail` option) picked or named; None when the answer turned a
-    page, narrowed the list to several, or was wrong, each answered here (a name that means
-    no entry by `explain`, when given)."""
+    """The id of the entry (or `tail` option) picked or named at step `at`; None when the
+    answer turned a page, narrowed the list to several, or was wrong, each answered here (a
+    name that means no entry by `explain`, when given)."""
     state = ctx.data.get(STATE_KEY) or {}
     page, narrowed = int(state.get("page", 0)), str(state.get("narrowed", ""))
     picked = ctx.pick(event, loose=False)
     if isinstance(picked, Picked):
         if picked.id in (NEXT, PREVIOUS):
             turned = page + (1 if picked.id == NEXT else -1)
-            ask(ctx, ctx.flow, ctx.step, question, entries, tail, page=turned, narrowed=narrowed)
+            ask(ctx, at, question, entries, tail, page=turned, narrowed=narrowed)
             return None
         return picked.id
     if isinstance(picked, StaleChoice):
@@ -106,5 +107,5 @@ async def answer(
         ctx.reprompt(await explain(typed) if explain else ctx.t("list.not_found", name=name))
         return None
     intro = ctx.t("list.narrowed", name=name, count=len(found))
-    ask(ctx, ctx.flow, ctx.step, question, entries, tail, narrowed=typed, intro=intro)
+    ask(ctx, at, question, entries, tail, narrowed=typed, intro=intro)
     return None

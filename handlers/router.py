@@ -1,9 +1,11 @@
-"""Commands that work at any step, then the step the person is at."""
+"""Commands that work at any step, then the step the person is at, as its flow declares it."""
 
 from __future__ import annotations
 
-from handlers.context import Ctx
-from handlers.flows import linking, menu, officer, onboarding, privacy, standing
+from handlers import access
+from handlers.context import BACK, Ctx, Picked
+from handlers.flow import Graph
+from handlers.flows import FLOWS, linking, menu, officer, onboarding, privacy, standing
 from handlers.messages import InEvent
 from handlers.registry import STEPS
 from storage.text import fold
@@ -15,11 +17,27 @@ HELP_WORDS = {"/trogiup", "/help", "tro giup", "giup", "help"}
 MENU_WORDS = {"/menu", "menu"}
 LINK_PHRASE = "lien ket"
 
+GRAPH = Graph.of(FLOWS)
+
 
 async def dispatch(ctx: Ctx, event: InEvent) -> None:
+    """Answer the event; whatever a step does, the person ends at a declared step or the menu."""
+    try:
+        await _dispatch(ctx, event)
+    except access.NotAllowed:
+        ctx.finish(ctx.t("officer.refused"))
+    if ctx.menu_requested:
+        menu.show(ctx, ctx.menu_intro)
+    ctx.keep_state()
+
+
+async def _dispatch(ctx: Ctx, event: InEvent) -> None:
+    if ctx.is_outdated:
+        ctx.finish(ctx.t("error.conversation_restarted"))
+        return
     if event.kind == "resume":
         if not ctx.resume():
-            menu.show(ctx)
+            ctx.finish()
         return
     pressed = event if standing.is_press(event) else await standing.typed_press(ctx, event)
     if pressed is not None:
@@ -38,10 +56,26 @@ async def dispatch(ctx: Ctx, event: InEvent) -> None:
     if event.kind == "choice" and event.choice_token != str(ctx.version):
         ctx.reprompt(ctx.t("error.stale_choice"))
         return
-    handler = STEPS.get((ctx.flow, ctx.step))
+    await _step(ctx, event)
+
+
+async def _step(ctx: Ctx, event: InEvent) -> None:
+    before = (ctx.flow, ctx.step)
+    flow = GRAPH.flows.get(ctx.flow)
+    declared = GRAPH.step(*before)
+    if flow is not None and declared is not None:
+        if not access.admits(ctx, flow.needs):
+            raise access.NotAllowed
+        if ctx.pick(event, loose=False) == Picked(BACK):
+            ctx.finish()
+            return
+        await declared.on(ctx, event)
+        if ctx.flow in GRAPH.flows:
+            GRAPH.check(before, (ctx.flow, ctx.step))
+        return
+    handler = STEPS.get(before)
     if handler is None:
-        ctx.reset()
-        menu.show(ctx)
+        ctx.finish()
         return
     await handler(ctx, event)
 
@@ -67,14 +101,12 @@ async def _global(ctx: Ctx, text: str) -> bool:
     if command in HELP_WORDS or key in HELP_WORDS:
         ctx.reprompt(menu.help_text(ctx))
         if not ctx.data:
-            menu.show(ctx)
+            ctx.finish()
         return True
     if command in MENU_WORDS or key in MENU_WORDS:
-        had_draft = not ctx.is_idle
-        ctx.reset()
-        if had_draft:
+        if not ctx.is_idle:
             ctx.say(ctx.t("cancel.done"))
-        menu.show(ctx)
+        ctx.finish()
         return True
     if command in linking.COMMANDS:
         await linking.handle(ctx, argument.strip())
@@ -85,7 +117,7 @@ async def _global(ctx: Ctx, text: str) -> bool:
     if stripped.startswith("/"):
         ctx.reprompt(ctx.t("error.unknown_command", command=command))
         if not ctx.data:
-            menu.show(ctx)
+            ctx.finish()
         return True
     if not ctx.is_idle and await menu.start_by_label(ctx, stripped):
         return True
@@ -105,13 +137,9 @@ async def _start(ctx: Ctx, code: str) -> None:
         ctx.reprompt(ctx.t("start.in_progress"))
         return
     ctx.say(menu.welcome(ctx))
-    menu.show(ctx)
+    ctx.finish()
 
 
 def _cancel(ctx: Ctx) -> None:
-    if ctx.is_idle:
-        ctx.say(ctx.t("cancel.nothing"))
-    else:
-        ctx.reset()
-        ctx.say(ctx.t("cancel.done"))
-    menu.show(ctx)
+    ctx.say(ctx.t("cancel.nothing" if ctx.is_idle else "cancel.done"))
+    ctx.finish()

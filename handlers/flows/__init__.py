@@ -1,5 +1,8 @@
-"""The conversations; importing this package registers every step."""
+"""The conversations: `FLOWS` is every one of them, each declared in its own module."""
 
+from typing import Any
+
+from handlers.flow import Flow
 from handlers.flows import (
     activity,
     followup,
@@ -13,7 +16,12 @@ from handlers.flows import (
     recent,
 )
 
+FLOWS: tuple[Flow[Any], ...] = (
+    menu.MENU,
+)
+
 __all__ = [
+    "FLOWS",
     "activity",
     "followup",
     "guide",

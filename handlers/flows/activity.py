@@ -41,11 +41,11 @@ async def ask_model(ctx: Ctx) -> None:
     assert hamlet is not None
     found = await models_registry.active_in_hamlet(ctx.session, hamlet.id)
     options = [Choice(id=str(i.id), label=model_label(t, o)) for i, t, o in found]
-    ctx.ask(FLOW, "model", ctx.t("activity.ask_model"), options)
+    ctx.legacy_ask(FLOW, "model", ctx.t("activity.ask_model"), options)
 
 
 async def ask_text(ctx: Ctx) -> None:
-    ctx.ask(FLOW, "text", ctx.t("activity.ask_text", limit=drafting.MAX_TEXT))
+    ctx.legacy_ask(FLOW, "text", ctx.t("activity.ask_text", limit=drafting.MAX_TEXT))
 
 
 async def ask_when(ctx: Ctx) -> None:
@@ -53,7 +53,7 @@ async def ask_when(ctx: Ctx) -> None:
 
 
 async def ask_participants(ctx: Ctx) -> None:
-    ctx.ask(FLOW, "participants", ctx.t("activity.ask_participants"))
+    ctx.legacy_ask(FLOW, "participants", ctx.t("activity.ask_participants"))
 
 
 async def ask_photos(ctx: Ctx) -> None:

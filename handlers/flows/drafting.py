@@ -93,7 +93,7 @@ def yes_no_choices(ctx: Ctx) -> list[Choice]:
 
 
 async def ask_when(ctx: Ctx, flow: DraftFlow) -> None:
-    ctx.ask(flow.name, WHEN_STEP, ctx.t(f"{flow.name}.ask_when"), when_choices(ctx))
+    ctx.legacy_ask(flow.name, WHEN_STEP, ctx.t(f"{flow.name}.ask_when"), when_choices(ctx))
 
 
 def typed_when(ctx: Ctx, event: InEvent) -> when.Reading | None:
@@ -112,7 +112,7 @@ async def take_when(ctx: Ctx, flow: DraftFlow, reading: when.Reading) -> None:
     elif reading.doubt:
         ctx.data["pending_when"] = _stored_when(reading)
         question = ctx.t("when.confirm_day", date=when_text(ctx, _stored_when(reading)))
-        ctx.ask(flow.name, "day_confirm", question, yes_no_choices(ctx))
+        ctx.legacy_ask(flow.name, "day_confirm", question, yes_no_choices(ctx))
     else:
         draft(ctx).update(_stored_when(reading))
         await advance(ctx, flow, WHEN_STEP)
@@ -161,7 +161,7 @@ def _register_when(flow: DraftFlow) -> None:
             picked = ctx.pick(event)
         if isinstance(picked, Picked):
             if picked.id == "other":
-                ctx.ask(flow.name, "date", ctx.t(f"{flow.name}.ask_date"))
+                ctx.legacy_ask(flow.name, "date", ctx.t(f"{flow.name}.ask_date"))
                 return
             day = today if picked.id == "today" else today - timedelta(days=1)
             await take_when(ctx, flow, when.Reading(day))
@@ -195,7 +195,7 @@ def _register_when(flow: DraftFlow) -> None:
             draft(ctx).update(pending)
             await advance(ctx, flow, WHEN_STEP)
         else:
-            ctx.ask(flow.name, "date", ctx.t("when.ask_date_with_year"))
+            ctx.legacy_ask(flow.name, "date", ctx.t("when.ask_date_with_year"))
 
 
 def yes_or_no(ctx: Ctx, event: InEvent) -> bool | StaleChoice | None:
@@ -217,7 +217,7 @@ async def ask_photos(ctx: Ctx, flow: DraftFlow) -> None:
     else:
         key = "report.ask_photos_more" if count else "report.ask_photos"
     done = Choice(id="done", label=str(ctx.t("report.photos_done" if count else "common.skip")))
-    ctx.ask(flow.name, "photos", ctx.t(key, count=count, limit=MAX_PHOTOS), [done])
+    ctx.legacy_ask(flow.name, "photos", ctx.t(key, count=count, limit=MAX_PHOTOS), [done])
 
 
 async def ask_confirm(ctx: Ctx, flow: DraftFlow) -> None:
@@ -227,7 +227,7 @@ async def ask_confirm(ctx: Ctx, flow: DraftFlow) -> None:
         Choice(id="edit", label=str(ctx.t("report.edit"))),
         Choice(id="cancel", label=str(ctx.t("report.cancel"))),
     ]
-    ctx.ask(flow.name, "confirm", ctx.t("report.confirm", summary=summary), options)
+    ctx.legacy_ask(flow.name, "confirm", ctx.t("report.confirm", summary=summary), options)
 
 
 def register(flow: DraftFlow) -> None:
@@ -268,7 +268,7 @@ def register(flow: DraftFlow) -> None:
             menu.show(ctx, saved)
         elif chosen == "edit":
             options = [Choice(id=name, label=str(ctx.t(label))) for name, label in flow.editable]
-            ctx.ask(flow.name, "edit", ctx.t("report.which_field"), options)
+            ctx.legacy_ask(flow.name, "edit", ctx.t("report.which_field"), options)
         else:
             menu.show(ctx, ctx.t("cancel.done"))
 

@@ -73,13 +73,13 @@ async def act_on_incident(
             ctx.say(ctx.t("cancel.done"))
         ctx.reset()
         ctx.data.update(report_id=report.id, from_list=from_list)
-        ctx.ask(FLOW, "note", ctx.t("alert.ask_note", number=report.id, limit=drafting.MAX_TEXT))
+        ctx.legacy_ask(FLOW, "note", ctx.t("alert.ask_note", number=report.id, limit=drafting.MAX_TEXT))
         return
     new = alerts.STATUS_BY_ACTION[action]
     if from_list and new is IncidentStatus.RESOLVED and not _is_past(report, new):
         ctx.data.update(report_id=report.id, from_list=True)
         question = ctx.t("alert.confirm_resolved", number=report.id)
-        ctx.ask(FLOW, "resolve_confirm", question, incident.yes_no(ctx))
+        ctx.legacy_ask(FLOW, "resolve_confirm", question, incident.yes_no(ctx))
         return
     await _change_status(ctx, report, new)
 
@@ -262,7 +262,7 @@ async def ask_pause(ctx: Ctx) -> None:
     if current is not None:
         options.append(Choice(id="resume", label=str(ctx.t("pause.resume"))))
         intro = ctx.t("pause.current", until=ctx.t.date(current.last_day))
-    ctx.ask(FLOW, "pause", ctx.t("pause.ask", limit=MAX_PAUSE_DAYS), options, intro=intro)
+    ctx.legacy_ask(FLOW, "pause", ctx.t("pause.ask", limit=MAX_PAUSE_DAYS), options, intro=intro)
 
 
 def _typed_pause(text: str) -> str | int | None:

@@ -34,7 +34,7 @@ def show_topics(ctx: Ctx, intro: Markup | str | None = None, *, asking: bool = F
     guides = ctx.guides.current().guides
     options = [Choice(id=f"{GUIDE_PREFIX}{g.slug}", label=g.title) for g in guides]
     question = ctx.t("guides.ask_question" if asking else "guides.topics")
-    ctx.ask(FLOW, "topics", question, [*options, _menu_choice(ctx)], intro=intro)
+    ctx.legacy_ask(FLOW, "topics", question, [*options, _menu_choice(ctx)], intro=intro)
 
 
 def show_guide(ctx: Ctx, slug: str) -> None:
@@ -48,7 +48,7 @@ def show_guide(ctx: Ctx, slug: str) -> None:
     ]
     options += [Choice(id=TOPICS, label=str(ctx.t("guides.other_topics"))), _menu_choice(ctx)]
     text = ctx.t("guides.guide", title=guide.title, summary=guide.summary)
-    ctx.ask(FLOW, "guide", text, options)
+    ctx.legacy_ask(FLOW, "guide", text, options)
 
 
 def show_section(ctx: Ctx, guide: Guide, position: int, others: list[Hit] | None = None) -> None:
@@ -72,7 +72,7 @@ def show_section(ctx: Ctx, guide: Guide, position: int, others: list[Hit] | None
             Choice(id=f"{GUIDE_PREFIX}{guide.slug}", label=str(ctx.t("guides.other_sections")))
         )
     options += [Choice(id=MORE, label=str(ctx.t("guides.ask_more"))), _menu_choice(ctx)]
-    ctx.ask(FLOW, "answer", ctx.t("guides.what_next"), options, intro=parts[-1])
+    ctx.legacy_ask(FLOW, "answer", ctx.t("guides.what_next"), options, intro=parts[-1])
 
 
 async def answer(ctx: Ctx, text: str) -> None:

@@ -48,10 +48,10 @@ async def ask_hamlet(ctx: Ctx, commune_id: int) -> None:
 def _ask_place(ctx: Ctx, step_name: str, places: list[Place], pick_key: str, type_key: str) -> None:
     menu_choice = Choice(id=MENU, label=str(ctx.t("common.back_to_menu")))
     if len(places) > MAX_BUTTONS:
-        ctx.ask(FLOW, step_name, ctx.t(type_key), [menu_choice])
+        ctx.legacy_ask(FLOW, step_name, ctx.t(type_key), [menu_choice])
         return
     options = [Choice(id=str(place.id), label=_label(place)) for place in places]
-    ctx.ask(FLOW, step_name, ctx.t(pick_key), [*options, menu_choice])
+    ctx.legacy_ask(FLOW, step_name, ctx.t(pick_key), [*options, menu_choice])
 
 
 def _label(place: Place) -> str:
@@ -86,7 +86,7 @@ async def _chosen_place(ctx: Ctx, event: InEvent, places: list[Place]) -> Place 
         return None
     options = [Choice(id=str(place.id), label=_label(place)) for place in found[:MAX_BUTTONS]]
     menu_choice = Choice(id=MENU, label=str(ctx.t("common.back_to_menu")))
-    ctx.ask(FLOW, ctx.step, ctx.t("hamlet.which_one", name=typed[:60]), [*options, menu_choice])
+    ctx.legacy_ask(FLOW, ctx.step, ctx.t("hamlet.which_one", name=typed[:60]), [*options, menu_choice])
     return None
 
 
@@ -133,7 +133,7 @@ async def show_models(ctx: Ctx, hamlet: Unit) -> None:
         Choice(id=HEAD, label=str(ctx.t("hamlet.see_head"))),
         Choice(id=MENU, label=str(ctx.t("common.back_to_menu"))),
     ]
-    ctx.ask(FLOW, "result", text, options)
+    ctx.legacy_ask(FLOW, "result", text, options)
 
 
 async def show_head(ctx: Ctx, hamlet: Unit) -> None:
@@ -150,7 +150,7 @@ async def show_head(ctx: Ctx, hamlet: Unit) -> None:
         Choice(id=MODELS, label=str(ctx.t("hamlet.see_models"))),
         Choice(id=MENU, label=str(ctx.t("common.back_to_menu"))),
     ]
-    ctx.ask(FLOW, "result", text, options)
+    ctx.legacy_ask(FLOW, "result", text, options)
 
 
 @step(FLOW, "result")

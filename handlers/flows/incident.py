@@ -41,15 +41,15 @@ async def start(ctx: Ctx) -> None:
 
 
 async def ask_category(ctx: Ctx) -> None:
-    ctx.ask(FLOW, "category", ctx.t("incident.ask_category"), category_choices(ctx))
+    ctx.legacy_ask(FLOW, "category", ctx.t("incident.ask_category"), category_choices(ctx))
 
 
 async def ask_urgency(ctx: Ctx) -> None:
-    ctx.ask(FLOW, "urgency", ctx.t("incident.ask_urgency"), urgency_choices(ctx))
+    ctx.legacy_ask(FLOW, "urgency", ctx.t("incident.ask_urgency"), urgency_choices(ctx))
 
 
 async def ask_text(ctx: Ctx) -> None:
-    ctx.ask(FLOW, "text", ctx.t("incident.ask_text", limit=drafting.MAX_TEXT))
+    ctx.legacy_ask(FLOW, "text", ctx.t("incident.ask_text", limit=drafting.MAX_TEXT))
 
 
 async def ask_when(ctx: Ctx) -> None:
@@ -59,9 +59,9 @@ async def ask_when(ctx: Ctx) -> None:
 async def ask_place(ctx: Ctx) -> None:
     skip = [Choice(id="skip", label=str(ctx.t("common.skip")))]
     if ctx.traits.shares_location:
-        ctx.ask(FLOW, "place", ctx.t("incident.ask_place"), skip, ask_location=True)
+        ctx.legacy_ask(FLOW, "place", ctx.t("incident.ask_place"), skip, ask_location=True)
     else:
-        ctx.ask(FLOW, "place", ctx.t("incident.ask_place_text"), skip)
+        ctx.legacy_ask(FLOW, "place", ctx.t("incident.ask_place_text"), skip)
 
 
 async def ask_photos(ctx: Ctx) -> None:
@@ -213,7 +213,7 @@ async def nothing_to_report(ctx: Ctx) -> None:
         question = ctx.t(
             "nothing.confirm_covered", week=ctx.t.week(week), numbers=numbers_text(covered)
         )
-        ctx.ask(FLOW, "quiet_confirm", question, yes_no(ctx))
+        ctx.legacy_ask(FLOW, "quiet_confirm", question, yes_no(ctx))
         return
     said, _ = await record_nothing(ctx, hamlet, week)
     menu.show(ctx, said)

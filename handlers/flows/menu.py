@@ -10,12 +10,17 @@ from markupsafe import Markup
 from handlers import access, titles
 from handlers.choices import match
 from handlers.context import IDLE_FLOW, IDLE_STEP, Ctx, Picked, StaleChoice
+from handlers.flow import Flow, NoState, Step
 from handlers.messages import Choice, InEvent
-from handlers.registry import step
+from handlers.steps import Steps
 from storage.enums import Role
 from storage.text import fold
 
 Starter = Callable[[Ctx], Awaitable[None]]
+
+
+class At(Steps, flow=IDLE_FLOW):
+    MAIN = IDLE_STEP
 
 
 @cache
@@ -74,14 +79,14 @@ def choices(ctx: Ctx) -> list[Choice]:
 
 def show(ctx: Ctx, intro: Markup | str | None = None) -> None:
     options = choices(ctx)
-    ctx.data = {}
+    ctx.reset()
     labels = [option.label for option in options]
     if ctx.is_resident:
         question = ctx.t("menu.question_resident")
     else:
         header = titles.who_am_i(ctx.t, ctx.person.full_name, ctx.roles)
         question = Markup("\n").join([header, ctx.t("menu.question")])
-    ctx.ask(IDLE_FLOW, IDLE_STEP, question, options, menu=labels, intro=intro)
+    ctx.ask(At.MAIN, question, options, menu=labels, intro=intro)
 
 
 def welcome(ctx: Ctx) -> Markup:
@@ -127,12 +132,11 @@ async def start_by_label(ctx: Ctx, text: str) -> bool:
 async def _start(ctx: Ctx, action: str) -> None:
     for key, _, starter in _actions(ctx):
         if key == action:
-            ctx.data = {}
+            ctx.reset()
             await starter(ctx)
             return
 
 
-@step(IDLE_FLOW, IDLE_STEP)
 async def on_menu(ctx: Ctx, event: InEvent) -> None:
     # A resident's words are a question, so only a number or a whole label picks an action.
     picked = ctx.pick(event, loose=not ctx.is_resident)
@@ -148,3 +152,6 @@ async def on_menu(ctx: Ctx, event: InEvent) -> None:
         ctx.reprompt(ctx.t("guides.text_or_choice"))
     else:
         ctx.reprompt(ctx.t("error.menu_expected"))
+
+
+MENU = Flow(At, NoState, entry=(At.MAIN,), steps={At.MAIN: Step(on_menu)})

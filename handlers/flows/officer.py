@@ -19,6 +19,7 @@ from handlers.flows import drafting, followup, incident, menu
 from handlers.messages import Choice, InEvent
 from handlers.periods import Period
 from handlers.registry import step
+from handlers.steps import Steps
 from handlers.titles import capitalized, role_word
 from storage import alerts as alert_records
 from storage import audit, files, invites, models_registry, pauses, people, registry, schedules
@@ -113,6 +114,14 @@ def _period_choices(ctx: Ctx) -> list[Choice]:
     return [Choice(id=key, label=str(ctx.t(f"officer.{key}"))) for key in PERIODS] + [_back(ctx)]
 
 
+class Listed(Steps, flow=FLOW):
+    """The officer's steps that answer from a long list, a page at a time."""
+
+    OPEN = "open"
+    INVITE_UNIT = "invite_unit"
+    MODEL_HAMLET = "model_hamlet"
+
+
 # The unit the officer acts for -------------------------------------------------------------
 
 
@@ -138,7 +147,7 @@ def _ask_unit(ctx: Ctx, then: str = "", argument: str = "") -> None:
             [ctx.t("officer.acting_unit_now", unit=current.label), question]
         )
     options = [Choice(id=str(u.id), label=u.label) for u in units]
-    ctx.ask(FLOW, "acting_unit", question, [*options, _back(ctx)])
+    ctx.legacy_ask(FLOW, "acting_unit", question, [*options, _back(ctx)])
 
 
 @step(FLOW, "acting_unit")
@@ -170,7 +179,7 @@ async def on_acting_unit(ctx: Ctx, event: InEvent) -> None:
 async def ask_summary(ctx: Ctx) -> None:
     if _asks_unit_first(ctx, "sum"):
         return
-    ctx.ask(FLOW, "summary", ctx.t("officer.ask_period"), _period_choices(ctx))
+    ctx.legacy_ask(FLOW, "summary", ctx.t("officer.ask_period"), _period_choices(ctx))
 
 
 @step(FLOW, "summary")
@@ -273,7 +282,7 @@ async def list_open(ctx: Ctx, unit: Unit | None = None) -> None:
         menu.show(ctx, ctx.t("officer.no_open"))
         return
     ctx.data["open_unit_id"] = unit.id
-    picklist.ask(ctx, FLOW, "open", _open_question(ctx, unit), entries, [_back(ctx)])
+    picklist.ask(ctx, Listed.OPEN, _open_question(ctx, unit), entries, [_back(ctx)])
 
 
 def _open_question(ctx: Ctx, unit: Unit) -> Markup:
@@ -317,7 +326,8 @@ async def on_open(ctx: Ctx, event: InEvent) -> None:
         _refuse(ctx)
         return
     entries = await _open_entries(ctx, unit)
-    chosen = await picklist.answer(ctx, event, entries, _open_question(ctx, unit), [_back(ctx)])
+    question = _open_question(ctx, unit)
+    chosen = await picklist.answer(ctx, event, Listed.OPEN, entries, question, [_back(ctx)])
     if chosen == BACK:
         menu.show(ctx)
         return
@@ -348,7 +358,7 @@ async def _show_incident(ctx: Ctx, report: Report, intro: Markup | None = None) 
         lines.append(ctx.t("officer.events", count=len(history)))
         options.append(Choice(id=HISTORY, label=str(ctx.t("officer.see_history"))))
     ctx.data["report_id"] = report.id
-    ctx.ask(FLOW, "incident", Markup("\n").join(lines), [*options, _back(ctx)], intro=intro)
+    ctx.legacy_ask(FLOW, "incident", Markup("\n").join(lines), [*options, _back(ctx)], intro=intro)
 
 
 async def _incident_text(ctx: Ctx, alert: alerts.Alert) -> Markup:
@@ -448,7 +458,7 @@ async def on_incident(ctx: Ctx, event: InEvent) -> None:
 async def ask_export(ctx: Ctx) -> None:
     if _asks_unit_first(ctx, "xlsx"):
         return
-    ctx.ask(FLOW, "export", ctx.t("officer.ask_export_period"), _period_choices(ctx))
+    ctx.legacy_ask(FLOW, "export", ctx.t("officer.ask_export_period"), _period_choices(ctx))
 
 
 @step(FLOW, "export")
@@ -510,7 +520,7 @@ async def ask_report(ctx: Ctx) -> None:
         code = unit.code or f'"id {unit.id}"'
         menu.show(ctx, ctx.t("officer.report_elsewhere", code=code, month=period.key))
         return
-    ctx.ask(FLOW, "report", ctx.t("officer.ask_report_period"), _report_choices(ctx))
+    ctx.legacy_ask(FLOW, "report", ctx.t("officer.ask_report_period"), _report_choices(ctx))
 
 
 @step(FLOW, "report")
@@ -550,7 +560,7 @@ async def ask_invite_role(ctx: Ctx) -> None:
     if _asks_unit_first(ctx, "invite"):
         return
     options = [Choice(id=r.value, label=str(ctx.t(f"role.{r.value}"))) for r in INVITE_ROLES]
-    ctx.ask(FLOW, "invite_role", ctx.t("officer.ask_invite_role"), [*options, _back(ctx)])
+    ctx.legacy_ask(FLOW, "invite_role", ctx.t("officer.ask_invite_role"), [*options, _back(ctx)])
 
 
 @step(FLOW, "invite_role")
@@ -573,7 +583,8 @@ async def _ask_unit_in(ctx: Ctx, step_name: str, root: Unit, kinds: tuple[UnitKi
     if not entries:
         menu.show(ctx, ctx.t("officer.no_units"))
         return
-    picklist.ask(ctx, FLOW, step_name, _unit_question(ctx, kinds), entries, [_back(ctx)])
+    at = Listed(step_name)
+    picklist.ask(ctx, at, _unit_question(ctx, kinds), entries, [_back(ctx)])
 
 
 def _unit_question(ctx: Ctx, kinds: tuple[UnitKind, ...]) -> Markup:
@@ -626,7 +637,7 @@ def _ask_handover(ctx: Ctx, hamlet: Unit, heads: list[str]) -> None:
         ),
     ]
     ctx.data["unit_id"] = hamlet.id
-    ctx.ask(FLOW, "invite_handover", question, [*options, _back(ctx)])
+    ctx.legacy_ask(FLOW, "invite_handover", question, [*options, _back(ctx)])
 
 
 @step(FLOW, "invite_handover")
@@ -681,7 +692,8 @@ async def _unit_answer(
 
     entries = await _unit_entries(ctx, root, kinds)
     question = _unit_question(ctx, kinds)
-    chosen = await picklist.answer(ctx, event, entries, question, [_back(ctx)], explain=explain)
+    at = Listed(ctx.step)
+    chosen = await picklist.answer(ctx, event, at, entries, question, [_back(ctx)], explain=explain)
     if chosen == BACK:
         menu.show(ctx)
         return None
@@ -754,7 +766,7 @@ async def list_models(ctx: Ctx, intro: Markup | None = None) -> None:
     ]
     add = Choice(id="add", label=str(ctx.t("officer.model_add")))
     question = ctx.t("officer.models" if options else "officer.no_models")
-    ctx.ask(FLOW, "models", question, [add, *options, _back(ctx)], intro=intro)
+    ctx.legacy_ask(FLOW, "models", question, [add, *options, _back(ctx)], intro=intro)
 
 
 @step(FLOW, "models")
@@ -807,7 +819,7 @@ async def _show_model(ctx: Ctx, instance: ModelInstance, intro: Markup | None = 
         status=ctx.t(f"model_status.{instance.status.value}"),
         started=ctx.t.date(instance.started_on),
     )
-    ctx.ask(FLOW, "model", text, [*options, _back(ctx)], intro=intro)
+    ctx.legacy_ask(FLOW, "model", text, [*options, _back(ctx)], intro=intro)
 
 
 MODEL_STATUS_BY_ACTION = {
@@ -846,7 +858,7 @@ async def on_model(ctx: Ctx, event: InEvent) -> None:
         ctx, instance.model_type_id, instance.organization_id, instance.hamlet_id
     )
     question = ctx.t("officer.model_stop_confirm", model=model_type.name, hamlet=hamlet.label)
-    ctx.ask(FLOW, "model_stop_confirm", question, incident.yes_no(ctx))
+    ctx.legacy_ask(FLOW, "model_stop_confirm", question, incident.yes_no(ctx))
 
 
 @step(FLOW, "model_stop_confirm")
@@ -886,7 +898,7 @@ async def on_model_hamlet(ctx: Ctx, event: InEvent) -> None:
     ctx.data["hamlet_id"] = hamlet.id
     types = await registry.model_types(ctx.session)
     options = [Choice(id=str(t.id), label=t.name) for t in types]
-    ctx.ask(FLOW, "model_type", ctx.t("officer.ask_model_type"), [*options, _back(ctx)])
+    ctx.legacy_ask(FLOW, "model_type", ctx.t("officer.ask_model_type"), [*options, _back(ctx)])
 
 
 @step(FLOW, "model_type")
@@ -897,7 +909,7 @@ async def on_model_type(ctx: Ctx, event: InEvent) -> None:
     ctx.data["model_type_id"] = int(chosen)
     found = await registry.organizations(ctx.session)
     options = [Choice(id=str(o.id), label=o.name) for o in found]
-    ctx.ask(FLOW, "model_org", ctx.t("officer.ask_organization"), [*options, _back(ctx)])
+    ctx.legacy_ask(FLOW, "model_org", ctx.t("officer.ask_organization"), [*options, _back(ctx)])
 
 
 @step(FLOW, "model_org")
@@ -951,7 +963,7 @@ async def _ask_model_confirm(ctx: Ctx, organization_id: int, others: list[str]) 
     ]
     if others:
         lines.insert(0, ctx.t("officer.model_overlap", organizations=", ".join(others)))
-    ctx.ask(FLOW, "model_confirm", Markup("\n").join(lines), incident.yes_no(ctx))
+    ctx.legacy_ask(FLOW, "model_confirm", Markup("\n").join(lines), incident.yes_no(ctx))
 
 
 @step(FLOW, "model_confirm")
@@ -1046,7 +1058,7 @@ async def show_settings(ctx: Ctx, intro: Markup | None = None) -> None:
     if held:
         keys.append("cancel_holiday")
     options = [Choice(id=k, label=str(ctx.t(f"officer.set_{k}"))) for k in keys]
-    ctx.ask(FLOW, "settings", text, [*options, _back(ctx)], intro=intro)
+    ctx.legacy_ask(FLOW, "settings", text, [*options, _back(ctx)], intro=intro)
 
 
 @step(FLOW, "settings")
@@ -1060,15 +1072,15 @@ async def on_settings(ctx: Ctx, event: InEvent) -> None:
         return
     ctx.data["setting"] = chosen
     if chosen in ("first_reminder", "second_reminder", "digest_at"):
-        ctx.ask(FLOW, "set_time", ctx.t("officer.ask_weekly_time"))
+        ctx.legacy_ask(FLOW, "set_time", ctx.t("officer.ask_weekly_time"))
     elif chosen == "escalation":
-        ctx.ask(
+        ctx.legacy_ask(
             FLOW,
             "set_minutes",
             ctx.t("officer.ask_minutes", low=MIN_ESCALATION, high=MAX_ESCALATION),
         )
     elif chosen == "holiday":
-        ctx.ask(FLOW, "holiday_first", ctx.t("officer.ask_holiday_first"))
+        ctx.legacy_ask(FLOW, "holiday_first", ctx.t("officer.ask_holiday_first"))
     else:
         held = await pauses.for_unit(ctx.session, unit.id, ctx.local_now.date())
         options = [
@@ -1084,7 +1096,7 @@ async def on_settings(ctx: Ctx, event: InEvent) -> None:
             )
             for p in held
         ]
-        ctx.ask(FLOW, "holiday_cancel", ctx.t("officer.ask_holiday_cancel"), [*options, _back(ctx)])
+        ctx.legacy_ask(FLOW, "holiday_cancel", ctx.t("officer.ask_holiday_cancel"), [*options, _back(ctx)])
 
 
 @step(FLOW, "set_time")
@@ -1127,14 +1139,14 @@ async def on_holiday_first(ctx: Ctx, event: InEvent) -> None:
     if reading.doubt:
         ctx.data["pending_first_day"] = reading.day.isoformat()
         question = ctx.t("officer.confirm_holiday_first", date=ctx.t.date(reading.day))
-        ctx.ask(FLOW, "holiday_confirm", question, drafting.yes_no_choices(ctx))
+        ctx.legacy_ask(FLOW, "holiday_confirm", question, drafting.yes_no_choices(ctx))
         return
     _ask_holiday_last(ctx, reading.day)
 
 
 def _ask_holiday_last(ctx: Ctx, first: date) -> None:
     ctx.data["first_day"] = first.isoformat()
-    ctx.ask(FLOW, "holiday_last", ctx.t("officer.ask_holiday_last", first=ctx.t.date(first)))
+    ctx.legacy_ask(FLOW, "holiday_last", ctx.t("officer.ask_holiday_last", first=ctx.t.date(first)))
 
 
 @step(FLOW, "holiday_confirm")
@@ -1155,7 +1167,7 @@ async def on_holiday_confirm(ctx: Ctx, event: InEvent) -> None:
     if answer and pending:
         _ask_holiday_last(ctx, date.fromisoformat(str(pending)))
     else:
-        ctx.ask(FLOW, "holiday_first", ctx.t("officer.ask_holiday_first_with_year"))
+        ctx.legacy_ask(FLOW, "holiday_first", ctx.t("officer.ask_holiday_first_with_year"))
 
 
 @step(FLOW, "holiday_last")

@@ -48,7 +48,7 @@ def phone_number(text: str) -> str | None:
 
 
 async def ask_code(ctx: Ctx) -> None:
-    ctx.ask(FLOW, "code", ctx.t("onboarding.ask_code"))
+    ctx.legacy_ask(FLOW, "code", ctx.t("onboarding.ask_code"))
 
 
 @step(FLOW, "code")
@@ -107,7 +107,7 @@ async def _join(ctx: Ctx, invite: InviteCode, unit: Unit) -> None:
         Choice(id=AGREE, label=str(ctx.t("privacy.agree"))),
         Choice(id=REFUSE, label=str(ctx.t("privacy.refuse"))),
     ]
-    ctx.ask(FLOW, "consent", await privacy.consent_question(ctx, invite.role, unit), options)
+    ctx.legacy_ask(FLOW, "consent", await privacy.consent_question(ctx, invite.role, unit), options)
 
 
 @step(FLOW, "consent")
@@ -220,7 +220,7 @@ def _ask_name(ctx: Ctx, *, editing: bool = False) -> None:
     keep = [Choice(id=KEEP, label=str(ctx.t("onboarding.keep_name", name=current)))]
     question = ctx.t("profile.ask_name" if editing else "onboarding.ask_name")
     ctx.data[EDITING] = editing
-    ctx.ask(FLOW, "name", question, keep if current else None)
+    ctx.legacy_ask(FLOW, "name", question, keep if current else None)
 
 
 @step(FLOW, "name")
@@ -250,7 +250,7 @@ def _ask_phone(ctx: Ctx, *, editing: bool = False) -> None:
         question = ctx.t(f"onboarding.ask_phone_{how}", name=ctx.person.full_name)
         options = [Choice(id=SKIP, label=str(ctx.t("onboarding.skip_phone")))]
     ctx.data[EDITING] = editing
-    ctx.ask(FLOW, "phone", question, options, ask_contact=ctx.traits.shares_contact)
+    ctx.legacy_ask(FLOW, "phone", question, options, ask_contact=ctx.traits.shares_contact)
 
 
 @step(FLOW, "phone")
@@ -295,7 +295,7 @@ def _ask_share(ctx: Ctx) -> None:
         Choice(id=YES, label=str(ctx.t("onboarding.share_yes"))),
         Choice(id=NO, label=str(ctx.t("onboarding.share_no"))),
     ]
-    ctx.ask(FLOW, "share", question, options)
+    ctx.legacy_ask(FLOW, "share", question, options)
 
 
 @step(FLOW, "share")
@@ -339,7 +339,7 @@ async def show_profile(ctx: Ctx, intro: Markup | None = None) -> None:
     options.append(Choice(id=BACK, label=str(ctx.t("common.back_to_menu"))))
     parts.append(ctx.t("profile.question"))
     ctx.data = {}
-    ctx.ask(PROFILE_FLOW, "me", Markup("\n").join(parts), options, intro=intro)
+    ctx.legacy_ask(PROFILE_FLOW, "me", Markup("\n").join(parts), options, intro=intro)
 
 
 @step(PROFILE_FLOW, "me")

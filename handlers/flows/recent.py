@@ -74,7 +74,7 @@ async def start(ctx: Ctx) -> None:
     # An officer follows many hamlets: say whose report each line is.
     unit_names = {} if hamlet is not None else await _unit_names(ctx, found)
     options = [Choice(id=str(r.id), label=_line(ctx, r, unit_names)) for r in found]
-    ctx.ask(FLOW, "list", ctx.t("recent.pick"), [*options, _back(ctx)], intro=note)
+    ctx.legacy_ask(FLOW, "list", ctx.t("recent.pick"), [*options, _back(ctx)], intro=note)
 
 
 async def _recent_in_hamlet(ctx: Ctx, hamlet: Unit) -> list[Report]:
@@ -146,7 +146,7 @@ async def _show(ctx: Ctx, report_id: int) -> None:
     elif ctx.hamlet is not None and report.reporter_id != ctx.person.id:
         details = Markup(f"{details}\n{await _author_line(ctx, report)}")
     ctx.data["report_id"] = report.id
-    ctx.ask(FLOW, "detail", details, [*_actions(ctx, report), _back(ctx)])
+    ctx.legacy_ask(FLOW, "detail", details, [*_actions(ctx, report), _back(ctx)])
 
 
 async def _author_line(ctx: Ctx, report: Report) -> Markup:
@@ -227,7 +227,7 @@ async def on_detail(ctx: Ctx, event: InEvent) -> None:
             Choice(id="yes", label=str(ctx.t("recent.withdraw_yes"))),
             Choice(id=BACK, label=str(ctx.t("common.back_to_menu"))),
         ]
-        ctx.ask(FLOW, "withdraw", ctx.t("recent.withdraw_confirm", number=report.id), options)
+        ctx.legacy_ask(FLOW, "withdraw", ctx.t("recent.withdraw_confirm", number=report.id), options)
         return
     fields = [Choice(id="text", label=str(ctx.t("field.text")))]
     if report.kind is ReportKind.INCIDENT:
@@ -242,7 +242,7 @@ async def on_detail(ctx: Ctx, event: InEvent) -> None:
     if not fields:
         ctx.reprompt(ctx.t("recent.nothing_to_edit"))
         return
-    ctx.ask(FLOW, "field", ctx.t("report.which_field"), [*fields, _back(ctx)])
+    ctx.legacy_ask(FLOW, "field", ctx.t("report.which_field"), [*fields, _back(ctx)])
 
 
 @step(FLOW, "withdraw")
@@ -264,13 +264,13 @@ async def on_field(ctx: Ctx, event: InEvent) -> None:
         return
     ctx.data["field"] = chosen
     if chosen == "category":
-        ctx.ask(FLOW, "value", ctx.t("incident.ask_category"), incident.category_choices(ctx))
+        ctx.legacy_ask(FLOW, "value", ctx.t("incident.ask_category"), incident.category_choices(ctx))
     elif chosen == "urgency":
-        ctx.ask(FLOW, "value", ctx.t("incident.ask_urgency"), incident.urgency_choices(ctx))
+        ctx.legacy_ask(FLOW, "value", ctx.t("incident.ask_urgency"), incident.urgency_choices(ctx))
     elif chosen == "participants":
-        ctx.ask(FLOW, "value", ctx.t("activity.ask_participants"))
+        ctx.legacy_ask(FLOW, "value", ctx.t("activity.ask_participants"))
     else:
-        ctx.ask(FLOW, "value", ctx.t("recent.ask_new_text", limit=drafting.MAX_TEXT))
+        ctx.legacy_ask(FLOW, "value", ctx.t("recent.ask_new_text", limit=drafting.MAX_TEXT))
 
 
 @step(FLOW, "value")
