@@ -9,8 +9,8 @@ from typing import Any, ClassVar
 class Steps(StrEnum):
     """A flow's steps as a typed class (as aiogram's StatesGroup); the value is what is stored.
 
-        class At(Steps, flow="activity"):
-            MODEL = "model"
+    class At(Steps, flow="activity"):
+        MODEL = "model"
     """
 
     flow: ClassVar[str]

@@ -16,9 +16,7 @@ from handlers.flows import (
     recent,
 )
 
-FLOWS: tuple[Flow[Any], ...] = (
-    menu.MENU,
-)
+FLOWS: tuple[Flow[Any], ...] = (menu.MENU,)
 
 __all__ = [
     "FLOWS",

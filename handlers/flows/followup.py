@@ -73,7 +73,9 @@ async def act_on_incident(
             ctx.say(ctx.t("cancel.done"))
         ctx.reset()
         ctx.data.update(report_id=report.id, from_list=from_list)
-        ctx.legacy_ask(FLOW, "note", ctx.t("alert.ask_note", number=report.id, limit=drafting.MAX_TEXT))
+        ctx.legacy_ask(
+            FLOW, "note", ctx.t("alert.ask_note", number=report.id, limit=drafting.MAX_TEXT)
+        )
         return
     new = alerts.STATUS_BY_ACTION[action]
     if from_list and new is IncidentStatus.RESOLVED and not _is_past(report, new):

@@ -86,7 +86,9 @@ async def _chosen_place(ctx: Ctx, event: InEvent, places: list[Place]) -> Place 
         return None
     options = [Choice(id=str(place.id), label=_label(place)) for place in found[:MAX_BUTTONS]]
     menu_choice = Choice(id=MENU, label=str(ctx.t("common.back_to_menu")))
-    ctx.legacy_ask(FLOW, ctx.step, ctx.t("hamlet.which_one", name=typed[:60]), [*options, menu_choice])
+    ctx.legacy_ask(
+        FLOW, ctx.step, ctx.t("hamlet.which_one", name=typed[:60]), [*options, menu_choice]
+    )
     return None
 
 

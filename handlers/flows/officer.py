@@ -1096,7 +1096,9 @@ async def on_settings(ctx: Ctx, event: InEvent) -> None:
             )
             for p in held
         ]
-        ctx.legacy_ask(FLOW, "holiday_cancel", ctx.t("officer.ask_holiday_cancel"), [*options, _back(ctx)])
+        ctx.legacy_ask(
+            FLOW, "holiday_cancel", ctx.t("officer.ask_holiday_cancel"), [*options, _back(ctx)]
+        )
 
 
 @step(FLOW, "set_time")

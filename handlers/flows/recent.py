@@ -227,7 +227,9 @@ async def on_detail(ctx: Ctx, event: InEvent) -> None:
             Choice(id="yes", label=str(ctx.t("recent.withdraw_yes"))),
             Choice(id=BACK, label=str(ctx.t("common.back_to_menu"))),
         ]
-        ctx.legacy_ask(FLOW, "withdraw", ctx.t("recent.withdraw_confirm", number=report.id), options)
+        ctx.legacy_ask(
+            FLOW, "withdraw", ctx.t("recent.withdraw_confirm", number=report.id), options
+        )
         return
     fields = [Choice(id="text", label=str(ctx.t("field.text")))]
     if report.kind is ReportKind.INCIDENT:
@@ -264,7 +266,9 @@ async def on_field(ctx: Ctx, event: InEvent) -> None:
         return
     ctx.data["field"] = chosen
     if chosen == "category":
-        ctx.legacy_ask(FLOW, "value", ctx.t("incident.ask_category"), incident.category_choices(ctx))
+        ctx.legacy_ask(
+            FLOW, "value", ctx.t("incident.ask_category"), incident.category_choices(ctx)
+        )
     elif chosen == "urgency":
         ctx.legacy_ask(FLOW, "value", ctx.t("incident.ask_urgency"), incident.urgency_choices(ctx))
     elif chosen == "participants":
