@@ -26,7 +26,8 @@ from bench.data import NATION_DATABASE, NOW, TZ, build_nation, build_province
 from bench.machine import describe
 from bench.results import write_section
 from handlers.charts import render_png
-from handlers.digest import Digest, build
+from handlers.digest import build
+from handlers.digest_contents import Digest
 from handlers.digest_text import render
 from handlers.i18n import Translator
 from handlers.periods import last_week

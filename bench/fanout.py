@@ -30,7 +30,7 @@ from bench.machine import describe
 from bench.results import write_section
 from bench.sending import RUNTIMES, Delivery, database, deliver, sqlite_url
 from handlers import charts
-from handlers.digest import Digest
+from handlers.digest_contents import Digest
 from handlers.i18n import Translator
 from scheduler.jobs import DIGEST_KIND, Jobs
 from storage.enums import Channel, OutboxStatus, Role

@@ -1,27 +1,50 @@
 """Urgent incidents reach the officers on duty at once, and climb until someone answers.
 
-Tiers: the commune's officers on duty, then its deputies, then each unit above it. A tier with
-nobody to tell is recorded and skipped. Social evils and sensitive reports go only to officers
-named for confidential reports, at every tier.
+Tiers (`handlers.alert_tiers`): the commune's officers on duty, then its deputies, then each
+unit above it. A tier with nobody to tell is recorded and skipped. Social evils and sensitive
+reports go only to officers named for confidential reports, at every tier. How far an alert's
+follow-up has got is read in `handlers.alert_state`; every copy of the alert shows it, and a
+change to it reaches them all.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.alert_state import Alert as Alert
+from handlers.alert_state import load as load
+from handlers.alert_state import state_text as state_text
+from handlers.alert_tiers import tiers
 from handlers.channels import FULL, ChannelTraits, traits_for
 from handlers.choices import letters
 from handlers.context import Notice
 from handlers.i18n import Translator
 from handlers.messages import Choice, OutMessage
-from storage import alerts, outbox, people, schedules, units
-from storage.enums import AlertDuty, IncidentEventKind, IncidentStatus
+from storage import alerts, outbox, people, schedules
+from storage.enums import IncidentEventKind, IncidentStatus
 from storage.models import IncidentEvent, Person, Report, Unit, UrgentAlert
+
+__all__ = [
+    "ACTIONS",
+    "RANK",
+    "STATUS_BY_ACTION",
+    "TOKEN_PREFIX",
+    "Alert",
+    "choices_left",
+    "describe",
+    "escalate_due",
+    "load",
+    "raise_alert",
+    "render",
+    "report_id_of",
+    "spread",
+    "state_text",
+    "token",
+]
 
 TOKEN_PREFIX = "r"
 STATUS_BY_ACTION = {
@@ -58,77 +81,6 @@ def choices_left(t: Translator, status: IncidentStatus) -> list[Choice]:
         for choice in action_choices(t)
         if choice.id not in STATUS_BY_ACTION or RANK[STATUS_BY_ACTION[choice.id]] > RANK[status]
     ]
-
-
-@dataclass(frozen=True)
-class Tier:
-    unit_id: int
-    duties: tuple[AlertDuty, ...]
-
-
-async def tiers(session: AsyncSession, commune_id: int) -> list[Tier]:
-    found = [Tier(commune_id, (AlertDuty.ON_DUTY,)), Tier(commune_id, (AlertDuty.DEPUTY,))]
-    commune = await session.get_one(Unit, commune_id)
-    for above in reversed((await units.ancestors(session, commune))[:-1]):
-        found.append(Tier(above.id, (AlertDuty.ON_DUTY, AlertDuty.DEPUTY)))
-    return found
-
-
-@dataclass(frozen=True)
-class Step:
-    """One change of the follow-up: who made it, when, and the note if it was one."""
-
-    officer: str
-    at: datetime
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class Alert:
-    """What every copy of a report's alert shows, read once for all its recipients."""
-
-    report: Report
-    unit: Unit
-    reporter: str | None
-    status: IncidentStatus
-    status_step: Step | None
-    last_note: Step | None
-
-
-async def load(session: AsyncSession, report: Report) -> Alert:
-    unit = await session.get_one(Unit, report.unit_id)
-    events = await alerts.events_of(session, report.id)
-    last_status = next((e for e in reversed(events) if e.kind is IncidentEventKind.STATUS), None)
-    last_note = next((e for e in reversed(events) if e.kind is IncidentEventKind.NOTE), None)
-    wanted = {e.person_id for e in (last_status, last_note) if e is not None and e.person_id}
-    if report.reporter_id:
-        wanted.add(report.reporter_id)
-    names = await people.names_of(session, wanted)
-
-    def step_of(event: IncidentEvent | None) -> Step | None:
-        if event is None:
-            return None
-        return Step(names.get(event.person_id or 0, ""), event.at, event.note)
-
-    return Alert(
-        report=report,
-        unit=unit,
-        reporter=names.get(report.reporter_id) if report.reporter_id else None,
-        status=report.status or IncidentStatus.OPEN,
-        status_step=step_of(last_status),
-        last_note=step_of(last_note),
-    )
-
-
-def state_text(alert: Alert, t: Translator, tz: ZoneInfo) -> Markup:
-    """ "đã nhận — đồng chí Nông Thị Hoa, 09:15 27/11/2026"; "chưa ai nhận" while open."""
-    status = t(f"status.{alert.status.value}")
-    step = alert.status_step
-    if step is None or alert.status is IncidentStatus.OPEN:
-        return status
-    return t(
-        "alert.status_by", status=status, officer=step.officer, at=t.moment(step.at.astimezone(tz))
-    )
 
 
 def render(alert: Alert, t: Translator, tz: ZoneInfo, traits: ChannelTraits = FULL) -> OutMessage:

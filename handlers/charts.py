@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
-from handlers.digest import Digest
+from handlers.digest_contents import Digest
 from handlers.i18n import Translator
 from storage.clock import week_days
 from storage.enums import IncidentCategory

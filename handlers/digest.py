@@ -1,138 +1,29 @@
-"""The weekly (or monthly) digest of a unit's subtree, computed from `storage.digests` rows."""
+"""The weekly (or monthly) digest of a unit's subtree, computed from `storage.digests` rows:
+who reported in each hamlet and week, and on time, per group and against the period before;
+incidents by category and status; and the weekly series the charts draw.
+
+What a digest holds is in `handlers.digest_contents`; what it says about the self-management
+models is computed in `handlers.digest_models`, over the units of `handlers.digest_tree`.
+"""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.digest_contents import Completeness, Digest, GroupLine, HamletWeek, Missing
+from handlers.digest_models import activity_by_type, dormant_models, overlapping_models
+from handlers.digest_tree import Tree
 from handlers.periods import Period, week_of
 from storage import digests
 from storage.clock import week_days
-from storage.digests import DigestData, IncidentRow, ModelRow, UnitRow
-from storage.enums import IncidentCategory, IncidentStatus, ModelStatus, ReportKind, UnitKind
+from storage.digests import DigestData, UnitRow
+from storage.enums import IncidentCategory, IncidentStatus, ReportKind, UnitKind
 
-DORMANT_AFTER = timedelta(weeks=4)
 CATEGORIES = tuple(c.value for c in IncidentCategory)
-
-
-@dataclass(frozen=True)
-class HamletWeek:
-    expected: bool
-    reported: bool
-    nothing_only: bool
-    on_time: bool
-
-
-@dataclass
-class Completeness:
-    """Hamlet-weeks: expected, reported, of which only "nothing to report", and on time."""
-
-    expected: int = 0
-    reported: int = 0
-    nothing_only: int = 0
-    on_time: int = 0
-
-    def add(self, cell: HamletWeek) -> None:
-        if not cell.expected:
-            return
-        self.expected += 1
-        self.reported += cell.reported
-        self.nothing_only += cell.reported and cell.nothing_only
-        self.on_time += cell.reported and cell.on_time
-
-    @property
-    def rate(self) -> float:
-        return self.reported / self.expected if self.expected else 0.0
-
-    @property
-    def on_time_rate(self) -> float:
-        return self.on_time / self.reported if self.reported else 0.0
-
-
-@dataclass(frozen=True)
-class Missing:
-    hamlet: UnitRow
-    head: str | None
-    group: UnitRow
-    weeks: int
-
-
-@dataclass(frozen=True)
-class GroupLine:
-    unit: UnitRow
-    completeness: Completeness
-    missing_weeks: int
-
-
-@dataclass(frozen=True)
-class Dormant:
-    hamlet: UnitRow
-    model: ModelRow
-
-
-@dataclass(frozen=True)
-class Overlap:
-    hamlet: UnitRow
-    type_name: str
-    organizations: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class ModelTypeLine:
-    """One model type across the subtree in a period: what a report's model table shows."""
-
-    type_name: str
-    models: int
-    active: int
-    dormant: int
-    activities: int
-    people: int
-    organizations: tuple[str, ...]
-    started: tuple[ModelRow, ...]
-    stopped: tuple[ModelRow, ...]
-
-
-@dataclass
-class Digest:
-    root: UnitRow
-    period: Period
-    by_commune: bool
-    completeness: Completeness
-    groups: list[GroupLine]
-    missing: list[Missing]
-    categories: dict[str, tuple[int, int]]
-    confidential: int
-    urgent: list[IncidentRow]
-    urgent_confidential: int
-    open_by_status: dict[IncidentStatus, int]
-    open_listed: list[IncidentRow]
-    open_confidential: int
-    activities: list[tuple[str, int, int]]
-    dormant: list[Dormant]
-    overlaps: list[Overlap]
-    units: dict[int, UnitRow]
-    models: list[ModelRow] = field(default_factory=list)
-    hamlets: list[UnitRow] = field(default_factory=list)
-    sheet_weeks: tuple[str, ...] = ()
-    chart_weeks: tuple[str, ...] = ()
-    chart_categories: dict[str, list[int]] = field(default_factory=dict)
-    chart_completeness: dict[int, list[float | None]] = field(default_factory=dict)
-    cells: dict[tuple[int, str], HamletWeek] = field(default_factory=dict)
-    previous_completeness: Completeness = field(default_factory=Completeness)
-    reports_by_kind: dict[ReportKind, int] = field(default_factory=dict)
-
-    @property
-    def is_empty(self) -> bool:
-        return self.completeness.expected == 0 and not any(n for n, _ in self.categories.values())
-
-    @property
-    def single_hamlet(self) -> UnitRow | None:
-        """The one hamlet expected to report, when there is only one."""
-        return self.hamlets[0] if len(self.hamlets) == 1 else None
 
 
 def weeks_touching(period: Period) -> tuple[str, ...]:
@@ -153,42 +44,6 @@ async def build(
     weeks = sorted({*period.weeks, *previous.weeks, *chart_weeks, *weeks_touching(period)})
     data = await digests.load(session, root_id, weeks, period.weeks, now)
     return compute(data, period, previous, chart_weeks, now, tz)
-
-
-class Tree:
-    """Units of the subtree with merged units resolved to their successors."""
-
-    def __init__(self, data: DigestData) -> None:
-        self.units = data.units
-        self.root = data.units[data.root_id]
-
-    def successor(self, unit_id: int) -> int:
-        seen = {unit_id}
-        current = self.units[unit_id]
-        while current.merged_into_id in self.units and current.merged_into_id not in seen:
-            assert current.merged_into_id is not None
-            seen.add(current.merged_into_id)
-            current = self.units[current.merged_into_id]
-        return current.id
-
-    def group_of(self, hamlet_id: int, by_commune: bool) -> int:
-        """The hamlet itself under a commune; its commune under a province or district."""
-        hamlet = self.successor(hamlet_id)
-        if not by_commune:
-            return hamlet
-        current = hamlet
-        for _ in range(len(self.units)):
-            parent_id = self.units[current].parent_id
-            if parent_id is None or parent_id not in self.units:
-                return current
-            parent = self.successor(parent_id)
-            if parent == self.root.id:
-                return current
-            current = parent
-        return current
-
-    def hamlets(self) -> list[UnitRow]:
-        return [u for u in self.units.values() if u.kind is UnitKind.HAMLET]
 
 
 def compute(
@@ -268,9 +123,9 @@ def compute(
             i for i in data.incidents if i.status is not IncidentStatus.RESOLVED and not i.sensitive
         ],
         open_confidential=sum(c.reports for c in data.open_counts if c.sensitive),
-        activities=_activities(data, period),
-        dormant=_dormant(data, tree, period, tz),
-        overlaps=_overlaps(data, tree),
+        activities=activity_by_type(data, period),
+        dormant=dormant_models(data, tree, period, tz),
+        overlaps=overlapping_models(data, tree),
         units=data.units,
         models=data.models,
         hamlets=_expected_hamlets(data, cells, period),
@@ -356,52 +211,6 @@ def _open_by_status(data: DigestData) -> dict[IncidentStatus, int]:
     return {status: found[status] for status in digests.OPEN_STATUSES if found[status]}
 
 
-def _activities(data: DigestData, period: Period) -> list[tuple[str, int, int]]:
-    names = {m.type_code: m.type_name for m in data.models}
-    reports: Counter[str] = Counter()
-    people: Counter[str] = Counter()
-    for row in data.counts:
-        if row.kind is ReportKind.ACTIVITY and row.week in period.weeks:
-            name = names.get(row.category or "", row.category or "")
-            reports[name] += row.reports
-            people[name] += row.participants
-    return [(name, reports[name], people[name]) for name in sorted(reports)]
-
-
-def _dormant(data: DigestData, tree: Tree, period: Period, tz: ZoneInfo) -> list[Dormant]:
-    """Active models with no activity in the four weeks up to the period's end."""
-    end = datetime.combine(period.last_day + timedelta(days=1), time(0), tzinfo=tz)
-    found: list[Dormant] = []
-    for model in data.models:
-        if model.status is not ModelStatus.ACTIVE:
-            continue
-        last = model.last_activity
-        started = datetime.combine(model.started_on, time(0), tzinfo=tz)
-        quiet_since = last if last is not None else started
-        if end - quiet_since >= DORMANT_AFTER:
-            found.append(Dormant(data.units[tree.successor(model.hamlet_id)], model))
-    return sorted(found, key=lambda d: (d.hamlet.name, d.model.type_name))
-
-
-def _overlaps(data: DigestData, tree: Tree) -> list[Overlap]:
-    """The same model type run by two organizations or more in one hamlet."""
-    owners: dict[tuple[int, str], set[str]] = defaultdict(set)
-    names: dict[str, str] = {}
-    for model in data.models:
-        if model.status is ModelStatus.STOPPED:
-            continue
-        owners[(tree.successor(model.hamlet_id), model.type_code)].add(model.organization)
-        names[model.type_code] = model.type_name
-    return sorted(
-        (
-            Overlap(data.units[hamlet_id], names[code], tuple(sorted(organizations)))
-            for (hamlet_id, code), organizations in owners.items()
-            if len(organizations) > 1
-        ),
-        key=lambda o: (o.hamlet.name, o.type_name),
-    )
-
-
 def _chart(
     digest: Digest,
     data: DigestData,
@@ -430,44 +239,3 @@ def _chart(
     digest.chart_completeness = {
         group: [c.rate if c.expected else None for c in weeks] for group, weeks in totals.items()
     }
-
-
-def model_lines(digest: Digest) -> list[ModelTypeLine]:
-    """Per model type: the models that ran in the period (started by its end, not stopped before
-    it began), how many are active and dormant, their activities and people in the period (the
-    digest's own counts), who runs them, and those started and stopped within it."""
-    period = digest.period
-    dormant = {d.model.instance_id for d in digest.dormant}
-    activity = {name: (reports, people) for name, reports, people in digest.activities}
-    by_type: dict[str, list[ModelRow]] = defaultdict(list)
-    for model in digest.models:
-        # A model stopped before its stop day was recorded has no day: it ran in no period.
-        stopped_before = model.status is ModelStatus.STOPPED and (
-            model.stopped_on is None or model.stopped_on < period.first_day
-        )
-        if model.started_on <= period.last_day and not stopped_before:
-            by_type[model.type_name].append(model)
-    lines: list[ModelTypeLine] = []
-    for name in sorted({*by_type, *activity}):
-        models = by_type.get(name, [])
-        reports, people = activity.get(name, (0, 0))
-        lines.append(
-            ModelTypeLine(
-                type_name=name,
-                models=len(models),
-                active=sum(
-                    m.status is ModelStatus.ACTIVE and m.instance_id not in dormant for m in models
-                ),
-                dormant=sum(m.instance_id in dormant for m in models),
-                activities=reports,
-                people=people,
-                organizations=tuple(sorted({m.organization for m in models})),
-                started=tuple(m for m in models if m.started_on >= period.first_day),
-                stopped=tuple(
-                    m
-                    for m in models
-                    if m.stopped_on is not None and m.stopped_on <= period.last_day
-                ),
-            )
-        )
-    return lines

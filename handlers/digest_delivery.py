@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import charts, digest_text
-from handlers.digest import Digest, build
+from handlers.digest import build
+from handlers.digest_contents import Digest
 from handlers.i18n import Translator
 from handlers.messages import Attachment, Choice, OutMessage
 from handlers.periods import Period, month_period, parse_week

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
-from handlers.digest import Completeness, Digest, GroupLine
+from handlers.digest_contents import Completeness, Digest, GroupLine
 from handlers.i18n import Translator
 from handlers.periods import Period
 from storage.digests import IncidentRow, UnitRow

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import charts, digest_text, front_report
-from handlers.digest import Digest, build
+from handlers.digest import build
+from handlers.digest_contents import Digest
 from handlers.digest_delivery import slug, workbook_message
 from handlers.i18n import Translator
 from handlers.messages import Attachment, OutMessage

@@ -19,7 +19,8 @@ from docx.table import Table as DocxTable
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 
-from handlers.front_report import Draft, Section, Table
+from handlers.front_report import Draft
+from handlers.report_parts import Section, Table
 
 FONT = "Times New Roman"
 BODY_PT = 14

@@ -3,17 +3,45 @@
 Pure functions of the text and of the `today`/`now` they are given: no clock of their own.
 A day typed without its year is the nearest one that makes sense for the question; when
 that nearest one is in another year far from today, the reading says so (`doubt`) and the
-conversation asks before using it.
+conversation asks before using it. The dates, times and day words are taken apart in
+`handlers.typed_days`.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from enum import Enum
+
+from handlers.typed_days import (
+    ONLY_DATE,
+    PART_START_HOUR,
+    key,
+    read_words,
+    recent_weekday,
+    take_date,
+    take_time,
+    typed_day,
+    valid_date,
+    with_time,
+)
+from handlers.typed_days import Reading as Reading
+
+__all__ = [
+    "Count",
+    "Problem",
+    "Reading",
+    "coming_problem",
+    "no_more",
+    "past_problem",
+    "read_coming",
+    "read_count",
+    "read_day_from",
+    "read_past",
+    "urgency",
+    "yes_no",
+]
 
 # Across New Year, a day without its year this close to today is plainly meant ("30/12"
 # typed on 2 January); further away it is more likely a slip of the finger, so we ask.
@@ -21,24 +49,6 @@ NEAR_DAYS = 62
 # A holiday typed a few days back has probably begun already, not next year.
 RECENT_DAYS = 7
 MAX_AHEAD_DAYS = 366
-
-_DATE = re.compile(
-    r"(?<![\d:])(\d{1,2})\s*[/.\-]\s*(\d{1,2})(?:\s*[/.\-]\s*(\d{4}|\d{2}))?(?![\d:])"
-)
-_TIME = re.compile(
-    r"(?<![\d/.\-])(\d{1,2})\s*(?:h|g|gio|:)\s*(?:(\d{1,2})|(ruoi))?\s*(?:p|phut)?(?![a-z\d])"
-)
-_ONLY_DATE = re.compile(r"^\s*" + _DATE.pattern + r"\s*$")
-_KEEP = re.compile(r"[^a-z0-9/.:\-\s]")
-
-RELATIVE_DAYS = {"nay": 0, "qua": 1, "kia": 2}
-# Monday is "thứ 2" (weekday 0), Sunday "chủ nhật".
-WEEKDAY_WORDS = {
-    "2": 0, "hai": 0, "3": 1, "ba": 1, "4": 2, "tu": 2, "bon": 2, "5": 3, "nam": 3,
-    "6": 4, "sau": 4, "7": 5, "bay": 5,
-}  # fmt: skip
-PART_START_HOUR = {"sang": 4, "trua": 11, "chieu": 13, "toi": 18, "dem": 21, "khuya": 22}
-FILLERS = {"ngay", "luc", "vao", "khoang", "tam", "buoi", "hom", "a", "da"}
 
 
 class Problem(Enum):
@@ -49,23 +59,6 @@ class Problem(Enum):
     TOO_FAR = "too_far"
 
 
-@dataclass(frozen=True)
-class Reading:
-    """A day as understood, the time of day when one was said, and whether to ask first."""
-
-    day: date
-    at: time | None = None
-    part: str | None = None
-    doubt: bool = False
-
-
-def key(text: str) -> str:
-    """Lower case, no diacritics, đ → d; digits and the marks of dates and times kept."""
-    decomposed = unicodedata.normalize("NFD", text.lower())
-    stripped = "".join(c for c in decomposed if unicodedata.category(c) != "Mn").replace("đ", "d")
-    return " ".join(_KEEP.sub(" ", stripped).split())
-
-
 # Days and times of a past event ----------------------------------------------------------
 
 
@@ -74,24 +67,24 @@ def read_past(text: str, now: datetime) -> Reading | None:
     a moment that has happened; None when the words are not a day or a time."""
     today = now.date()
     words = key(text)
-    typed_day, words = _take_date(words, today, _nearest_past)
-    clock, words = _take_time(words)
-    said = _read_words([word.strip(".-:") for word in words.split() if word.strip(".-:")])
+    typed, words = take_date(words, today, _nearest_past)
+    clock, words = take_time(words)
+    said = read_words([word.strip(".-:") for word in words.split() if word.strip(".-:")])
     if said is None:
         return None
     days_back, weekday, last_week, part = said
-    sources = [typed_day is not None, days_back is not None, weekday is not None]
+    sources = [typed is not None, days_back is not None, weekday is not None]
     if sum(sources) > 1 or (not any(sources) and clock is None and part is None):
         return None
-    if typed_day is not None:
-        reading = typed_day
+    if typed is not None:
+        reading = typed
     elif days_back is not None:
         reading = Reading(today - timedelta(days=days_back))
     elif weekday is not None:
-        reading = Reading(_recent_weekday(today, weekday, last_week))
+        reading = Reading(recent_weekday(today, weekday, last_week))
     else:
         reading = Reading(today)
-    return _with_time(reading, clock, part)
+    return with_time(reading, clock, part)
 
 
 def past_problem(reading: Reading, now: datetime, max_age_days: int) -> Problem | None:
@@ -110,72 +103,13 @@ def past_problem(reading: Reading, now: datetime, max_age_days: int) -> Problem 
 
 
 def _nearest_past(day: int, month: int, today: date) -> Reading | None:
-    this_year = _date(today.year, month, day)
+    this_year = valid_date(today.year, month, day)
     if this_year is not None and this_year <= today:
         return Reading(this_year)
-    last_year = _date(today.year - 1, month, day)
+    last_year = valid_date(today.year - 1, month, day)
     if last_year is None:
         return None
     return Reading(last_year, doubt=(today - last_year).days > NEAR_DAYS)
-
-
-def _recent_weekday(today: date, weekday: int, last_week: bool) -> date:
-    if last_week:
-        return today - timedelta(days=today.weekday() + 7 - weekday)
-    return today - timedelta(days=(today.weekday() - weekday) % 7)
-
-
-def _read_words(words: list[str]) -> tuple[int | None, int | None, bool, str | None] | None:
-    """(days back, weekday, last week, part of day), or None when a word is not understood."""
-    days_back: int | None = None
-    weekday: int | None = None
-    last_week = False
-    part: str | None = None
-    index = 0
-    while index < len(words):
-        word = words[index]
-        following = words[index + 1] if index + 1 < len(words) else ""
-        if word == "tuan" and following in ("truoc", "roi"):
-            last_week, index = True, index + 2
-            continue
-        if word == "tuan" and following == "nay":
-            index += 2
-            continue
-        if word in RELATIVE_DAYS and days_back is None:
-            days_back = RELATIVE_DAYS[word]
-        elif word == "thu" and following in WEEKDAY_WORDS and weekday is None:
-            weekday, index = WEEKDAY_WORDS[following], index + 1
-        elif re.fullmatch(r"t[2-7]", word) and weekday is None:
-            weekday = int(word[1]) - 2
-        elif word == "cn" and weekday is None:
-            weekday = 6
-        elif word == "chu" and following == "nhat" and weekday is None:
-            weekday, index = 6, index + 1
-        elif word in PART_START_HOUR and part is None:
-            part = word
-        elif word not in FILLERS:
-            return None
-        index += 1
-    if last_week and weekday is None:
-        return None
-    return days_back, weekday, last_week, part
-
-
-def _with_time(reading: Reading, clock: tuple[int, int] | None, part: str | None) -> Reading | None:
-    if clock is None:
-        return replace(reading, part=part)
-    hour, minute = clock
-    day = reading.day
-    if (part == "trua" and hour < 6) or (part in ("chieu", "toi") and hour < 12):
-        hour += 12
-    elif part in ("dem", "khuya"):
-        if 6 <= hour < 12:
-            hour += 12
-        elif hour < 6:
-            day += timedelta(days=1)  # "2 giờ đêm qua" is the small hours after yesterday
-    if hour > 23 or minute > 59:
-        return None
-    return replace(reading, day=day, at=time(hour, minute))
 
 
 # The days of a holiday -----------------------------------------------------------------
@@ -184,10 +118,10 @@ def _with_time(reading: Reading, clock: tuple[int, int] | None, part: str | None
 def read_coming(text: str, today: date) -> Reading | None:
     """A holiday's first day, '14/02' or '14/02/2027': the nearest one from today on; one a
     few days back has probably begun, so it stays this year's and is asked about."""
-    found = _ONLY_DATE.match(key(text))
+    found = ONLY_DATE.match(key(text))
     if found is None:
         return None
-    return _typed_day(found, today, _nearest_coming)
+    return typed_day(found, today, _nearest_coming)
 
 
 def coming_problem(day: date, today: date) -> Problem | None:
@@ -200,73 +134,31 @@ def coming_problem(day: date, today: date) -> Problem | None:
 
 def read_day_from(text: str, first: date) -> date | None:
     """A holiday's last day: the nearest one from its first day on ('2/1' after 28/12)."""
-    found = _ONLY_DATE.match(key(text))
+    found = ONLY_DATE.match(key(text))
     if found is None:
         return None
-    reading = _typed_day(found, first, _nearest_from)
+    reading = typed_day(found, first, _nearest_from)
     return reading.day if reading else None
 
 
 def _nearest_coming(day: int, month: int, today: date) -> Reading | None:
-    this_year = _date(today.year, month, day)
+    this_year = valid_date(today.year, month, day)
     if this_year is not None and this_year >= today:
         return Reading(this_year)
     if this_year is not None and (today - this_year).days <= RECENT_DAYS:
         return Reading(this_year, doubt=True)
-    next_year = _date(today.year + 1, month, day)
+    next_year = valid_date(today.year + 1, month, day)
     if next_year is None:
         return None
     return Reading(next_year, doubt=(next_year - today).days > NEAR_DAYS)
 
 
 def _nearest_from(day: int, month: int, first: date) -> Reading | None:
-    this_year = _date(first.year, month, day)
+    this_year = valid_date(first.year, month, day)
     if this_year is not None and this_year >= first:
         return Reading(this_year)
-    next_year = _date(first.year + 1, month, day)
+    next_year = valid_date(first.year + 1, month, day)
     return Reading(next_year) if next_year else None
-
-
-# Shared pieces -------------------------------------------------------------------------
-
-_Nearest = Callable[[int, int, date], Reading | None]
-NOT_A_DAY = "?"
-
-
-def _take_date(words: str, today: date, nearest: _Nearest) -> tuple[Reading | None, str]:
-    """The typed day and the words around it; a day that does not exist (31/2) leaves a word
-    nobody reads, so the whole answer is not understood."""
-    found = _DATE.search(words)
-    if found is None:
-        return None, words
-    reading = _typed_day(found, today, nearest)
-    rest = f"{words[: found.start()]} {words[found.end() :]}"
-    return reading, rest if reading is not None else NOT_A_DAY
-
-
-def _typed_day(found: re.Match[str], today: date, nearest: _Nearest) -> Reading | None:
-    day, month, year_text = int(found[1]), int(found[2]), found[3]
-    if not year_text:
-        return nearest(day, month, today)
-    year = int(year_text) + (2000 if len(year_text) == 2 else 0)
-    typed = _date(year, month, day)
-    return Reading(typed) if typed else None
-
-
-def _take_time(words: str) -> tuple[tuple[int, int] | None, str]:
-    found = _TIME.search(words)
-    if found is None:
-        return None, words
-    hour = int(found[1])
-    minute = 30 if found[3] else int(found[2] or 0)
-    return (hour, minute), f"{words[: found.start()]} {words[found.end() :]}"
-
-
-def _date(year: int, month: int, day: int) -> date | None:
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
 
 
 # Yes or no -----------------------------------------------------------------------------

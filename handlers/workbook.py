@@ -13,7 +13,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.digest import Digest, HamletWeek
+from handlers.digest_contents import Digest, HamletWeek
 from handlers.i18n import Translator
 from storage import digests
 from storage.digests import ReportLine, UnitRow

@@ -12,7 +12,8 @@ from matplotlib.figure import Figure
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers import charts
-from handlers.digest import Digest, build
+from handlers.digest import build
+from handlers.digest_contents import Digest
 from handlers.i18n import Translator
 from handlers.periods import Period, month_period, week_period
 from storage import units

@@ -18,9 +18,10 @@ from sqlalchemy import func, select
 
 from handlers import digest_text
 from handlers.digest import build
-from handlers.front_report import issue_date, period_words
+from handlers.front_report import issue_date
 from handlers.i18n import Translator
 from handlers.periods import month_period, parse_period
+from handlers.report_parts import period_words
 from storage import files, units
 from storage.models import AuditEntry, StoredFile
 from tests.cli import tuquan
