@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from handlers.messages import OutMessage
+from storage import invites, people, units
 from storage.db import create_engine, session_factory
-from storage.enums import InboxStatus
+from storage.enums import InboxStatus, Role, UnitKind
 from storage.models import Conversation, Identity, InboxItem, Report
 from tests.databases import SqliteTemplates
 from tests.support import HEAD, OFFICER, RESIDENT, Harness, MutableClock
@@ -30,7 +31,19 @@ EXAMPLES = int(os.environ.get("TUQUAN_PROPERTY_EXAMPLES", DEFAULT_EXAMPLES))
 
 INCIDENT = ["/menu", "1"]
 ACTIVITY = ["/menu", "2"]
-# A script reaching each step of each conversation, as (user, lines, expected flow/step).
+# The hamlet head sends a fresh incident, editable for a day, and opens it in "Báo cáo gần đây".
+SENT = [*INCIDENT, "1", "2", "Trộm gà", "1", "1", "1", "1"]
+OWN_REPORT = [*SENT, "4", "1"]
+# The officer opens the first open incident of xã Phủ Thông.
+OPEN_INCIDENT = ["/menu", "Sự việc đang mở", "1"]
+MODELS = ["/menu", "Mô hình tự quản"]
+ADD_MODEL = [*MODELS, "Thêm mô hình", "Nà Phải", "1"]
+SETTINGS = ["/menu", "Lịch nhắc, nghỉ lễ"]
+HOLIDAY = [*SETTINGS, "Thêm đợt nghỉ (Tết, lễ)"]
+# A console account no demo person has: it has not yet agreed to the privacy notice.
+NEWCOMER = "user-bad-input"
+# A script reaching each step of each conversation, as (user, lines, expected flow/step);
+# "{code}" in a line is what the step's `PREPARED` setup gave.
 STEPS: dict[str, tuple[str, list[str]]] = {
     "menu/main": (HEAD, ["/menu"]),
     "incident/category": (HEAD, INCIDENT),
@@ -66,6 +79,72 @@ STEPS: dict[str, tuple[str, list[str]]] = {
     "hamlet/commune": (RESIDENT, ["/menu", "2"]),
     "hamlet/hamlet": (RESIDENT, ["/menu", "2", "1"]),
     "hamlet/result": (RESIDENT, ["/menu", "2", "1", "1"]),
+    "activity/day_confirm": (HEAD, [*ACTIVITY, "3", "Tuần tra đêm", "3", "5/12"]),
+    "activity/edit": (HEAD, [*ACTIVITY, "3", "Tuần tra đêm", "1", "12", "1", "2"]),
+    "recent/withdraw": (HEAD, [*OWN_REPORT, "Rút lại"]),
+    "recent/field": (HEAD, [*OWN_REPORT, "Sửa"]),
+    "recent/value": (HEAD, [*OWN_REPORT, "Sửa", "Nội dung"]),
+    "followup/pause": (HEAD, ["/menu", "Tạm dừng nhắc báo cáo"]),
+    "onboarding/consent": (NEWCOMER, ["/menu", "Nhập mã mời", "{code}"]),
+    "officer/acting_unit": (OFFICER, ["/menu", "Đổi đơn vị"]),
+    "officer/summary": (OFFICER, ["/menu", "Tổng hợp"]),
+    "officer/open": (OFFICER, ["/menu", "Sự việc đang mở"]),
+    "officer/incident": (OFFICER, OPEN_INCIDENT),
+    "followup/resolve_confirm": (OFFICER, [*OPEN_INCIDENT, "Đã xử lý"]),
+    "followup/note": (OFFICER, [*OPEN_INCIDENT, "Ghi chú"]),
+    "officer/export": (OFFICER, ["/menu", "Xuất Excel"]),
+    "officer/report": (OFFICER, ["/menu", "Báo cáo Word"]),
+    "officer/invite_role": (OFFICER, ["/menu", "Mời người dùng"]),
+    "officer/invite_unit": (OFFICER, ["/menu", "Mời người dùng", "1"]),
+    "officer/models": (OFFICER, MODELS),
+    "officer/model": (OFFICER, [*MODELS, "2"]),
+    # Thôn Bản Đán's model, made active first should an input have stopped it.
+    "officer/model_stop_confirm": (
+        OFFICER,
+        [*MODELS, "2", "Hoạt động lại", *MODELS, "2", "Ngừng hẳn"],
+    ),
+    "officer/model_hamlet": (OFFICER, [*MODELS, "Thêm mô hình"]),
+    "officer/model_type": (OFFICER, [*MODELS, "Thêm mô hình", "Nà Phải"]),
+    "officer/model_org": (OFFICER, ADD_MODEL),
+    # Should an input have added the model, the next organization is asked about instead;
+    # at the question itself an organization's name is no answer and changes nothing.
+    "officer/model_confirm": (
+        OFFICER,
+        [*ADD_MODEL, "Hội Nông dân", "Công an xã", "Hội Cựu chiến binh"],
+    ),
+    "officer/settings": (OFFICER, SETTINGS),
+    "officer/set_time": (OFFICER, [*SETTINGS, "Đổi giờ nhắc lần 1"]),
+    "officer/set_minutes": (OFFICER, [*SETTINGS, "Đổi thời gian chờ khẩn"]),
+    "officer/holiday_first": (OFFICER, HOLIDAY),
+    # Yesterday: begun already, or next year's? The officer is asked.
+    "officer/holiday_confirm": (OFFICER, [*HOLIDAY, "26/11"]),
+    "officer/holiday_last": (OFFICER, [*HOLIDAY, "20/12"]),
+    "officer/holiday_cancel": (OFFICER, [*HOLIDAY, "20/12", "25/12", "Hủy đợt nghỉ"]),
+}
+Prepare = Callable[[Harness], Awaitable[dict[str, str]]]
+
+
+async def _second_commune(h: Harness) -> dict[str, str]:
+    """No demo officer serves two units: the commune officer also takes xã Bạch Thông."""
+    officer = await h.person(OFFICER)
+    async with h.sessions() as session, session.begin():
+        bach_thong = await units.resolve(session, "2014", (UnitKind.COMMUNE,))
+        await people.assign(session, officer.id, bach_thong.id, Role.OFFICER, h.clock())
+    return {}
+
+
+async def _invite(h: Harness) -> dict[str, str]:
+    """A code for thôn Khuổi Bốc's head, as an officer would hand it to the newcomer."""
+    async with h.sessions() as session, session.begin():
+        hamlet = await units.resolve(session, "Khuổi Bốc")
+        invite = await invites.create(session, unit_id=hamlet.id, role=Role.REPORTER, now=h.clock())
+        return {"code": invite.code}
+
+
+# What a script needs that no demo person can type, done once before its inputs.
+PREPARED: dict[str, Prepare] = {
+    "officer/acting_unit": _second_commune,
+    "onboarding/consent": _invite,
 }
 
 NASTY_TEXT = st.one_of(
@@ -163,19 +242,31 @@ def assert_valid_answer(replies: list[OutMessage]) -> None:
             assert len(f"{reply.choice_token}:{choice.id}".encode()) <= 64
 
 
-@pytest.mark.parametrize("where", sorted(STEPS))
-def test_any_input_at_any_step(
-    where: str, harness_sync: Harness, loop: asyncio.AbstractEventLoop
-) -> None:
+def reacher(
+    h: Harness, where: str, loop: asyncio.AbstractEventLoop
+) -> Callable[[], Awaitable[None]]:
+    """What brings the script's person to its step again, its setup done once."""
     user, script = STEPS[where]
-    h = harness_sync
+    prepare = PREPARED.get(where)
+    values = loop.run_until_complete(prepare(h)) if prepare else {}
 
     async def reach() -> None:
         await h.say(user, "/huy")
         for line in script:
-            await h.say(user, line)
+            await h.say(user, line.format_map(values) if values else line)
         _, flow, step, *_ = await snapshot(h, user)
         assert f"{flow}/{step}" == where.split("@")[0], "the script no longer reaches its step"
+
+    return reach
+
+
+@pytest.mark.parametrize("where", sorted(STEPS))
+def test_any_input_at_any_step(
+    where: str, harness_sync: Harness, loop: asyncio.AbstractEventLoop
+) -> None:
+    user, _ = STEPS[where]
+    h = harness_sync
+    reach = reacher(h, where, loop)
 
     @settings(
         max_examples=EXAMPLES,
@@ -220,3 +311,54 @@ def test_digits_that_are_not_plain_numbers_are_answered(
     assert_valid_answer(replies)
     failed = loop.run_until_complete(snapshot(harness_sync, HEAD))[5]
     assert failed == 0
+
+
+def declared_steps() -> set[str]:
+    """Every step the handlers declare, as "flow/step": the legacy registry's and the
+    declared flows' tables (the one place to change when the handlers' shape does)."""
+    import handlers.router  # noqa: F401  # loading the router loads every flow module
+    from handlers.flows import FLOWS
+    from handlers.registry import STEPS as REGISTERED
+
+    legacy = {f"{flow}/{name}" for flow, name in REGISTERED}
+    return legacy | {f"{flow.name}/{at}" for flow in FLOWS for at in flow.steps}
+
+
+def test_every_step_has_a_script() -> None:
+    scripted = {where.split("@")[0] for where in STEPS}
+    missing = sorted(declared_steps() - scripted)
+    assert not missing, f"steps with no script in STEPS: {missing}"
+
+
+# Found by TUQUAN_PROPERTY_RANDOM=1 runs, outside the everyday sample; each fails until fixed.
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="picklist.answer passes the whole typed text to officer._unit_problem, which "
+    "echoes it in officer.unit_unknown: 3000 emoji (under the 4000-character input limit) "
+    "give an answer of 6048 UTF-16 units, over Telegram's 4096",
+)
+@pytest.mark.parametrize("where", ["officer/model_hamlet", "officer/invite_unit"])
+def test_a_long_unknown_unit_name_is_not_echoed_whole(
+    where: str, harness_sync: Harness, loop: asyncio.AbstractEventLoop
+) -> None:
+    loop.run_until_complete(reacher(harness_sync, where, loop)())
+    replies = loop.run_until_complete(harness_sync.say(STEPS[where][0], "🙂" * 3000))
+    assert_valid_answer(replies)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="standing._on_digest answers a token that is no digest's ('d') with "
+    "officer.refused, where alert, reminder and link tokens get error.stale_choice",
+)
+@pytest.mark.parametrize("where", ["menu/main", "officer/summary"])
+def test_a_garbled_digest_button_is_an_old_question(
+    where: str, harness_sync: Harness, loop: asyncio.AbstractEventLoop
+) -> None:
+    loop.run_until_complete(reacher(harness_sync, where, loop)())
+    pressed = {"kind": "choice", "choice_token": "d", "choice_id": ""}
+    replies = loop.run_until_complete(harness_sync.event(STEPS[where][0], **pressed))
+    assert_valid_answer(replies)
+    assert "câu hỏi cũ" in replies[0].text
