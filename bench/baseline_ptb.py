@@ -190,7 +190,7 @@ def build_application(
                     kind=ReportKind.INCIDENT,
                     category=category.value,
                     urgent=draft["urgent"],
-                    sensitive=category == IncidentCategory.SOCIAL_EVILS,
+                    sensitive=category.confidential,
                     text=draft["text"],
                     occurred_at=moment,
                     received_at=now,

@@ -166,8 +166,8 @@ def report_rows(
                     "category": category,
                     "text": rng.choice(INCIDENT_TEXTS),
                     "status": rng.choice(statuses),
-                    "urgent": category == IncidentCategory.DISASTER.value,
-                    "sensitive": category == IncidentCategory.SOCIAL_EVILS.value,
+                    "urgent": IncidentCategory(category).urgent_by_default,
+                    "sensitive": IncidentCategory(category).confidential,
                 }
 
 

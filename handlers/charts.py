@@ -16,16 +16,8 @@ if TYPE_CHECKING:  # matplotlib is imported when a chart is drawn, not when the 
 
 MAX_ROWS = 15
 WIDTH = 8.0  # inches
-# Fixed per category, so a category looks the same in every chart whatever else it shows.
-CATEGORY_COLORS: dict[str, str] = {
-    IncidentCategory.SECURITY: "#4e79a7",
-    IncidentCategory.ENVIRONMENT: "#59a14f",
-    IncidentCategory.TRAFFIC: "#f28e2b",
-    IncidentCategory.SOCIAL_EVILS: "#e15759",
-    IncidentCategory.DISPUTE: "#b07aa1",
-    IncidentCategory.DISASTER: "#9c755f",
-}
 OTHER_COLOR = "#bab0ac"
+CATEGORIES = {category.value: category for category in IncidentCategory}
 # Reporting rate bands of the completeness panel: (lower bound, colour, legend key).
 BANDS = (
     (0.0, "#d9534f", "chart.band_low"),
@@ -74,7 +66,7 @@ def _incidents(bars: Axes, digest: Digest, t: Translator, week_labels: list[str]
             week_labels,
             values,
             bottom=bottoms,
-            color=CATEGORY_COLORS.get(category, OTHER_COLOR),
+            color=_colour(category),
             label=str(t(f"category.{category}")),
         )
         bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
@@ -166,3 +158,8 @@ def _rows(digest: Digest) -> list[tuple[int, str]]:
 
     groups = sorted(digest.chart_completeness, key=lambda g: (average(g), digest.units[g].name))
     return [(g, digest.units[g].label) for g in groups[:MAX_ROWS]]
+
+
+def _colour(category: str) -> str:
+    known = CATEGORIES.get(category)
+    return known.colour if known is not None else OTHER_COLOR

@@ -15,7 +15,7 @@ Each flow module ends with one `Flow(...)` table, the whole graph in one place:
         },
     )
 
-A step asks its question with `ctx.legacy_ask(At.TEXT, ...)`: a mistyped step is a name error, not
+A step asks its question with `ctx.ask(At.TEXT, ...)`: a mistyped step is a name error, not
 a person silently sent back to the menu. The router runs only steps of a declared flow, only
 for someone the flow's `needs` admits, and refuses a move the table does not declare.
 """

@@ -436,9 +436,9 @@ def _week_of(
                 rng.randint(0, 6),
                 category=category.value,
                 text=rng.choice(INCIDENT_TEXTS[category]),
-                urgent=category is IncidentCategory.DISASTER,
+                urgent=category.urgent_by_default,
                 status=status,
-                sensitive=category is IncidentCategory.SOCIAL_EVILS,
+                sensitive=category.confidential,
             )
         )
     return found

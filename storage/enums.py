@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -24,12 +25,46 @@ class ReportKind(StrEnum):
 
 
 class IncidentCategory(StrEnum):
+    """A kind of incident; what sets one kind apart is in `CATEGORY_TRAITS` below, so a new
+    kind is added here and in the catalogs (`category.<value>`), nowhere else."""
+
     SECURITY = "security"
     ENVIRONMENT = "environment"
     TRAFFIC = "traffic"
     SOCIAL_EVILS = "social_evils"
     DISPUTE = "dispute"
     DISASTER = "disaster"
+
+    @property
+    def confidential(self) -> bool:
+        """Shown only to the officers cleared for it; everyone else sees a count."""
+        return CATEGORY_TRAITS[self].confidential
+
+    @property
+    def urgent_by_default(self) -> bool:
+        return CATEGORY_TRAITS[self].urgent_by_default
+
+    @property
+    def colour(self) -> str:
+        """The same in every chart, whatever else the chart shows."""
+        return CATEGORY_TRAITS[self].colour
+
+
+@dataclass(frozen=True)
+class CategoryTraits:
+    colour: str
+    confidential: bool = False
+    urgent_by_default: bool = False
+
+
+CATEGORY_TRAITS: dict[IncidentCategory, CategoryTraits] = {
+    IncidentCategory.SECURITY: CategoryTraits("#4e79a7"),
+    IncidentCategory.ENVIRONMENT: CategoryTraits("#59a14f"),
+    IncidentCategory.TRAFFIC: CategoryTraits("#f28e2b"),
+    IncidentCategory.SOCIAL_EVILS: CategoryTraits("#e15759", confidential=True),
+    IncidentCategory.DISPUTE: CategoryTraits("#b07aa1"),
+    IncidentCategory.DISASTER: CategoryTraits("#9c755f", urgent_by_default=True),
+}
 
 
 class IncidentStatus(StrEnum):

@@ -16,7 +16,17 @@ from handlers.flows import (
     recent,
 )
 
-FLOWS: tuple[Flow[Any], ...] = (menu.MENU,)
+FLOWS: tuple[Flow[Any], ...] = (
+    *menu.FLOWS,
+    *incident.FLOWS,
+    *activity.FLOWS,
+    *recent.FLOWS,
+    *followup.FLOWS,
+    *guide.FLOWS,
+    *hamlets.FLOWS,
+    *onboarding.FLOWS,
+    *officer.FLOWS,
+)
 
 __all__ = [
     "FLOWS",

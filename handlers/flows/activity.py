@@ -8,6 +8,7 @@ from markupsafe import Markup
 
 from handlers import when
 from handlers.context import Ctx
+from handlers.flow import Flow
 from handlers.flows import drafting, menu
 from handlers.flows.drafting import DraftFlow, draft
 from handlers.messages import Choice, InEvent
@@ -158,3 +159,7 @@ ACTIVITY = DraftFlow(
     save=save,
 )
 drafting.register(ACTIVITY)
+
+
+# Declared flows of this module; handlers/flows/__init__.py gathers them.
+FLOWS: tuple[Flow[Any], ...] = ()

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
 from markupsafe import Markup
 
 from handlers import alerts, reminders
 from handlers.channels import traits_for
 from handlers.context import Ctx, Notice, Picked, StaleChoice
+from handlers.flow import Flow
 from handlers.flows import drafting, incident, menu
 from handlers.i18n import Translator
 from handlers.messages import Choice, InEvent, OutMessage
@@ -319,3 +321,7 @@ async def on_pause(ctx: Ctx, event: InEvent) -> None:
         person_id=ctx.person.id,
     )
     menu.show(ctx, ctx.t("pause.saved", until=ctx.t.date(last)))
+
+
+# Declared flows of this module; handlers/flows/__init__.py gathers them.
+FLOWS: tuple[Flow[Any], ...] = ()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 
 from handlers.context import Ctx, Picked, StaleChoice
+from handlers.flow import Flow
 from handlers.flows import menu
 from handlers.guides import Guide
 from handlers.messages import Choice, InEvent
@@ -218,3 +219,7 @@ async def _open(ctx: Ctx, choice_id: str) -> None:
 
 for _step in ("topics", "guide", "answer"):
     step(FLOW, _step)(on_choice_or_question)
+
+
+# Declared flows of this module; handlers/flows/__init__.py gathers them.
+FLOWS: tuple[Flow[Any], ...] = ()

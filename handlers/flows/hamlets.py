@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from markupsafe import Markup
 
 from handlers.context import Ctx, Picked, StaleChoice
+from handlers.flow import Flow
 from handlers.flows import guide, menu
 from handlers.messages import Choice, InEvent
 from handlers.registry import step
@@ -175,3 +178,7 @@ async def on_result(ctx: Ctx, event: InEvent) -> None:
         await show_models(ctx, hamlet)
     elif picked.id.startswith(guide.GUIDE_PREFIX):
         guide.show_guide(ctx, picked.id.removeprefix(guide.GUIDE_PREFIX))
+
+
+# Declared flows of this module; handlers/flows/__init__.py gathers them.
+FLOWS: tuple[Flow[Any], ...] = ()

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from handlers import alerts, when
 from handlers.context import Ctx, Picked, StaleChoice
+from handlers.flow import Flow
 from handlers.flows import drafting, menu
 from handlers.flows.drafting import DraftFlow, draft
 from handlers.messages import Choice, InEvent
@@ -21,7 +22,6 @@ from storage.text import clean
 
 FLOW = "incident"
 MAX_PLACE = 300
-SENSITIVE_CATEGORIES = {IncidentCategory.SOCIAL_EVILS}
 
 
 def category_choices(ctx: Ctx) -> list[Choice]:
@@ -166,7 +166,7 @@ async def save(ctx: Ctx, values: dict[str, Any]) -> Report:
         kind=ReportKind.INCIDENT,
         category=category.value,
         urgent=bool(values["urgent"]),
-        sensitive=category in SENSITIVE_CATEGORIES,
+        sensitive=category.confidential,
         text=values["text"],
         occurred_at=moment,
         occurred_time_known=time_known,
@@ -309,3 +309,7 @@ INCIDENT = DraftFlow(
     save=save,
 )
 drafting.register(INCIDENT)
+
+
+# Declared flows of this module; handlers/flows/__init__.py gathers them.
+FLOWS: tuple[Flow[Any], ...] = ()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from functools import cache
+from typing import Any
 
 from markupsafe import Markup
 
@@ -155,3 +156,4 @@ async def on_menu(ctx: Ctx, event: InEvent) -> None:
 
 
 MENU = Flow(At, NoState, entry=(At.MAIN,), steps={At.MAIN: Step(on_menu)})
+FLOWS: tuple[Flow[Any], ...] = (MENU,)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from markupsafe import Markup
 from sqlalchemy import func, select
@@ -15,6 +16,7 @@ from handlers.choices import with_letters_hint
 from handlers.context import Ctx, StaleChoice
 from handlers.digest import build
 from handlers.digest_delivery import Extras, messages, workbook_message
+from handlers.flow import Flow
 from handlers.flows import drafting, followup, incident, menu
 from handlers.messages import Choice, InEvent
 from handlers.periods import Period
@@ -1255,3 +1257,7 @@ STARTS: dict[str, Callable[[Ctx], Awaitable[None]]] = {
     "models": list_models,
     "settings": show_settings,
 }
+
+
+# Declared flows of this module; handlers/flows/__init__.py gathers them.
+FLOWS: tuple[Flow[Any], ...] = ()

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
 from markupsafe import Markup
 
 from handlers.context import Ctx, Picked, StaleChoice
+from handlers.flow import Flow
 from handlers.flows import menu, privacy
 from handlers.messages import Choice, InEvent, OutMessage
 from handlers.registry import step
@@ -381,3 +383,7 @@ async def _locked_out(ctx: Ctx, problem: Markup | None = None) -> bool:
 def _minutes(left: timedelta) -> int:
     """Whole minutes, rounded up: "1 phút" rather than "0 phút" for the last seconds."""
     return -(-left // timedelta(minutes=1))
+
+
+# Declared flows of this module; handlers/flows/__init__.py gathers them.
+FLOWS: tuple[Flow[Any], ...] = ()

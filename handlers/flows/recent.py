@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
 from markupsafe import Markup
 from sqlalchemy import select
 
 from handlers.context import Ctx
+from handlers.flow import Flow
 from handlers.flows import drafting, followup, incident, menu, officer
 from handlers.messages import Choice, InEvent
 from handlers.registry import step
@@ -311,6 +313,10 @@ def _apply(ctx: Ctx, report: Report, field: str, value: object) -> None:
     old = getattr(report, column)
     setattr(report, column, value)
     if field == "category":
-        report.sensitive = IncidentCategory(str(value)) in incident.SENSITIVE_CATEGORIES
+        report.sensitive = IncidentCategory(str(value)).confidential
     changes = {column: [old, value]}
     reports.record_change(ctx.session, report, ctx.person.id, "edited", changes, ctx.now)
+
+
+# Declared flows of this module; handlers/flows/__init__.py gathers them.
+FLOWS: tuple[Flow[Any], ...] = ()
