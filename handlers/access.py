@@ -6,10 +6,11 @@ happened with what is declared; `docs/reliability.md` shows the table it is gene
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
-from handlers.context import Ctx
+from handlers.context import REPORTER_ROLES, Ctx
 from storage.enums import Role
 from storage.models import Unit
 
@@ -24,12 +25,17 @@ class Audience(StrEnum):
     OFFICER = "officer"
 
 
-def audience_of(ctx: Ctx) -> Audience:
-    if ctx.hamlet is not None:
+def audience_for(roles: Collection[Role]) -> Audience:
+    """A hamlet's head or deputy is a reporter even if also an officer: the hamlet comes first."""
+    if set(REPORTER_ROLES).intersection(roles):
         return Audience.REPORTER
-    if ctx.role_unit(*OFFICER_ROLES) is not None:
+    if set(OFFICER_ROLES).intersection(roles):
         return Audience.OFFICER
     return Audience.RESIDENT
+
+
+def audience_of(ctx: Ctx) -> Audience:
+    return audience_for([active.role for active in ctx.roles])
 
 
 class Need(StrEnum):

@@ -7,7 +7,8 @@ import unicodedata
 
 import pytest
 
-from bot.telegram.commands import Audience, commands_for
+from bot.telegram.commands import commands_for
+from handlers.access import Audience
 from handlers.flows import officer
 from handlers.guides import DEFAULT_GUIDES_DIR
 from handlers.i18n import LOCALES_DIR, Translator, catalog
@@ -127,7 +128,7 @@ def help_of(audience: Audience, locale: str = "vi") -> str:
     key = {
         Audience.REPORTER: "help.reporter",
         Audience.OFFICER: "help.officer",
-        Audience.EVERYONE: "help.resident",
+        Audience.RESIDENT: "help.resident",
     }[audience]
     return f"{t(key)}\n{t('help.privacy')}"
 

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Collection
 from datetime import datetime, timedelta
-from enum import Enum
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,6 +19,7 @@ from bot.sender import RetryAfter
 from bot.telegram.api import BotCommand, TelegramApi
 from bot.telegram.incoming import CHANNEL
 from bot.waiting import sleep_or_stop
+from handlers.access import Audience, audience_for
 from handlers.i18n import SUPPORTED_LOCALES, Translator
 from storage import people
 from storage.clock import Clock, system_clock
@@ -32,12 +31,6 @@ SYNC_SECONDS = 60.0
 # Role rows are stamped with the engine's clock before their transaction commits.
 LATE_COMMIT_MARGIN = timedelta(seconds=30)
 PAUSE_BETWEEN_CHATS = 0.05
-
-
-class Audience(Enum):
-    EVERYONE = "everyone"
-    REPORTER = "reporter"
-    OFFICER = "officer"
 
 
 def commands_for(audience: Audience, t: Translator) -> list[BotCommand]:
@@ -76,14 +69,6 @@ def _privacy(t: Translator) -> list[BotCommand]:
     ]
 
 
-def audience_of(roles: Collection[Role]) -> Audience:
-    if {Role.REPORTER, Role.DEPUTY}.intersection(roles):
-        return Audience.REPORTER
-    if {Role.OFFICER, Role.ADMIN}.intersection(roles):
-        return Audience.OFFICER
-    return Audience.EVERYONE
-
-
 class CommandSync:
     def __init__(
         self,
@@ -118,7 +103,7 @@ class CommandSync:
             language = "" if locale == self.default_locale else locale
             try:
                 await self.api.set_commands(
-                    commands_for(Audience.EVERYONE, Translator(locale)),
+                    commands_for(Audience.RESIDENT, Translator(locale)),
                     chat_id=None,
                     language=language,
                 )
@@ -158,14 +143,14 @@ class CommandSync:
                 roles.setdefault(person_id, []).append(role)
             for person_id, external_id, locale in await session.execute(accounts):
                 if external_id.lstrip("-").isdecimal():
-                    found.append((int(external_id), locale, audience_of(roles.get(person_id, []))))
+                    found.append((int(external_id), locale, audience_for(roles.get(person_id, []))))
         return found
 
     async def _apply(self, user_id: int, locale: str, audience: Audience) -> None:
         """Commands for the person's private chat, whose id on Telegram is their user id."""
         for _ in range(2):
             try:
-                if audience is Audience.EVERYONE:
+                if audience is Audience.RESIDENT:
                     await self.api.delete_commands(chat_id=user_id)
                 else:
                     commands = commands_for(audience, Translator(locale or self.default_locale))

@@ -1,7 +1,7 @@
 """What a Telegram update says, in the terms the engine speaks.
 
-Each runtime reads an update with its own framework types into an `Incoming`; from there
-the conversion to an `InEvent` is shared, so both runtimes hand the engine the same event.
+Each runtime parses an update with its own framework; `bot/telegram/updates.py` reads either
+into an `Incoming`, and from there to an `InEvent`, so both hand the engine the same event.
 """
 
 from __future__ import annotations

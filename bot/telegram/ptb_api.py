@@ -15,7 +15,6 @@ from telegram import (
     InlineKeyboardMarkup,
     InputFile,
     KeyboardButton,
-    Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
@@ -34,7 +33,7 @@ from bot.telegram.api import (
     Unauthorized,
     is_not_modified,
 )
-from bot.telegram.incoming import UNSUPPORTED_CONTENT, Incoming, is_private, own_phone
+from bot.telegram.incoming import Incoming
 from bot.telegram.redaction import redact
 from bot.telegram.rendering import (
     Chunk,
@@ -43,6 +42,7 @@ from bot.telegram.rendering import (
     RemoveKeyboard,
     ReplyKeyboard,
 )
+from bot.telegram.updates import incoming
 
 # Bot API method names are case-insensitive. Spelled like this, PTB does not take the raw
 # call (deliberate: one unreadable update must not block the batch) for a typo of
@@ -219,62 +219,6 @@ def markup(spec: Markup) -> PtbMarkup:
         )
     if isinstance(spec, RemoveKeyboard):
         return ReplyKeyboardRemove()
-    return None
-
-
-def incoming(update: Update) -> Incoming | None:
-    press = update.callback_query
-    if press is not None:
-        message = press.message
-        user = press.from_user
-        return Incoming(
-            update_id=update.update_id,
-            kind="choice",
-            user_id=user.id,
-            chat_id=message.chat.id if message is not None else user.id,
-            private=message is None or is_private(message.chat.type),
-            callback_query_id=press.id,
-            callback_data=press.data,
-            message_id=message.message_id if message is not None else None,
-            first_name=user.first_name,
-            last_name=user.last_name,
-            language=user.language_code,
-        )
-    message = update.message
-    if message is None or message.from_user is None:
-        return None
-    content = _content(message)
-    if content is None:
-        return None
-    user = message.from_user
-    return Incoming(
-        update_id=update.update_id,
-        user_id=user.id,
-        chat_id=message.chat.id,
-        private=is_private(message.chat.type),
-        message_id=message.message_id,
-        first_name=user.first_name,
-        last_name=user.last_name,
-        language=user.language_code,
-        **content,
-    )
-
-
-def _content(message: Message) -> dict[str, Any] | None:
-    if message.text is not None:
-        return {"kind": "text", "text": message.text}
-    if message.photo:
-        largest = max(message.photo, key=lambda size: size.width * size.height)
-        return {"kind": "photo", "photo_file_id": largest.file_id, "text": message.caption}
-    place = message.location or (message.venue.location if message.venue else None)
-    if place is not None:
-        return {"kind": "location", "location": (place.latitude, place.longitude)}
-    if message.contact is not None:
-        contact, sender = message.contact, message.from_user
-        phone = own_phone(contact.phone_number, contact.user_id, sender.id if sender else None)
-        return {"kind": "contact", "phone": phone}
-    if any(getattr(message, name, None) for name in UNSUPPORTED_CONTENT):
-        return {"kind": "unsupported", "text": message.caption}
     return None
 
 
