@@ -1,0 +1,132 @@
+"""The officer's exports: a period's workbook in Excel, and the Front's report in Word."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from handlers import digest_text, periods, report_delivery
+from handlers.context import Ctx
+from handlers.digest import build
+from handlers.digest_delivery import workbook_message
+from handlers.flow import Flow
+from handlers.flows import menu
+from handlers.flows.officer.common import (
+    FLOW,
+    PERIODS,
+    _back,
+    _period_choices,
+    _picked,
+    _refuse,
+    unit_of,
+)
+from handlers.flows.officer.units import _asks_unit_first
+from handlers.messages import Choice, InEvent
+from handlers.periods import Period
+from handlers.registry import step
+from handlers.titles import capitalized
+from storage import files
+from storage.models import Unit
+
+
+async def ask_export(ctx: Ctx) -> None:
+    if _asks_unit_first(ctx, "xlsx"):
+        return
+    ctx.legacy_ask(FLOW, "export", ctx.t("officer.ask_export_period"), _period_choices(ctx))
+
+
+@step(FLOW, "export")
+async def on_export(ctx: Ctx, event: InEvent) -> None:
+    chosen = await _picked(ctx, event)
+    unit = unit_of(ctx)
+    if chosen is None:
+        return
+    if unit is None:
+        _refuse(ctx)
+        return
+    await send_workbook(ctx, unit, PERIODS[chosen](ctx.local_now))
+    menu.show(ctx)
+
+
+async def send_workbook(ctx: Ctx, unit: Unit, period: Period) -> None:
+    digest = await build(ctx.session, unit.id, period, ctx.now, ctx.tz)
+    message = await workbook_message(
+        ctx.session, digest, ctx.t, ctx.tz, files.request_key(ctx.inbox_id), ctx.now, ctx.person.id
+    )
+    ctx.replies.append(message)
+
+
+# The Front's report in Word ----------------------------------------------------------
+
+REPORT_PERIODS: dict[str, Callable[[datetime], Period]] = {
+    "last_month": periods.last_month,
+    "this_month": periods.this_month,
+    "last_quarter": periods.last_quarter,
+    "this_quarter": periods.this_quarter,
+    "last_half": periods.last_half,
+    "this_half": periods.this_half,
+    "last_year": periods.last_year,
+    "this_year": periods.this_year,
+}
+
+
+def _report_choices(ctx: Ctx) -> list[Choice]:
+    """Each period named as it is ("Tháng 11/2026"); one still running says so."""
+    found: list[Choice] = []
+    for key, period_of in REPORT_PERIODS.items():
+        period = period_of(ctx.local_now)
+        label = str(capitalized(digest_text.period_label(ctx.t, period)))
+        if key.startswith("this_"):
+            label = str(ctx.t("officer.report_running", period=label))
+        found.append(Choice(id=key, label=label))
+    return [*found, _back(ctx)]
+
+
+async def ask_report(ctx: Ctx) -> None:
+    if _asks_unit_first(ctx, "docx"):
+        return
+    unit = unit_of(ctx)
+    if unit is None:
+        _refuse(ctx)
+        return
+    if not ctx.traits.receives_files:
+        period = periods.last_month(ctx.local_now)
+        code = unit.code or f'"id {unit.id}"'
+        menu.show(ctx, ctx.t("officer.report_elsewhere", code=code, month=period.key))
+        return
+    ctx.legacy_ask(FLOW, "report", ctx.t("officer.ask_report_period"), _report_choices(ctx))
+
+
+@step(FLOW, "report")
+async def on_report(ctx: Ctx, event: InEvent) -> None:
+    typed = periods.read_period(event.text or "", ctx.local_now) if event.kind == "text" else None
+    if typed is None:
+        chosen = await _picked(ctx, event)
+        if chosen is None:
+            return
+        period = REPORT_PERIODS[chosen](ctx.local_now)
+    elif typed.first_day > ctx.local_now.date():
+        ctx.reprompt(ctx.t("officer.report_not_begun"))
+        return
+    else:
+        period = typed
+    unit = unit_of(ctx)
+    if unit is None:
+        _refuse(ctx)
+        return
+    ctx.replies += await report_delivery.messages(
+        ctx.session,
+        unit.id,
+        period,
+        ctx.now,
+        ctx.tz,
+        ctx.t,
+        file_key=files.request_key(ctx.inbox_id),
+        person_id=ctx.person.id,
+    )
+    menu.show(ctx)
+
+
+# Declared flows of this module; the package gathers them.
+FLOWS: tuple[Flow[Any], ...] = ()
