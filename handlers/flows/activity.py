@@ -6,21 +6,38 @@ from typing import Any
 
 from markupsafe import Markup
 
-from handlers import when
+from handlers import access, when
+from handlers.access import Need
 from handlers.context import Ctx
-from handlers.flow import Flow
-from handlers.flows import drafting, menu
-from handlers.flows.drafting import DraftFlow, draft
+from handlers.flow import Flow, Step
+from handlers.flows import drafting
+from handlers.flows.drafting import Draft, DraftFlow
 from handlers.messages import Choice, InEvent
-from handlers.registry import step
-from storage import models_registry, reports
-from storage.clock import iso_week
-from storage.enums import ReportKind
-from storage.models import ModelInstance, ModelType, Organization, Report
+from handlers.services import filing
+from handlers.steps import Steps
+from storage import models_registry
+from storage.models import ModelType, Organization
 
-FLOW = "activity"
 # More than a hamlet's people is a slip of the keyboard, not a turnout.
 MAX_PARTICIPANTS = 10_000
+
+
+class At(Steps, flow="activity"):
+    MODEL = "model"
+    TEXT = "text"
+    WHEN = "when"
+    DATE = "date"
+    DAY_CONFIRM = "day_confirm"
+    PARTICIPANTS = "participants"
+    PHOTOS = "photos"
+    CONFIRM = "confirm"
+    EDIT = "edit"
+
+
+class ActivityDraft(Draft):
+    model_instance_id: int | None = None
+    text: str | None = None
+    participants: int | None = None
 
 
 def model_label(model_type: ModelType, organization: Organization) -> str:
@@ -28,57 +45,43 @@ def model_label(model_type: ModelType, organization: Organization) -> str:
 
 
 async def start(ctx: Ctx) -> None:
-    hamlet = ctx.hamlet
-    assert hamlet is not None
+    hamlet = access.hamlet_of(ctx)
     if not await models_registry.active_in_hamlet(ctx.session, hamlet.id):
-        menu.show(ctx, ctx.t("activity.no_models", unit=hamlet.label))
+        ctx.finish(ctx.t("activity.no_models", unit=hamlet.label))
         return
-    ctx.data = {drafting.DRAFT: {"kind": ReportKind.ACTIVITY.value}}
+    ctx.begin(ActivityDraft())
     await ask_model(ctx)
 
 
 async def ask_model(ctx: Ctx) -> None:
-    hamlet = ctx.hamlet
-    assert hamlet is not None
-    found = await models_registry.active_in_hamlet(ctx.session, hamlet.id)
+    found = await models_registry.active_in_hamlet(ctx.session, access.hamlet_of(ctx).id)
     options = [Choice(id=str(i.id), label=model_label(t, o)) for i, t, o in found]
-    ctx.legacy_ask(FLOW, "model", ctx.t("activity.ask_model"), options)
+    ctx.ask(At.MODEL, ctx.t("activity.ask_model"), options)
 
 
 async def ask_text(ctx: Ctx) -> None:
-    ctx.legacy_ask(FLOW, "text", ctx.t("activity.ask_text", limit=drafting.MAX_TEXT))
-
-
-async def ask_when(ctx: Ctx) -> None:
-    await drafting.ask_when(ctx, ACTIVITY)
+    ctx.ask(At.TEXT, ctx.t("activity.ask_text", limit=drafting.MAX_TEXT))
 
 
 async def ask_participants(ctx: Ctx) -> None:
-    ctx.legacy_ask(FLOW, "participants", ctx.t("activity.ask_participants"))
+    ctx.ask(At.PARTICIPANTS, ctx.t("activity.ask_participants"))
 
 
-async def ask_photos(ctx: Ctx) -> None:
-    await drafting.ask_photos(ctx, ACTIVITY)
-
-
-@step(FLOW, "model")
 async def on_model(ctx: Ctx, event: InEvent) -> None:
     chosen = ctx.choose(event)
     if chosen is None:
         return
-    draft(ctx)["model_instance_id"] = int(chosen)
-    await drafting.advance(ctx, ACTIVITY, "model")
+    REPORT.of(ctx).model_instance_id = int(chosen)
+    await REPORT.advance(ctx, At.MODEL)
 
 
-@step(FLOW, "text")
 async def on_text(ctx: Ctx, event: InEvent) -> None:
     text = drafting.text_answer(ctx, event)
     if text is not None:
-        draft(ctx)["text"] = text
-        await drafting.advance(ctx, ACTIVITY, "text")
+        REPORT.of(ctx).text = text
+        await REPORT.advance(ctx, At.TEXT)
 
 
-@step(FLOW, "participants")
 async def on_participants(ctx: Ctx, event: InEvent) -> None:
     count = when.read_count(event.text or "") if event.kind == "text" else when.Count(None)
     if count.negative or count.value == 0:
@@ -91,75 +94,66 @@ async def on_participants(ctx: Ctx, event: InEvent) -> None:
         limit = f"{MAX_PARTICIPANTS:,}".replace(",", ".")
         ctx.reprompt(ctx.t("activity.participants_too_many", limit=limit))
         return
-    draft(ctx)["participants"] = count.value
-    await drafting.advance(ctx, ACTIVITY, "participants")
+    REPORT.of(ctx).participants = count.value
+    await REPORT.advance(ctx, At.PARTICIPANTS)
 
 
-async def _model(ctx: Ctx, instance_id: int) -> tuple[ModelInstance, ModelType, Organization]:
-    instance = await ctx.session.get_one(ModelInstance, instance_id)
-    model_type = await ctx.session.get_one(ModelType, instance.model_type_id)
-    organization = await ctx.session.get_one(Organization, instance.organization_id)
-    return instance, model_type, organization
-
-
-async def summarize(ctx: Ctx, values: dict[str, Any]) -> Markup:
-    _, model_type, organization = await _model(ctx, values["model_instance_id"])
+async def summarize(ctx: Ctx, draft: ActivityDraft) -> Markup:
+    assert draft.model_instance_id is not None
+    _, model_type, organization = await filing.model_of(ctx.session, draft.model_instance_id)
     return ctx.t(
         "activity.summary",
         model=model_label(model_type, organization),
-        text=values["text"],
-        date=drafting.when_text(ctx, values),
-        participants=values["participants"],
-        photos=len(values.get("photos", [])),
+        text=draft.text,
+        date=drafting.when_text(ctx, draft.when),
+        participants=draft.participants,
+        photos=len(draft.photos),
     )
 
 
-async def save(ctx: Ctx, values: dict[str, Any]) -> Report:
-    hamlet = ctx.hamlet
-    assert hamlet is not None
-    instance, model_type, _ = await _model(ctx, values["model_instance_id"])
-    moment, time_known = drafting.occurred(ctx, values)
-    report = Report(
-        unit_id=hamlet.id,
-        reporter_id=ctx.person.id,
-        kind=ReportKind.ACTIVITY,
-        category=model_type.code,
-        text=values["text"],
-        occurred_at=moment,
-        occurred_time_known=time_known,
-        received_at=ctx.now,
-        week=iso_week(moment.astimezone(ctx.tz)),
-        model_instance_id=instance.id,
-        participants=values["participants"],
-        source_inbox_id=ctx.inbox_id,
+async def save(ctx: Ctx, draft: ActivityDraft) -> filing.Filed:
+    assert draft.model_instance_id is not None and draft.text is not None
+    assert draft.participants is not None
+    report = await filing.file_activity(
+        ctx.session,
+        drafting.filer(ctx, access.hamlet_of(ctx)),
+        instance_id=draft.model_instance_id,
+        text=draft.text,
+        occurred=drafting.occurred(ctx, draft.when),
+        participants=draft.participants,
+        photos=draft.photos,
     )
-    return await reports.add(
-        ctx.session, report, values.get("photos", []), ctx.identity.channel, ctx.person.id
-    )
+    return filing.Filed(report)
 
 
-ACTIVITY = DraftFlow(
-    name=FLOW,
-    order=("model", "text", "when", "participants", "photos"),
-    askers={
-        "model": ask_model,
-        "text": ask_text,
-        "when": ask_when,
-        "participants": ask_participants,
-        "photos": ask_photos,
-    },
+REPORT = DraftFlow(
+    At,
+    ActivityDraft,
+    order=(At.MODEL, At.TEXT, At.WHEN, At.PARTICIPANTS, At.PHOTOS),
+    askers={At.MODEL: ask_model, At.TEXT: ask_text, At.PARTICIPANTS: ask_participants},
     editable=(
-        ("model", "field.model"),
-        ("text", "field.text"),
-        ("when", "field.when"),
-        ("participants", "field.participants"),
-        ("photos", "field.photos"),
+        (At.MODEL, "field.model"),
+        (At.TEXT, "field.text"),
+        (At.WHEN, "field.when"),
+        (At.PARTICIPANTS, "field.participants"),
+        (At.PHOTOS, "field.photos"),
     ),
     summarize=summarize,
     save=save,
 )
-drafting.register(ACTIVITY)
 
-
+ACTIVITY = Flow(
+    At,
+    ActivityDraft,
+    needs=Need.REPORTER,
+    entry=(At.MODEL,),
+    steps={
+        At.MODEL: Step(on_model, then=(At.TEXT, At.CONFIRM)),
+        At.TEXT: Step(on_text, then=(At.WHEN, At.CONFIRM)),
+        At.PARTICIPANTS: Step(on_participants, then=(At.PHOTOS, At.CONFIRM)),
+        # when, date, day_confirm, photos, confirm, edit
+        **REPORT.steps(),
+    },
+)
 # Declared flows of this module; handlers/flows/__init__.py gathers them.
-FLOWS: tuple[Flow[Any], ...] = ()
+FLOWS: tuple[Flow[Any], ...] = (ACTIVITY,)

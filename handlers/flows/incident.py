@@ -5,23 +5,48 @@ from __future__ import annotations
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import select
 
-from handlers import alerts, when
+from handlers import access, alerts, when
+from handlers.access import Need
 from handlers.context import Ctx, Picked, StaleChoice
-from handlers.flow import Flow
-from handlers.flows import drafting, menu
-from handlers.flows.drafting import DraftFlow, draft
+from handlers.flow import Flow, Step
+from handlers.flows import drafting
+from handlers.flows.drafting import Draft, DraftFlow
 from handlers.messages import Choice, InEvent
-from handlers.registry import step
-from storage import reports
+from handlers.services import filing
+from handlers.steps import Steps
 from storage.clock import iso_week
-from storage.enums import IncidentCategory, IncidentStatus, ReportKind
+from storage.enums import IncidentCategory
 from storage.models import Report, Unit
 from storage.text import clean
 
-FLOW = "incident"
 MAX_PLACE = 300
+
+
+class At(Steps, flow="incident"):
+    CATEGORY = "category"
+    URGENCY = "urgency"
+    TEXT = "text"
+    WHEN = "when"
+    DATE = "date"
+    DAY_CONFIRM = "day_confirm"
+    PLACE = "place"
+    PHOTOS = "photos"
+    CONFIRM = "confirm"
+    EDIT = "edit"
+    QUIET_CONFIRM = "quiet_confirm"
+
+
+class IncidentDraft(Draft):
+    category: IncidentCategory | None = None
+    urgent: bool | None = None
+    text: str | None = None
+    # Typed words, or a shared location: never both.
+    place: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    # The week "nothing to report" is asked about when it already has reports.
+    quiet_week: str | None = None
 
 
 def category_choices(ctx: Ctx) -> list[Choice]:
@@ -35,53 +60,51 @@ def urgency_choices(ctx: Ctx) -> list[Choice]:
     ]
 
 
+def yes_no(ctx: Ctx) -> list[Choice]:
+    """The two answers of a confirmation, typed as "có" / "không" or 1 / 2."""
+    return [
+        Choice(id="yes", label=str(ctx.t("confirm.yes"))),
+        Choice(id="no", label=str(ctx.t("confirm.no"))),
+    ]
+
+
 async def start(ctx: Ctx) -> None:
-    ctx.data = {drafting.DRAFT: {"kind": ReportKind.INCIDENT.value}}
+    ctx.begin(IncidentDraft())
     await ask_category(ctx)
 
 
 async def ask_category(ctx: Ctx) -> None:
-    ctx.legacy_ask(FLOW, "category", ctx.t("incident.ask_category"), category_choices(ctx))
+    ctx.ask(At.CATEGORY, ctx.t("incident.ask_category"), category_choices(ctx))
 
 
 async def ask_urgency(ctx: Ctx) -> None:
-    ctx.legacy_ask(FLOW, "urgency", ctx.t("incident.ask_urgency"), urgency_choices(ctx))
+    ctx.ask(At.URGENCY, ctx.t("incident.ask_urgency"), urgency_choices(ctx))
 
 
 async def ask_text(ctx: Ctx) -> None:
-    ctx.legacy_ask(FLOW, "text", ctx.t("incident.ask_text", limit=drafting.MAX_TEXT))
-
-
-async def ask_when(ctx: Ctx) -> None:
-    await drafting.ask_when(ctx, INCIDENT)
+    ctx.ask(At.TEXT, ctx.t("incident.ask_text", limit=drafting.MAX_TEXT))
 
 
 async def ask_place(ctx: Ctx) -> None:
     skip = [Choice(id="skip", label=str(ctx.t("common.skip")))]
     if ctx.traits.shares_location:
-        ctx.legacy_ask(FLOW, "place", ctx.t("incident.ask_place"), skip, ask_location=True)
+        ctx.ask(At.PLACE, ctx.t("incident.ask_place"), skip, ask_location=True)
     else:
-        ctx.legacy_ask(FLOW, "place", ctx.t("incident.ask_place_text"), skip)
+        ctx.ask(At.PLACE, ctx.t("incident.ask_place_text"), skip)
 
 
-async def ask_photos(ctx: Ctx) -> None:
-    await drafting.ask_photos(ctx, INCIDENT)
-
-
-@step(FLOW, "category")
 async def on_category(ctx: Ctx, event: InEvent) -> None:
     chosen = ctx.choose(event)
     if chosen is not None:
-        draft(ctx)["category"] = chosen
-        await drafting.advance(ctx, INCIDENT, "category")
+        REPORT.of(ctx).category = IncidentCategory(chosen)
+        await REPORT.advance(ctx, At.CATEGORY)
 
 
-@step(FLOW, "urgency")
 async def on_urgency(ctx: Ctx, event: InEvent) -> None:
     urgent = _urgency_answer(ctx, event)
     if urgent is not None:
-        draft(ctx)["urgent"] = urgent
-        await drafting.advance(ctx, INCIDENT, "urgency")
+        REPORT.of(ctx).urgent = urgent
+        await REPORT.advance(ctx, At.URGENCY)
 
 
 def _urgency_answer(ctx: Ctx, event: InEvent) -> bool | None:
@@ -97,31 +120,29 @@ def _urgency_answer(ctx: Ctx, event: InEvent) -> bool | None:
     return None if chosen is None else chosen == "yes"
 
 
-@step(FLOW, "text")
 async def on_text(ctx: Ctx, event: InEvent) -> None:
+    draft = REPORT.of(ctx)
     if event.kind == "photo" and event.photos and event.text:
-        photos = draft(ctx).setdefault("photos", [])
-        photos.extend(event.photos[: max(drafting.MAX_PHOTOS - len(photos), 0)])
+        room = max(drafting.MAX_PHOTOS - len(draft.photos), 0)
+        draft.photos = draft.photos + event.photos[:room]
         event = event.model_copy(update={"kind": "text"})
     text = drafting.text_answer(ctx, event)
     if text is not None:
-        draft(ctx)["text"] = text
-        await drafting.advance(ctx, INCIDENT, "text")
+        draft.text = text
+        await REPORT.advance(ctx, At.TEXT)
 
 
-@step(FLOW, "place")
 async def on_place(ctx: Ctx, event: InEvent) -> None:
-    current = draft(ctx)
+    draft = REPORT.of(ctx)
     if event.kind == "location" and event.location is not None:
-        current.update(
-            latitude=event.location.latitude, longitude=event.location.longitude, place=None
-        )
-        await drafting.advance(ctx, INCIDENT, "place")
+        draft.place = None
+        draft.latitude, draft.longitude = event.location.latitude, event.location.longitude
+        await REPORT.advance(ctx, At.PLACE)
         return
     picked = ctx.pick(event, loose=False)
     if isinstance(picked, Picked):
-        current.update(place=None, latitude=None, longitude=None)
-        await drafting.advance(ctx, INCIDENT, "place")
+        draft.place, draft.latitude, draft.longitude = None, None, None
+        await REPORT.advance(ctx, At.PLACE)
         return
     place = clean(event.text or "") if event.kind == "text" else ""
     if isinstance(picked, StaleChoice) or not place:
@@ -133,183 +154,143 @@ async def on_place(ctx: Ctx, event: InEvent) -> None:
     if len(place) > MAX_PLACE:
         ctx.reprompt(ctx.t("error.text_too_long", limit=MAX_PLACE, length=len(place)))
         return
-    current.update(place=place, latitude=None, longitude=None)
-    await drafting.advance(ctx, INCIDENT, "place")
+    draft.place, draft.latitude, draft.longitude = place, None, None
+    await REPORT.advance(ctx, At.PLACE)
 
 
-async def summarize(ctx: Ctx, values: dict[str, Any]) -> Markup:
-    if values.get("latitude") is not None:
+async def summarize(ctx: Ctx, draft: IncidentDraft) -> Markup:
+    place: Markup | str
+    if draft.latitude is not None and draft.longitude is not None:
         place = ctx.t(
-            "incident.place_gps", lat=f"{values['latitude']:.5f}", lon=f"{values['longitude']:.5f}"
+            "incident.place_gps", lat=f"{draft.latitude:.5f}", lon=f"{draft.longitude:.5f}"
         )
     else:
-        place = values.get("place") or ctx.t("common.none")
+        place = draft.place or ctx.t("common.none")
+    assert draft.category is not None
     return ctx.t(
         "incident.summary",
-        category=ctx.t(f"category.{values['category']}"),
-        urgency=ctx.t("incident.urgent_yes" if values["urgent"] else "incident.urgent_no"),
-        text=values["text"],
-        date=drafting.when_text(ctx, values),
+        category=ctx.t(f"category.{draft.category.value}"),
+        urgency=ctx.t("incident.urgent_yes" if draft.urgent else "incident.urgent_no"),
+        text=draft.text,
+        date=drafting.when_text(ctx, draft.when),
         place=place,
-        photos=len(values.get("photos", [])),
+        photos=len(draft.photos),
     )
 
 
-async def save(ctx: Ctx, values: dict[str, Any]) -> Report:
-    hamlet = ctx.hamlet
-    assert hamlet is not None
-    moment, time_known = drafting.occurred(ctx, values)
-    category = IncidentCategory(values["category"])
-    report = Report(
-        unit_id=hamlet.id,
-        reporter_id=ctx.person.id,
-        kind=ReportKind.INCIDENT,
-        category=category.value,
-        urgent=bool(values["urgent"]),
-        sensitive=category.confidential,
-        text=values["text"],
-        occurred_at=moment,
-        occurred_time_known=time_known,
-        received_at=ctx.now,
-        week=iso_week(moment.astimezone(ctx.tz)),
-        place=values.get("place"),
-        latitude=values.get("latitude"),
-        longitude=values.get("longitude"),
-        status=IncidentStatus.OPEN,
-        source_inbox_id=ctx.inbox_id,
+async def save(ctx: Ctx, draft: IncidentDraft) -> filing.Filed:
+    assert draft.category is not None and draft.text is not None
+    report = await filing.file_incident(
+        ctx.session,
+        drafting.filer(ctx, access.hamlet_of(ctx)),
+        category=draft.category,
+        urgent=bool(draft.urgent),
+        text=draft.text,
+        occurred=drafting.occurred(ctx, draft.when),
+        place=draft.place,
+        latitude=draft.latitude,
+        longitude=draft.longitude,
+        photos=draft.photos,
     )
-    await reports.add(
-        ctx.session, report, values.get("photos", []), ctx.identity.channel, ctx.person.id
-    )
-    if report.urgent:
-        await alert_officers(ctx, report)
-    return report
+    alerted = await alert_officers(ctx, report) if report.urgent else 0
+    return filing.Filed(report, alerted)
 
 
-async def alert_officers(ctx: Ctx, report: Report) -> None:
-    """In the transaction that stores the report: the officers on duty hear of it at once."""
+async def alert_officers(ctx: Ctx, report: Report) -> int:
+    """In the transaction that stores the report: the officers on duty hear of it at once.
+    How many were alerted."""
     notices = await alerts.raise_alert(ctx.session, report, ctx.now, ctx.tz, ctx.t.locale)
     ctx.notices.extend(notices)
-    ctx.data["alerted"] = len(notices)
-
-
-def yes_no(ctx: Ctx) -> list[Choice]:
-    """The two answers of a confirmation, typed as "có" / "không" or 1 / 2."""
-    return [
-        Choice(id="yes", label=str(ctx.t("confirm.yes"))),
-        Choice(id="no", label=str(ctx.t("confirm.no"))),
-    ]
+    return len(notices)
 
 
 async def nothing_to_report(ctx: Ctx) -> None:
     """One tap when the week is empty: it was quiet. Tapped twice, it is still one report.
     When the week already has a report, "nothing to report" would contradict it: ask first."""
-    hamlet = ctx.hamlet
-    assert hamlet is not None
+    hamlet = access.hamlet_of(ctx)
     week = iso_week(ctx.local_now)
     covered = await reports_of_week(ctx, hamlet, week)
-    if covered and not await _has_quiet_week(ctx, hamlet, week):
-        ctx.data = {"week": week}
+    if covered and not await filing.has_quiet_week(ctx.session, hamlet.id, week):
+        ctx.begin(IncidentDraft(quiet_week=week))
         question = ctx.t(
             "nothing.confirm_covered", week=ctx.t.week(week), numbers=numbers_text(covered)
         )
-        ctx.legacy_ask(FLOW, "quiet_confirm", question, yes_no(ctx))
+        ctx.ask(At.QUIET_CONFIRM, question, yes_no(ctx))
         return
     said, _ = await record_nothing(ctx, hamlet, week)
-    menu.show(ctx, said)
+    ctx.finish(said)
 
 
-@step(FLOW, "quiet_confirm")
 async def on_quiet_confirm(ctx: Ctx, event: InEvent) -> None:
     chosen = ctx.choose(event)
     if chosen is None:
         return
-    hamlet = ctx.hamlet
-    week = str(ctx.data.get("week", ""))
-    if hamlet is None or not week:
-        menu.show(ctx)
+    hamlet = access.hamlet_of(ctx)
+    week = REPORT.of(ctx).quiet_week
+    if not week:
+        ctx.finish()
         return
     if chosen != "yes":
-        menu.show(ctx, ctx.t("nothing.not_recorded", week=ctx.t.week(week)))
+        ctx.finish(ctx.t("nothing.not_recorded", week=ctx.t.week(week)))
         return
     said, _ = await record_nothing(ctx, hamlet, week)
-    menu.show(ctx, said)
+    ctx.finish(said)
 
 
 async def reports_of_week(ctx: Ctx, hamlet: Unit, week: str) -> list[int]:
     """The numbers of the hamlet's incidents and activities of `week`, still standing."""
-    found = await ctx.session.execute(
-        select(Report.id)
-        .where(
-            Report.unit_id == hamlet.id,
-            Report.week == week,
-            Report.kind != ReportKind.NOTHING,
-            Report.withdrawn_at.is_(None),
-        )
-        .order_by(Report.id)
-    )
-    return list(found.scalars())
+    return await filing.numbers_of_week(ctx.session, hamlet.id, week)
 
 
 def numbers_text(numbers: list[int]) -> str:
     return ", ".join(f"#{number}" for number in numbers)
 
 
-async def _has_quiet_week(ctx: Ctx, hamlet: Unit, week: str) -> bool:
-    existing = await ctx.session.execute(
-        select(Report.id).where(
-            Report.unit_id == hamlet.id,
-            Report.week == week,
-            Report.kind == ReportKind.NOTHING,
-            Report.withdrawn_at.is_(None),
-        )
-    )
-    return existing.first() is not None
-
-
 async def record_nothing(ctx: Ctx, hamlet: Unit, week: str) -> tuple[Markup, Report | None]:
     """Store "nothing to report" for `week` unless it is there: what to tell the person,
     and the report when one was stored."""
-    if await _has_quiet_week(ctx, hamlet, week):
+    if await filing.has_quiet_week(ctx.session, hamlet.id, week):
         return ctx.t("nothing.already", week=ctx.t.week(week)), None
-    report = Report(
-        unit_id=hamlet.id,
-        reporter_id=ctx.person.id,
-        kind=ReportKind.NOTHING,
-        text="",
-        occurred_at=ctx.now,
-        received_at=ctx.now,
-        week=week,
-        source_inbox_id=ctx.inbox_id,
-    )
-    await reports.add(ctx.session, report, [], ctx.identity.channel, ctx.person.id)
+    report = await filing.file_quiet_week(ctx.session, drafting.filer(ctx, hamlet), week)
     return ctx.t("nothing.saved", unit=hamlet.label, week=ctx.t.week(week)), report
 
 
-INCIDENT = DraftFlow(
-    name=FLOW,
-    order=("category", "urgency", "text", "when", "place", "photos"),
+REPORT = DraftFlow(
+    At,
+    IncidentDraft,
+    order=(At.CATEGORY, At.URGENCY, At.TEXT, At.WHEN, At.PLACE, At.PHOTOS),
     askers={
-        "category": ask_category,
-        "urgency": ask_urgency,
-        "text": ask_text,
-        "when": ask_when,
-        "place": ask_place,
-        "photos": ask_photos,
+        At.CATEGORY: ask_category,
+        At.URGENCY: ask_urgency,
+        At.TEXT: ask_text,
+        At.PLACE: ask_place,
     },
     editable=(
-        ("category", "field.category"),
-        ("urgency", "field.urgency"),
-        ("text", "field.text"),
-        ("when", "field.when"),
-        ("place", "field.place"),
-        ("photos", "field.photos"),
+        (At.CATEGORY, "field.category"),
+        (At.URGENCY, "field.urgency"),
+        (At.TEXT, "field.text"),
+        (At.WHEN, "field.when"),
+        (At.PLACE, "field.place"),
+        (At.PHOTOS, "field.photos"),
     ),
     summarize=summarize,
     save=save,
 )
-drafting.register(INCIDENT)
 
-
+INCIDENT = Flow(
+    At,
+    IncidentDraft,
+    needs=Need.REPORTER,
+    entry=(At.CATEGORY, At.QUIET_CONFIRM),
+    steps={
+        At.CATEGORY: Step(on_category, then=(At.URGENCY, At.CONFIRM)),
+        At.URGENCY: Step(on_urgency, then=(At.TEXT, At.CONFIRM)),
+        At.TEXT: Step(on_text, then=(At.WHEN, At.CONFIRM)),
+        At.PLACE: Step(on_place, then=(At.PHOTOS, At.CONFIRM)),
+        At.QUIET_CONFIRM: Step(on_quiet_confirm),
+        # when, date, day_confirm, photos, confirm, edit
+        **REPORT.steps(),
+    },
+)
 # Declared flows of this module; handlers/flows/__init__.py gathers them.
-FLOWS: tuple[Flow[Any], ...] = ()
+FLOWS: tuple[Flow[Any], ...] = (INCIDENT,)
