@@ -6,25 +6,30 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 
+from handlers.access import Need
 from handlers.context import Ctx, Picked, StaleChoice
-from handlers.flow import Flow
-from handlers.flows import menu
+from handlers.flow import Flow, NoState, Step
 from handlers.guides import Guide
 from handlers.messages import Choice, InEvent
-from handlers.registry import step
+from handlers.steps import Steps
 from storage.text import clean
 
 if TYPE_CHECKING:
     from handlers.guides.search import Hit
 
-FLOW = "guide"
-MENU, MORE, TOPICS = "menu", "more", "topics"
+MORE, TOPICS = "more", "topics"
 GUIDE_PREFIX, SECTION_PREFIX = "g:", "s:"
 MAX_QUESTION = 500
 # A reply stays under the smallest limit we know of with room for the question after it;
 # the transports split further where a platform needs it.
 MAX_REPLY = 3300
 OTHER_ANSWERS = 2
+
+
+class At(Steps, flow="guide"):
+    TOPICS = "topics"
+    GUIDE = "guide"
+    ANSWER = "answer"
 
 
 async def start(ctx: Ctx) -> None:
@@ -35,7 +40,7 @@ def show_topics(ctx: Ctx, intro: Markup | str | None = None, *, asking: bool = F
     guides = ctx.guides.current().guides
     options = [Choice(id=f"{GUIDE_PREFIX}{g.slug}", label=g.title) for g in guides]
     question = ctx.t("guides.ask_question" if asking else "guides.topics")
-    ctx.legacy_ask(FLOW, "topics", question, [*options, _menu_choice(ctx)], intro=intro)
+    _ask(ctx, At.TOPICS, question, [*options, ctx.back_choice()], intro=intro)
 
 
 def show_guide(ctx: Ctx, slug: str) -> None:
@@ -47,9 +52,9 @@ def show_guide(ctx: Ctx, slug: str) -> None:
         Choice(id=f"{SECTION_PREFIX}{guide.slug}:{position}", label=section.title)
         for position, section in enumerate(guide.sections)
     ]
-    options += [Choice(id=TOPICS, label=str(ctx.t("guides.other_topics"))), _menu_choice(ctx)]
+    options += [Choice(id=TOPICS, label=str(ctx.t("guides.other_topics"))), ctx.back_choice()]
     text = ctx.t("guides.guide", title=guide.title, summary=guide.summary)
-    ctx.legacy_ask(FLOW, "guide", text, options)
+    _ask(ctx, At.GUIDE, text, options)
 
 
 def show_section(ctx: Ctx, guide: Guide, position: int, others: list[Hit] | None = None) -> None:
@@ -72,8 +77,17 @@ def show_section(ctx: Ctx, guide: Guide, position: int, others: list[Hit] | None
         options.append(
             Choice(id=f"{GUIDE_PREFIX}{guide.slug}", label=str(ctx.t("guides.other_sections")))
         )
-    options += [Choice(id=MORE, label=str(ctx.t("guides.ask_more"))), _menu_choice(ctx)]
-    ctx.legacy_ask(FLOW, "answer", ctx.t("guides.what_next"), options, intro=parts[-1])
+    options += [Choice(id=MORE, label=str(ctx.t("guides.ask_more"))), ctx.back_choice()]
+    _ask(ctx, At.ANSWER, ctx.t("guides.what_next"), options, intro=parts[-1])
+
+
+def _ask(
+    ctx: Ctx, at: At, text: Markup | str, options: list[Choice], intro: Markup | str | None = None
+) -> None:
+    """Ask as the guide, which remembers nothing: a person may come from another flow (the
+    hamlet's models, the menu), whose state has no meaning here."""
+    ctx.begin(NoState())
+    ctx.ask(at, text, options, intro=intro)
 
 
 async def answer(ctx: Ctx, text: str) -> None:
@@ -97,11 +111,10 @@ async def reload(ctx: Ctx) -> None:
     """An officer's 'Tải lại hướng dẫn': read the files now, say what was wrong."""
     result = ctx.guides.reload()
     if not result.problems:
-        menu.show(ctx, ctx.t("guides.reloaded", count=result.count))
+        ctx.finish(ctx.t("guides.reloaded", count=result.count))
         return
     first = result.problems[0]
-    menu.show(
-        ctx,
+    ctx.finish(
         ctx.t(
             "guides.reload_problems",
             problems=len(result.problems),
@@ -183,10 +196,6 @@ def _words_within(line: str, limit: int) -> list[str]:
     return chunks
 
 
-def _menu_choice(ctx: Ctx) -> Choice:
-    return Choice(id=MENU, label=str(ctx.t("common.back_to_menu")))
-
-
 async def on_choice_or_question(ctx: Ctx, event: InEvent) -> None:
     picked = ctx.pick(event, loose=False)
     if isinstance(picked, Picked):
@@ -200,9 +209,7 @@ async def on_choice_or_question(ctx: Ctx, event: InEvent) -> None:
 
 
 async def _open(ctx: Ctx, choice_id: str) -> None:
-    if choice_id == MENU:
-        menu.show(ctx)
-    elif choice_id == MORE:
+    if choice_id == MORE:
         show_topics(ctx, asking=True)
     elif choice_id == TOPICS:
         show_topics(ctx)
@@ -217,9 +224,19 @@ async def _open(ctx: Ctx, choice_id: str) -> None:
         show_section(ctx, guide, int(position))
 
 
-for _step in ("topics", "guide", "answer"):
-    step(FLOW, _step)(on_choice_or_question)
-
-
+# Each step offers the topics, a guide's sections and the answers, and takes a question.
+_ANYWHERE = (At.TOPICS, At.GUIDE, At.ANSWER)
+GUIDE = Flow(
+    At,
+    NoState,
+    needs=Need.ANYONE,
+    # A question typed at the menu is answered at once, or with the topics when none fits.
+    entry=(At.TOPICS, At.ANSWER),
+    steps={
+        At.TOPICS: Step(on_choice_or_question, then=_ANYWHERE),
+        At.GUIDE: Step(on_choice_or_question, then=_ANYWHERE),
+        At.ANSWER: Step(on_choice_or_question, then=_ANYWHERE),
+    },
+)
 # Declared flows of this module; handlers/flows/__init__.py gathers them.
-FLOWS: tuple[Flow[Any], ...] = ()
+FLOWS: tuple[Flow[Any], ...] = (GUIDE,)

@@ -2,59 +2,74 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final, Literal
 
 from markupsafe import Markup
 
+from handlers.access import Need
 from handlers.context import Ctx, Picked, StaleChoice
-from handlers.flow import Flow
-from handlers.flows import guide, menu
+from handlers.flow import Flow, FlowState, Step
+from handlers.flows import guide
 from handlers.messages import Choice, InEvent
-from handlers.registry import step
+from handlers.services.hamlet_directory import hamlet_by_id
+from handlers.steps import Steps
 from handlers.titles import capitalized, role_word
 from storage import directory, models_registry
 from storage.directory import Place
 from storage.enums import Role
 from storage.models import Unit
 
-FLOW = "hamlet"
-MODELS, HEAD = "models", "head"
-MENU = "menu"
+# What the resident came for, and the buttons that switch between the two.
+MODELS: Final = "models"
+HEAD: Final = "head"
 # Up to this many places are offered as buttons; more are asked for by name.
 MAX_BUTTONS = 10
 
 
+class At(Steps, flow="hamlet"):
+    COMMUNE = "commune"
+    HAMLET = "hamlet"
+    RESULT = "result"
+
+
+class HamletSearch(FlowState):
+    """What the resident came for, and the commune and hamlet chosen so far."""
+
+    purpose: Literal["models", "head"] = MODELS
+    commune_id: int | None = None
+    hamlet_id: int | None = None
+
+
 async def start_models(ctx: Ctx) -> None:
-    ctx.data = {"purpose": MODELS}
+    ctx.begin(HamletSearch(purpose=MODELS))
     await ask_commune(ctx)
 
 
 async def start_head(ctx: Ctx) -> None:
-    ctx.data = {"purpose": HEAD}
+    ctx.begin(HamletSearch(purpose=HEAD))
     await ask_commune(ctx)
 
 
 async def ask_commune(ctx: Ctx) -> None:
     communes = await directory.communes_with_hamlets(ctx.session)
     if not communes:
-        menu.show(ctx, ctx.t("hamlet.none_on_record"))
+        ctx.finish(ctx.t("hamlet.none_on_record"))
         return
-    _ask_place(ctx, "commune", communes, "hamlet.ask_commune", "hamlet.type_commune")
+    _ask_place(ctx, At.COMMUNE, communes, "hamlet.ask_commune", "hamlet.type_commune")
 
 
 async def ask_hamlet(ctx: Ctx, commune_id: int) -> None:
-    ctx.data["commune_id"] = commune_id
+    ctx.state(HamletSearch).commune_id = commune_id
     hamlets = await directory.hamlets_of(ctx.session, commune_id)
-    _ask_place(ctx, "hamlet", hamlets, "hamlet.ask_hamlet", "hamlet.type_hamlet")
+    _ask_place(ctx, At.HAMLET, hamlets, "hamlet.ask_hamlet", "hamlet.type_hamlet")
 
 
-def _ask_place(ctx: Ctx, step_name: str, places: list[Place], pick_key: str, type_key: str) -> None:
-    menu_choice = Choice(id=MENU, label=str(ctx.t("common.back_to_menu")))
+def _ask_place(ctx: Ctx, at: At, places: list[Place], pick_key: str, type_key: str) -> None:
     if len(places) > MAX_BUTTONS:
-        ctx.legacy_ask(FLOW, step_name, ctx.t(type_key), [menu_choice])
+        ctx.ask(at, ctx.t(type_key), [ctx.back_choice()])
         return
     options = [Choice(id=str(place.id), label=_label(place)) for place in places]
-    ctx.legacy_ask(FLOW, step_name, ctx.t(pick_key), [*options, menu_choice])
+    ctx.ask(at, ctx.t(pick_key), [*options, ctx.back_choice()])
 
 
 def _label(place: Place) -> str:
@@ -63,16 +78,13 @@ def _label(place: Place) -> str:
     return place.unit.label
 
 
-async def _chosen_place(ctx: Ctx, event: InEvent, places: list[Place]) -> Place | None:
-    """The place picked or typed; None after answering what went wrong."""
+async def _chosen_place(ctx: Ctx, at: At, event: InEvent, places: list[Place]) -> Place | None:
+    """The place picked or typed at step `at`; None after answering what went wrong."""
     picked = ctx.pick(event, loose=False)
     if isinstance(picked, Picked):
-        if picked.id == MENU:
-            menu.show(ctx)
-            return None
         chosen = next((p for p in places if str(p.id) == picked.id), None)
         if chosen is None:
-            menu.show(ctx, ctx.t("hamlet.gone"))
+            ctx.finish(ctx.t("hamlet.gone"))
         return chosen
     if isinstance(picked, StaleChoice):
         ctx.reprompt(ctx.t("error.stale_choice"))
@@ -88,29 +100,26 @@ async def _chosen_place(ctx: Ctx, event: InEvent, places: list[Place]) -> Place 
         ctx.reprompt(ctx.t("hamlet.not_found", name=typed[:60]))
         return None
     options = [Choice(id=str(place.id), label=_label(place)) for place in found[:MAX_BUTTONS]]
-    menu_choice = Choice(id=MENU, label=str(ctx.t("common.back_to_menu")))
-    ctx.legacy_ask(
-        FLOW, ctx.step, ctx.t("hamlet.which_one", name=typed[:60]), [*options, menu_choice]
-    )
+    ctx.ask(at, ctx.t("hamlet.which_one", name=typed[:60]), [*options, ctx.back_choice()])
     return None
 
 
-@step(FLOW, "commune")
 async def on_commune(ctx: Ctx, event: InEvent) -> None:
     communes = await directory.communes_with_hamlets(ctx.session)
-    chosen = await _chosen_place(ctx, event, communes)
+    chosen = await _chosen_place(ctx, At.COMMUNE, event, communes)
     if chosen is not None:
         await ask_hamlet(ctx, chosen.id)
 
 
-@step(FLOW, "hamlet")
 async def on_hamlet(ctx: Ctx, event: InEvent) -> None:
-    hamlets = await directory.hamlets_of(ctx.session, int(ctx.data.get("commune_id", 0)))
-    chosen = await _chosen_place(ctx, event, hamlets)
+    state = ctx.state(HamletSearch)
+    commune_id = state.commune_id
+    hamlets = [] if commune_id is None else await directory.hamlets_of(ctx.session, commune_id)
+    chosen = await _chosen_place(ctx, At.HAMLET, event, hamlets)
     if chosen is None:
         return
-    ctx.data["hamlet_id"] = chosen.id
-    if ctx.data.get("purpose") == HEAD:
+    state.hamlet_id = chosen.id
+    if state.purpose == HEAD:
         await show_head(ctx, chosen.unit)
     else:
         await show_models(ctx, chosen.unit)
@@ -136,9 +145,9 @@ async def show_models(ctx: Ctx, hamlet: Unit) -> None:
         text = ctx.t("hamlet.no_models", hamlet=hamlet.label)
     options += [
         Choice(id=HEAD, label=str(ctx.t("hamlet.see_head"))),
-        Choice(id=MENU, label=str(ctx.t("common.back_to_menu"))),
+        ctx.back_choice(),
     ]
-    ctx.legacy_ask(FLOW, "result", text, options)
+    ctx.ask(At.RESULT, text, options)
 
 
 async def show_head(ctx: Ctx, hamlet: Unit) -> None:
@@ -153,12 +162,11 @@ async def show_head(ctx: Ctx, hamlet: Unit) -> None:
         text = ctx.t("hamlet.head", **words, name=head.full_name)
     options = [
         Choice(id=MODELS, label=str(ctx.t("hamlet.see_models"))),
-        Choice(id=MENU, label=str(ctx.t("common.back_to_menu"))),
+        ctx.back_choice(),
     ]
-    ctx.legacy_ask(FLOW, "result", text, options)
+    ctx.ask(At.RESULT, text, options)
 
 
-@step(FLOW, "result")
 async def on_result(ctx: Ctx, event: InEvent) -> None:
     picked = ctx.pick(event, loose=False)
     if not isinstance(picked, Picked):
@@ -169,9 +177,10 @@ async def on_result(ctx: Ctx, event: InEvent) -> None:
         else:
             ctx.reprompt(ctx.t("error.pick_one"))
         return
-    hamlet = await ctx.session.get(Unit, int(ctx.data.get("hamlet_id", 0)))
-    if picked.id == MENU or hamlet is None:
-        menu.show(ctx)
+    hamlet_id = ctx.state(HamletSearch).hamlet_id
+    hamlet = None if hamlet_id is None else await hamlet_by_id(ctx.session, hamlet_id)
+    if hamlet is None:
+        ctx.finish()
     elif picked.id == HEAD:
         await show_head(ctx, hamlet)
     elif picked.id == MODELS:
@@ -180,5 +189,17 @@ async def on_result(ctx: Ctx, event: InEvent) -> None:
         guide.show_guide(ctx, picked.id.removeprefix(guide.GUIDE_PREFIX))
 
 
+HAMLET = Flow(
+    At,
+    HamletSearch,
+    needs=Need.ANYONE,
+    entry=(At.COMMUNE,),
+    steps={
+        At.COMMUNE: Step(on_commune, then=(At.HAMLET,)),
+        At.HAMLET: Step(on_hamlet, then=(At.RESULT,)),
+        # A model's guide, or the answer to a question typed here.
+        At.RESULT: Step(on_result, then=(guide.At.GUIDE, guide.At.TOPICS, guide.At.ANSWER)),
+    },
+)
 # Declared flows of this module; handlers/flows/__init__.py gathers them.
-FLOWS: tuple[Flow[Any], ...] = ()
+FLOWS: tuple[Flow[Any], ...] = (HAMLET,)

@@ -15,9 +15,9 @@ from markupsafe import Markup
 from handlers.channels import traits_for
 from handlers.choices import with_letters_hint
 from handlers.context import Ctx
-from handlers.flows import menu
 from handlers.i18n import Translator
 from handlers.messages import Choice, OutMessage
+from handlers.services import account_links
 from storage import invites, links, people
 from storage.models import Identity, LinkCode, Person
 
@@ -73,7 +73,7 @@ async def redeem(ctx: Ctx, text: str) -> None:
     if problem is not None:
         ctx.reprompt(ctx.t(problem))
         return
-    issuer = await ctx.session.get_one(Identity, link.identity_id)
+    issuer = await account_links.issuer_of(ctx.session, link)
     if issuer.id == ctx.identity.id:
         ctx.reprompt(ctx.t("link.same_account"))
         return
@@ -85,7 +85,7 @@ async def redeem(ctx: Ctx, text: str) -> None:
         ctx.reprompt(ctx.t("link.conflict"))
         return
     if not issuer_roles and not ctx.roles:
-        issuer_person = await ctx.session.get_one(Person, issuer.person_id)
+        issuer_person = await account_links.person_of(ctx.session, issuer)
         await _join(ctx, link, keep=issuer_person, absorb=ctx.person, typed_by=ctx.identity)
         return
     links.request(link, ctx.identity, ctx.now)
@@ -101,11 +101,11 @@ async def on_answer(ctx: Ctx, value: str, action: str) -> None:
     """The role holder's yes or no to a link asked for from the other account."""
     link_id = link_id_of(value)
     link = await links.get(ctx.session, link_id) if link_id is not None else None
-    if link is None or link.requested_by_identity_id is None or action not in ACTIONS:
+    requester = await account_links.requester_of(ctx.session, link) if link is not None else None
+    if link is None or requester is None or action not in ACTIONS:
         _answer(ctx, ctx.t("error.stale_choice"))
         return
-    issuer = await ctx.session.get_one(Identity, link.identity_id)
-    requester = await ctx.session.get_one(Identity, link.requested_by_identity_id)
+    issuer = await account_links.issuer_of(ctx.session, link)
     if ctx.identity.id not in (issuer.id, requester.id) or not ctx.roles:
         _answer(ctx, ctx.t("link.not_yours"))
         return
@@ -122,7 +122,7 @@ async def on_answer(ctx: Ctx, value: str, action: str) -> None:
         t = _translator(ctx, other)
         ctx.notify(other, OutMessage(text=str(t("link.declined_other"))), key=f"{_key(link)}:no")
         return
-    other_person = await ctx.session.get_one(Person, other.person_id)
+    other_person = await account_links.person_of(ctx.session, other)
     if await people.active_roles(ctx.session, other_person.id, ctx.now):
         _answer(ctx, ctx.t("link.conflict"))
         return
@@ -133,7 +133,7 @@ async def _join(
     ctx: Ctx, link: LinkCode, *, keep: Person, absorb: Person, typed_by: Identity
 ) -> None:
     """Join and tell both accounts; `ctx` is whichever of them acted last."""
-    issuer = await ctx.session.get_one(Identity, link.identity_id)
+    issuer = await account_links.issuer_of(ctx.session, link)
     await links.join(ctx.session, link, keep, absorb, typed_by, ctx.now)
     if ctx.person.id == absorb.id:
         ctx.person = keep
@@ -182,8 +182,7 @@ def _question(t: Translator, channel: str, link: LinkCode, other: Identity) -> O
 async def _locked_out(ctx: Ctx) -> None:
     until = await invites.locked_until(ctx.session, ctx.identity.id, ctx.now, kind="link")
     minutes = max(1, math.ceil((until - ctx.now).total_seconds() / 60)) if until else 1
-    ctx.reset()
-    menu.show(ctx, ctx.t("link.slow_down", minutes=minutes))
+    ctx.finish(ctx.t("link.slow_down", minutes=minutes))
 
 
 def _answer(ctx: Ctx, text: Markup) -> None:
@@ -195,7 +194,7 @@ def _answer(ctx: Ctx, text: Markup) -> None:
 
 def _reply(ctx: Ctx, text: Markup) -> None:
     if ctx.is_idle:
-        menu.show(ctx, text)
+        ctx.finish(text)
     else:
         ctx.reprompt(text)
 

@@ -11,12 +11,12 @@ from markupsafe import Markup
 
 from handlers import when
 from handlers.context import Ctx
-from handlers.flows import menu
 from handlers.i18n import Translator
+from handlers.services.consent_contact import inviter_of
 from handlers.titles import OFFICE_ROLES, addressed, role_title, role_word
 from storage import privacy
 from storage.enums import ReportKind, Role
-from storage.models import Identity, InviteCode, Person, Unit
+from storage.models import Identity, InviteCode, Unit
 from storage.privacy import Held
 from storage.text import fold
 
@@ -39,7 +39,7 @@ async def command(ctx: Ctx, name: str) -> None:
         shown = describe(ctx.t, held, ctx.tz, title)
     ctx.reprompt(shown)
     if not ctx.data:
-        menu.show(ctx)
+        ctx.finish()
 
 
 def you(t: Translator, roles: Sequence[Role]) -> Markup:
@@ -100,9 +100,7 @@ def consent_answer(text: str) -> bool | None:
 
 async def declined(ctx: Ctx, invite: InviteCode, unit: Unit) -> Markup:
     """One line: nothing was kept, and whom to ask instead."""
-    inviter = None
-    if invite.created_by_person_id is not None:
-        inviter = await ctx.session.get(Person, invite.created_by_person_id)
+    inviter = await inviter_of(ctx.session, invite)
     if inviter is not None:
         contact = ctx.t(
             "privacy.contact_inviter", who=addressed(ctx.t, inviter.full_name, [Role.OFFICER])

@@ -25,9 +25,8 @@ from handlers.choices import match, parse_code
 from handlers.context import Ctx
 from handlers.flows import followup, linking, menu, officer
 from handlers.messages import InEvent, OutMessage, is_standing
-from storage import alerts as alert_records
+from handlers.services import digest_buttons
 from storage import outbox
-from storage.models import Unit
 
 Handler = Callable[[Ctx, str, str], Awaitable[None]]
 
@@ -58,13 +57,13 @@ async def _on_reminder(ctx: Ctx, token: str, action: str) -> None:
 async def _on_digest(ctx: Ctx, token: str, action: str) -> None:
     """What the officer reading a digest asks next, for that digest's unit and period."""
     parsed = digest_delivery.parse_token(token)
-    unit = await ctx.session.get(Unit, parsed[0]) if parsed else None
-    if (
-        parsed is None
-        or unit is None
-        or action not in digest_delivery.ACTIONS
-        or not await _officer_over(ctx, unit.id)
-    ):
+    if parsed is None:
+        followup.answer(ctx, ctx.t("error.stale_choice"))
+        return
+    unit = None
+    if action in digest_delivery.ACTIONS:
+        unit = await digest_buttons.unit_overseen(ctx.session, ctx.roles, parsed[0])
+    if unit is None:
         followup.answer(ctx, ctx.t("officer.refused"))
         return
     period = parsed[1]
@@ -77,16 +76,7 @@ async def _on_digest(ctx: Ctx, token: str, action: str) -> None:
         await officer.list_open(ctx, unit)
     else:
         await officer.send_workbook(ctx, unit, period)
-        menu.show(ctx)
-
-
-async def _officer_over(ctx: Ctx, unit_id: int) -> bool:
-    for active in ctx.roles:
-        if active.role in alert_records.OFFICER_ROLES and await alert_records.in_subtree(
-            ctx.session, active.unit.id, unit_id
-        ):
-            return True
-    return False
+        ctx.finish()
 
 
 KINDS = (
