@@ -7,20 +7,17 @@ from collections.abc import Callable
 
 from markupsafe import Markup
 
-from handlers import periods, picklist
-from handlers.context import Ctx
-from handlers.flows import menu
+from handlers import access, periods, picklist
+from handlers.context import BACK, Ctx
 from handlers.messages import Choice, InEvent
 from handlers.periods import Period
+from handlers.services import units_found
+from handlers.services.own_units import unit_in_area
 from handlers.steps import Steps
-from storage import alerts as alert_records
 from storage import registry
-from storage import units as unit_records
 from storage.enums import Role, UnitKind
 from storage.models import Unit
 
-FLOW = "officer"
-BACK = "back"
 MAX_CHOICES = 25
 INVITE_DAYS = 14
 MIN_ESCALATION, MAX_ESCALATION = 5, 24 * 60
@@ -35,74 +32,37 @@ INVITE_ROLES = (Role.REPORTER, Role.DEPUTY, Role.OFFICER)
 HAMLET_ROLES = (Role.REPORTER, Role.DEPUTY)
 REPLACE, AS_DEPUTY = "replace", "deputy"
 OFFICE_KINDS = (UnitKind.PROVINCE, UnitKind.DISTRICT, UnitKind.COMMUNE)
-OFFICER_ROLES = (Role.OFFICER, Role.ADMIN)
+OFFICER_ROLES = access.OFFICER_ROLES
 HISTORY = "history"
 # Every open incident and every unit of a subtree can be paged through; a province's
 # hamlets are found by name long before the last page.
 MAX_LISTED = 2000
 
 
-def officer_units(ctx: Ctx) -> list[Unit]:
-    """The units this person is an officer of, once each, in the order given."""
-    found: dict[int, Unit] = {}
-    for active in ctx.roles:
-        if active.role in OFFICER_ROLES:
-            found.setdefault(active.unit.id, active.unit)
-    return list(found.values())
-
-
-def unit_of(ctx: Ctx) -> Unit | None:
-    """The unit the officer acts for: the one they chose (kept on the person), else the first."""
-    units = officer_units(ctx)
-    chosen = next((u for u in units if u.id == ctx.person.acting_unit_id), None)
-    return chosen or next(iter(units), None)
-
-
-def _back(ctx: Ctx) -> Choice:
-    return Choice(id=BACK, label=str(ctx.t("common.back_to_menu")))
-
-
-def _refuse(ctx: Ctx) -> None:
+def refuse(ctx: Ctx) -> None:
     """A polite no, and nothing else: no name, no count of anyone else's unit."""
-    ctx.reset()
-    menu.show(ctx, ctx.t("officer.refused"))
+    ctx.finish(ctx.t("officer.refused"))
 
 
-async def _picked(ctx: Ctx, event: InEvent, *, loose: bool = True) -> str | None:
-    """The chosen option's id; "back" goes to the menu and, like a wrong answer, gives None."""
-    chosen = ctx.choose(event, loose=loose)
-    if chosen == BACK:
-        menu.show(ctx)
-        return None
-    return chosen
+def period_choices(ctx: Ctx) -> list[Choice]:
+    return [Choice(id=key, label=str(ctx.t(f"officer.{key}"))) for key in PERIODS] + [
+        ctx.back_choice()
+    ]
 
 
-def _period_choices(ctx: Ctx) -> list[Choice]:
-    return [Choice(id=key, label=str(ctx.t(f"officer.{key}"))) for key in PERIODS] + [_back(ctx)]
-
-
-class Listed(Steps, flow=FLOW):
-    """The officer's steps that answer from a long list, a page at a time."""
-
-    OPEN = "open"
-    INVITE_UNIT = "invite_unit"
-    MODEL_HAMLET = "model_hamlet"
-
-
-async def _ask_unit_in(ctx: Ctx, step_name: str, root: Unit, kinds: tuple[UnitKind, ...]) -> None:
-    entries = await _unit_entries(ctx, root, kinds)
+async def ask_unit_in(ctx: Ctx, at: Steps, root: Unit, kinds: tuple[UnitKind, ...]) -> None:
+    entries = await unit_entries(ctx, root, kinds)
     if not entries:
-        menu.show(ctx, ctx.t("officer.no_units"))
+        ctx.finish(ctx.t("officer.no_units"))
         return
-    at = Listed(step_name)
-    picklist.ask(ctx, at, _unit_question(ctx, kinds), entries, [_back(ctx)])
+    picklist.ask(ctx, at, unit_question(ctx, kinds), entries, [ctx.back_choice()])
 
 
-def _unit_question(ctx: Ctx, kinds: tuple[UnitKind, ...]) -> Markup:
+def unit_question(ctx: Ctx, kinds: tuple[UnitKind, ...]) -> Markup:
     return ctx.t("officer.ask_hamlet" if kinds == (UnitKind.HAMLET,) else "officer.ask_invite_unit")
 
 
-async def _unit_entries(ctx: Ctx, root: Unit, kinds: tuple[UnitKind, ...]) -> list[picklist.Entry]:
+async def unit_entries(ctx: Ctx, root: Unit, kinds: tuple[UnitKind, ...]) -> list[picklist.Entry]:
     found = await registry.current_units(ctx.session, root.id, kinds, MAX_LISTED)
     return [
         picklist.Entry(id=str(u.id), label=u.label, names=(u.name, u.label, u.code or ""))
@@ -110,57 +70,61 @@ async def _unit_entries(ctx: Ctx, root: Unit, kinds: tuple[UnitKind, ...]) -> li
     ]
 
 
-async def _unit_answer(
-    ctx: Ctx, event: InEvent, root: Unit, kinds: tuple[UnitKind, ...]
+async def unit_answer(
+    ctx: Ctx,
+    event: InEvent,
+    root: Unit,
+    kinds: tuple[UnitKind, ...],
+    at: Steps,
 ) -> Unit | None:
-    """The unit of the subtree the answer names: an offered choice, or a typed name or code."""
+    """The unit of the subtree the answer names at step `at`: an offered choice, or a typed
+    name or code."""
 
     async def explain(typed: str) -> Markup:
-        return await _unit_problem(ctx, root, typed, kinds, [])
+        return await unit_problem(ctx, root, typed, kinds, [])
 
-    entries = await _unit_entries(ctx, root, kinds)
-    question = _unit_question(ctx, kinds)
-    at = Listed(ctx.step)
-    chosen = await picklist.answer(ctx, event, at, entries, question, [_back(ctx)], explain=explain)
+    entries = await unit_entries(ctx, root, kinds)
+    question = unit_question(ctx, kinds)
+    chosen = await picklist.answer(
+        ctx, event, at, entries, question, [ctx.back_choice()], explain=explain
+    )
     if chosen == BACK:
-        menu.show(ctx)
+        ctx.finish()
         return None
     if chosen is None:
         return None
-    unit = await ctx.session.get(Unit, int(chosen)) if chosen.isdecimal() else None
-    if (
-        unit is None
-        or unit.kind not in kinds
-        or not await alert_records.in_subtree(ctx.session, root.id, unit.id)
-    ):
-        _refuse(ctx)
-        return None
+    unit = (
+        await unit_in_area(ctx.session, root.id, int(chosen), kinds) if chosen.isdecimal() else None
+    )
+    if unit is None:
+        refuse(ctx)
     return unit
 
 
-async def _unit_problem(
+def shown_name(typed: str) -> str:
+    """A typed name as it is echoed back: a long one cut, so the answer stays one message."""
+    limit = picklist.MAX_NAME_SHOWN
+    return typed if len(typed) <= limit else typed[: limit - 1] + "…"
+
+
+async def unit_problem(
     ctx: Ctx, root: Unit, typed: str, kinds: tuple[UnitKind, ...], found: list[Unit]
 ) -> Markup:
     """Why a typed name named no one unit of the subtree: several, another area's, or a typo."""
     if found:
         return ctx.t("officer.ambiguous")
-    anywhere = await unit_records.find(ctx.session, typed, kinds)
-    ours = [u for u in anywhere if await alert_records.in_subtree(ctx.session, root.id, u.id)]
-    if anywhere and not ours:
+    unfound = await units_found.why_unfound(ctx.session, root.id, typed, kinds)
+    if unfound.outside:
         return ctx.t("officer.unit_outside_area")
-    merged = [await unit_records.successor(ctx.session, u) for u in ours]
-    successors = [u for u in merged if u is not None]
-    nearest = successors or await unit_records.nearest(ctx.session, root.id, typed, kinds)
-    unknown = ctx.t("officer.unit_unknown", name=typed)
-    if not nearest:
+    unknown = ctx.t("officer.unit_unknown", name=shown_name(typed))
+    if not unfound.nearest:
         return unknown
-    names = Markup(", ").join(u.label for u in nearest)
+    names = Markup(", ").join(u.label for u in unfound.nearest)
     return unknown + " " + ctx.t("officer.unit_nearest", names=names)
 
 
-async def _summary_usage(ctx: Ctx, root: Unit, typed: str) -> Markup:
+async def summary_usage(ctx: Ctx, root: Unit, typed: str) -> Markup:
     """How to ask again: with the nearest name, else a hamlet of the officer's own area."""
     kinds = (*OFFICE_KINDS, UnitKind.HAMLET)
-    nearest = await unit_records.nearest(ctx.session, root.id, typed, kinds, limit=1)
-    example = nearest or await registry.current_units(ctx.session, root.id, (UnitKind.HAMLET,), 1)
-    return ctx.t("officer.summary_usage", example=(example or [root])[0].name)
+    example = await units_found.example_name(ctx.session, root, typed, kinds)
+    return ctx.t("officer.summary_usage", example=example)

@@ -6,47 +6,41 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from handlers import digest_text, periods, report_delivery
+from handlers import access, digest_text, periods, report_delivery
+from handlers.access import Need
 from handlers.context import Ctx
 from handlers.digest import build
 from handlers.digest_delivery import workbook_message
-from handlers.flow import Flow
-from handlers.flows import menu
-from handlers.flows.officer.common import (
-    FLOW,
-    PERIODS,
-    _back,
-    _period_choices,
-    _picked,
-    _refuse,
-    unit_of,
-)
-from handlers.flows.officer.units import _asks_unit_first
+from handlers.flow import Flow, NoState, Step
+from handlers.flows.officer.common import PERIODS, period_choices
+from handlers.flows.officer.units import asks_unit_first
 from handlers.messages import Choice, InEvent
 from handlers.periods import Period
-from handlers.registry import step
+from handlers.steps import Steps
 from handlers.titles import capitalized
 from storage import files
 from storage.models import Unit
 
 
+class At(Steps, flow="exports"):
+    EXPORT = "export"
+    REPORT = "report"
+
+
 async def ask_export(ctx: Ctx) -> None:
-    if _asks_unit_first(ctx, "xlsx"):
+    if asks_unit_first(ctx, "xlsx"):
         return
-    ctx.legacy_ask(FLOW, "export", ctx.t("officer.ask_export_period"), _period_choices(ctx))
+    ctx.begin(NoState())
+    ctx.ask(At.EXPORT, ctx.t("officer.ask_export_period"), period_choices(ctx))
 
 
-@step(FLOW, "export")
 async def on_export(ctx: Ctx, event: InEvent) -> None:
-    chosen = await _picked(ctx, event)
-    unit = unit_of(ctx)
+    chosen = ctx.choose(event)
     if chosen is None:
         return
-    if unit is None:
-        _refuse(ctx)
-        return
+    unit = access.office(ctx)
     await send_workbook(ctx, unit, PERIODS[chosen](ctx.local_now))
-    menu.show(ctx)
+    ctx.finish()
 
 
 async def send_workbook(ctx: Ctx, unit: Unit, period: Period) -> None:
@@ -80,29 +74,26 @@ def _report_choices(ctx: Ctx) -> list[Choice]:
         if key.startswith("this_"):
             label = str(ctx.t("officer.report_running", period=label))
         found.append(Choice(id=key, label=label))
-    return [*found, _back(ctx)]
+    return [*found, ctx.back_choice()]
 
 
 async def ask_report(ctx: Ctx) -> None:
-    if _asks_unit_first(ctx, "docx"):
+    if asks_unit_first(ctx, "docx"):
         return
-    unit = unit_of(ctx)
-    if unit is None:
-        _refuse(ctx)
-        return
+    unit = access.office(ctx)
     if not ctx.traits.receives_files:
         period = periods.last_month(ctx.local_now)
         code = unit.code or f'"id {unit.id}"'
-        menu.show(ctx, ctx.t("officer.report_elsewhere", code=code, month=period.key))
+        ctx.finish(ctx.t("officer.report_elsewhere", code=code, month=period.key))
         return
-    ctx.legacy_ask(FLOW, "report", ctx.t("officer.ask_report_period"), _report_choices(ctx))
+    ctx.begin(NoState())
+    ctx.ask(At.REPORT, ctx.t("officer.ask_report_period"), _report_choices(ctx))
 
 
-@step(FLOW, "report")
 async def on_report(ctx: Ctx, event: InEvent) -> None:
     typed = periods.read_period(event.text or "", ctx.local_now) if event.kind == "text" else None
     if typed is None:
-        chosen = await _picked(ctx, event)
+        chosen = ctx.choose(event)
         if chosen is None:
             return
         period = REPORT_PERIODS[chosen](ctx.local_now)
@@ -111,10 +102,7 @@ async def on_report(ctx: Ctx, event: InEvent) -> None:
         return
     else:
         period = typed
-    unit = unit_of(ctx)
-    if unit is None:
-        _refuse(ctx)
-        return
+    unit = access.office(ctx)
     ctx.replies += await report_delivery.messages(
         ctx.session,
         unit.id,
@@ -125,8 +113,16 @@ async def on_report(ctx: Ctx, event: InEvent) -> None:
         file_key=files.request_key(ctx.inbox_id),
         person_id=ctx.person.id,
     )
-    menu.show(ctx)
+    ctx.finish()
 
 
+# A workbook and a report are asked for separately, each from its own menu entry.
+EXPORTS = Flow(
+    At,
+    NoState,
+    needs=Need.OFFICER,
+    entry=(At.EXPORT, At.REPORT),
+    steps={At.EXPORT: Step(on_export), At.REPORT: Step(on_report)},
+)
 # Declared flows of this module; the package gathers them.
-FLOWS: tuple[Flow[Any], ...] = ()
+FLOWS: tuple[Flow[Any], ...] = (EXPORTS,)

@@ -5,51 +5,45 @@ from __future__ import annotations
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import func, select
 
-from handlers import alerts, picklist
-from handlers.context import Ctx
-from handlers.flow import Flow
-from handlers.flows import followup, menu
-from handlers.flows.officer.common import (
-    BACK,
-    FLOW,
-    HISTORY,
-    MAX_LISTED,
-    Listed,
-    _back,
-    _picked,
-    _refuse,
-    unit_of,
-)
-from handlers.flows.officer.units import _asks_unit_first
+from handlers import access, alerts, picklist
+from handlers.access import Need
+from handlers.context import BACK, Ctx
+from handlers.flow import Flow, FlowState, Step
+from handlers.flows import followup
+from handlers.flows.officer.common import HISTORY, MAX_LISTED
+from handlers.flows.officer.units import asks_unit_first
 from handlers.messages import Choice, InEvent
-from handlers.registry import step
-from storage import alerts as alert_records
-from storage import audit, people, registry
-from storage.models import (
-    IncidentEvent,
-    Person,
-    Report,
-    ReportPhoto,
-    Unit,
-)
+from handlers.services import incidents
+from handlers.steps import Steps
+from storage import registry
+from storage.models import IncidentEvent, Report, Unit
+
+
+class At(Steps, flow="open_incidents"):
+    OPEN = "open"
+    INCIDENT = "incident"
+
+
+class OpenIncidentsState(FlowState):
+    """The unit whose open incidents are listed (the officer's, or a digest's), and the
+    incident opened from the list."""
+
+    unit_id: int = 0
+    report_id: int = 0
 
 
 async def list_open(ctx: Ctx, unit: Unit | None = None) -> None:
     """The open incidents of the officer's unit (or a digest's), a page at a time."""
-    if unit is None and _asks_unit_first(ctx, "open"):
+    if unit is None and asks_unit_first(ctx, "open"):
         return
-    unit = unit or unit_of(ctx)
-    if unit is None:
-        _refuse(ctx)
-        return
+    unit = unit or access.office(ctx)
     entries = await _open_entries(ctx, unit)
     if not entries:
-        menu.show(ctx, ctx.t("officer.no_open"))
+        ctx.finish(ctx.t("officer.no_open"))
         return
-    ctx.data["open_unit_id"] = unit.id
-    picklist.ask(ctx, Listed.OPEN, _open_question(ctx, unit), entries, [_back(ctx)])
+    ctx.begin(OpenIncidentsState(unit_id=unit.id))
+    picklist.ask(ctx, At.OPEN, _open_question(ctx, unit), entries, [ctx.back_choice()])
 
 
 def _open_question(ctx: Ctx, unit: Unit) -> Markup:
@@ -61,7 +55,7 @@ def _open_question(ctx: Ctx, unit: Unit) -> Markup:
 async def _open_entries(ctx: Ctx, unit: Unit) -> list[picklist.Entry]:
     found = await registry.open_incidents(ctx.session, unit.id, MAX_LISTED)
     readable = [r for r in found if not r.sensitive or await followup.may_act(ctx, r)]
-    hamlets = await _units_by_id(ctx, {r.unit_id for r in readable})
+    hamlets = await incidents.units_by_id(ctx.session, {r.unit_id for r in readable})
     entries = []
     for report in readable:
         hamlet = hamlets[report.unit_id]
@@ -79,61 +73,44 @@ async def _open_entries(ctx: Ctx, unit: Unit) -> list[picklist.Entry]:
     return entries
 
 
-async def _units_by_id(ctx: Ctx, unit_ids: set[int]) -> dict[int, Unit]:
-    if not unit_ids:
-        return {}
-    query = select(Unit).where(Unit.id.in_(unit_ids))
-    return {unit.id: unit for unit in (await ctx.session.execute(query)).scalars()}
-
-
-@step(FLOW, "open")
 async def on_open(ctx: Ctx, event: InEvent) -> None:
-    unit = await ctx.session.get(Unit, int(ctx.data.get("open_unit_id", 0))) or unit_of(ctx)
-    if unit is None:
-        _refuse(ctx)
-        return
+    state = ctx.state(OpenIncidentsState)
+    listed = await incidents.find_unit(ctx.session, state.unit_id) if state.unit_id else None
+    unit = listed or access.office(ctx)
     entries = await _open_entries(ctx, unit)
     question = _open_question(ctx, unit)
-    chosen = await picklist.answer(ctx, event, Listed.OPEN, entries, question, [_back(ctx)])
+    tail = [ctx.back_choice()]
+    chosen = await picklist.answer(ctx, event, At.OPEN, entries, question, tail)
     if chosen == BACK:
-        menu.show(ctx)
+        ctx.finish()
         return
     if chosen is None:
         return
-    report = await ctx.session.get(Report, int(chosen)) if chosen.isdecimal() else None
+    report = await incidents.find_report(ctx.session, int(chosen)) if chosen.isdecimal() else None
     if report is None or not await followup.may_act(ctx, report):
-        _refuse(ctx)
-        return
-    if report.sensitive:
-        audit.record(
-            ctx.session,
-            at=ctx.now,
-            person_id=ctx.person.id,
-            action="view_confidential",
-            subject=f"report:{report.id}",
-        )
+        raise access.NotAllowed
+    incidents.record_view(ctx.session, report, ctx.person.id, ctx.now)
     await _show_incident(ctx, report)
 
 
 async def _show_incident(ctx: Ctx, report: Report, intro: Markup | None = None) -> None:
     """What the officer needs to act: the report, who sent it, where, and what was done."""
-    alert = await alerts.load(ctx.session, report)
-    history = await alert_records.events_of(ctx.session, report.id)
-    lines = [await _incident_text(ctx, alert)]
-    options = alerts.choices_left(ctx.t, alert.status)
-    if history:
-        lines.append(ctx.t("officer.events", count=len(history)))
+    details = await incidents.details(ctx.session, report)
+    lines = [_incident_text(ctx, details)]
+    options = alerts.choices_left(ctx.t, details.alert.status)
+    if details.events:
+        lines.append(ctx.t("officer.events", count=details.events))
         options.append(Choice(id=HISTORY, label=str(ctx.t("officer.see_history"))))
-    ctx.data["report_id"] = report.id
-    ctx.legacy_ask(FLOW, "incident", Markup("\n").join(lines), [*options, _back(ctx)], intro=intro)
+    ctx.state(OpenIncidentsState).report_id = report.id
+    question = Markup("\n").join(lines)
+    ctx.ask(At.INCIDENT, question, [*options, ctx.back_choice()], intro=intro)
 
 
-async def _incident_text(ctx: Ctx, alert: alerts.Alert) -> Markup:
+def _incident_text(ctx: Ctx, details: incidents.Details) -> Markup:
+    alert = details.alert
     report = alert.report
     title = "officer.incident_title_urgent" if report.urgent else "officer.incident_title"
-    photos = await ctx.session.scalar(
-        select(func.count()).select_from(ReportPhoto).where(ReportPhoto.report_id == report.id)
-    )
+    photos = details.photos
     return Markup("\n").join(
         [
             ctx.t(title, number=report.id, unit=alert.unit.label),
@@ -145,7 +122,7 @@ async def _incident_text(ctx: Ctx, alert: alerts.Alert) -> Markup:
                 text=report.text,
                 place=_place(ctx, report),
                 photos=ctx.t("officer.photos", count=photos) if photos else ctx.t("common.none"),
-                reporter=await _reporter(ctx, report),
+                reporter=_reporter(ctx, details),
                 occurred=ctx.t.date(report.occurred_at.astimezone(ctx.tz).date()),
                 received=ctx.t.moment(report.received_at.astimezone(ctx.tz)),
             ),
@@ -163,8 +140,8 @@ def _place(ctx: Ctx, report: Report) -> Markup | str:
     return ctx.t("officer.place_and_map", place=report.place, map=gps) if report.place else gps
 
 
-async def _reporter(ctx: Ctx, report: Report) -> Markup | str:
-    reporter = await ctx.session.get(Person, report.reporter_id) if report.reporter_id else None
+def _reporter(ctx: Ctx, details: incidents.Details) -> Markup | str:
+    reporter = details.reporter
     if reporter is None:
         return ctx.t("common.none")
     if reporter.phone:
@@ -174,15 +151,14 @@ async def _reporter(ctx: Ctx, report: Report) -> Markup | str:
 
 async def _history(ctx: Ctx, report: Report) -> Markup:
     """Every step of the follow-up: when, who, what, and the note."""
-    events = await alert_records.events_of(ctx.session, report.id)
-    names = await people.names_of(ctx.session, {e.person_id for e in events if e.person_id})
-    lines = [ctx.t("officer.history_title", number=report.id, count=len(events))]
-    for event in events:
+    found = await incidents.history(ctx.session, report.id)
+    lines = [ctx.t("officer.history_title", number=report.id, count=len(found.events))]
+    for event in found.events:
         lines.append(
             ctx.t(
                 "officer.history_line",
                 at=ctx.t.moment(event.at.astimezone(ctx.tz)),
-                who=names.get(event.person_id or 0) or ctx.t("officer.history_system"),
+                who=found.names.get(event.person_id or 0) or ctx.t("officer.history_system"),
                 what=_event_text(ctx, event),
             )
         )
@@ -200,24 +176,34 @@ def _event_text(ctx: Ctx, event: IncidentEvent) -> Markup:
     )
 
 
-@step(FLOW, "incident")
 async def on_incident(ctx: Ctx, event: InEvent) -> None:
-    chosen = await _picked(ctx, event)
+    chosen = ctx.choose(event)
     if chosen is None:
         return
-    report_id = int(ctx.data.get("report_id", 0))
+    report_id = ctx.state(OpenIncidentsState).report_id
     if chosen == HISTORY:
-        report = await ctx.session.get(Report, report_id)
+        report = await incidents.find_report(ctx.session, report_id)
         if report is None or not await followup.may_act(ctx, report):
-            _refuse(ctx)
-            return
+            raise access.NotAllowed
         await _show_incident(ctx, report, intro=await _history(ctx, report))
         return
     ctx.reset()
+    # A note or "Đã xử lý" goes on in the follow-up's own steps; anything else is done here
+    # and the officer is back on the list.
     await followup.act_on_incident(ctx, report_id, chosen, from_list=True)
     if ctx.is_idle:
         await list_open(ctx)
 
 
+OPEN_INCIDENTS = Flow(
+    At,
+    OpenIncidentsState,
+    needs=Need.OFFICER,
+    entry=(At.OPEN,),
+    steps={
+        At.OPEN: Step(on_open, then=(At.INCIDENT,)),
+        At.INCIDENT: Step(on_incident, then=(At.OPEN,)),
+    },
+)
 # Declared flows of this module; the package gathers them.
-FLOWS: tuple[Flow[Any], ...] = ()
+FLOWS: tuple[Flow[Any], ...] = (OPEN_INCIDENTS,)

@@ -7,78 +7,78 @@ from typing import Any
 
 from markupsafe import Markup
 
+from handlers import access
+from handlers.access import Need
 from handlers.context import Ctx
-from handlers.flow import Flow
-from handlers.flows import menu
+from handlers.flow import Flow, FlowState, Step
 from handlers.flows.officer.common import (
     AS_DEPUTY,
-    FLOW,
     HAMLET_ROLES,
     INVITE_DAYS,
     INVITE_ROLES,
     OFFICE_KINDS,
     REPLACE,
-    _ask_unit_in,
-    _back,
-    _picked,
-    _refuse,
-    _unit_answer,
-    unit_of,
+    ask_unit_in,
+    unit_answer,
 )
-from handlers.flows.officer.units import _asks_unit_first
+from handlers.flows.officer.units import asks_unit_first
 from handlers.messages import Choice, InEvent
-from handlers.registry import step
+from handlers.services.invites import heads_of, invite_person
+from handlers.services.own_units import unit_in_area
+from handlers.steps import Steps
 from handlers.titles import capitalized, role_word
-from storage import alerts as alert_records
-from storage import invites, people
 from storage.enums import Role, UnitKind
 from storage.models import Unit
 
 
+class At(Steps, flow="invites"):
+    ROLE = "invite_role"
+    UNIT = "invite_unit"
+    HANDOVER = "invite_handover"
+
+
+class InviteState(FlowState):
+    """The role the newcomer is invited to, and the hamlet whose head they may replace."""
+
+    role: Role | None = None
+    unit_id: int | None = None
+
+
 async def ask_invite_role(ctx: Ctx) -> None:
-    if _asks_unit_first(ctx, "invite"):
+    if asks_unit_first(ctx, "invite"):
         return
+    ctx.begin(InviteState())
     options = [Choice(id=r.value, label=str(ctx.t(f"role.{r.value}"))) for r in INVITE_ROLES]
-    ctx.legacy_ask(FLOW, "invite_role", ctx.t("officer.ask_invite_role"), [*options, _back(ctx)])
+    ctx.ask(At.ROLE, ctx.t("officer.ask_invite_role"), [*options, ctx.back_choice()])
 
 
-@step(FLOW, "invite_role")
+def _kinds(role: Role) -> tuple[UnitKind, ...]:
+    return (UnitKind.HAMLET,) if role in HAMLET_ROLES else OFFICE_KINDS
+
+
 async def on_invite_role(ctx: Ctx, event: InEvent) -> None:
-    chosen = await _picked(ctx, event)
-    unit = unit_of(ctx)
+    chosen = ctx.choose(event)
     if chosen is None:
         return
-    if unit is None:
-        _refuse(ctx)
-        return
+    unit = access.office(ctx)
     role = Role(chosen)
-    ctx.data["role"] = role.value
-    kinds = (UnitKind.HAMLET,) if role in HAMLET_ROLES else OFFICE_KINDS
-    await _ask_unit_in(ctx, "invite_unit", unit, kinds)
+    ctx.state(InviteState).role = role
+    await ask_unit_in(ctx, At.UNIT, unit, _kinds(role))
 
 
-@step(FLOW, "invite_unit")
 async def on_invite_unit(ctx: Ctx, event: InEvent) -> None:
-    unit = unit_of(ctx)
-    if unit is None:
-        _refuse(ctx)
-        return
-    role = Role(str(ctx.data.get("role")))
-    kinds = (UnitKind.HAMLET,) if role in HAMLET_ROLES else OFFICE_KINDS
-    target = await _unit_answer(ctx, event, unit, kinds)
+    unit = access.office(ctx)
+    role = ctx.state(InviteState).role
+    if role is None:
+        raise access.NotAllowed
+    target = await unit_answer(ctx, event, unit, _kinds(role), at=At.UNIT)
     if target is None:
         return
-    heads = await _heads_of(ctx, target) if role is Role.REPORTER else []
+    heads = await heads_of(ctx.session, target.id, ctx.now) if role is Role.REPORTER else []
     if heads:
         _ask_handover(ctx, target, heads)
         return
     await _create_invite(ctx, target, role)
-
-
-async def _heads_of(ctx: Ctx, hamlet: Unit) -> list[str]:
-    return [
-        p.full_name for p in await people.holders(ctx.session, hamlet.id, Role.REPORTER, ctx.now)
-    ]
 
 
 def _ask_handover(ctx: Ctx, hamlet: Unit, heads: list[str]) -> None:
@@ -94,35 +94,30 @@ def _ask_handover(ctx: Ctx, hamlet: Unit, heads: list[str]) -> None:
             ),
         ),
     ]
-    ctx.data["unit_id"] = hamlet.id
-    ctx.legacy_ask(FLOW, "invite_handover", question, [*options, _back(ctx)])
+    ctx.state(InviteState).unit_id = hamlet.id
+    ctx.ask(At.HANDOVER, question, [*options, ctx.back_choice()])
 
 
-@step(FLOW, "invite_handover")
 async def on_invite_handover(ctx: Ctx, event: InEvent) -> None:
-    chosen = await _picked(ctx, event)
+    chosen = ctx.choose(event)
     if chosen is None:
         return
-    unit = unit_of(ctx)
-    hamlet = await ctx.session.get(Unit, int(ctx.data.get("unit_id") or 0))
-    if (
-        unit is None
-        or hamlet is None
-        or not await alert_records.in_subtree(ctx.session, unit.id, hamlet.id)
-    ):
-        _refuse(ctx)
-        return
+    unit = access.office(ctx)
+    hamlet_id = ctx.state(InviteState).unit_id
+    hamlet = await unit_in_area(ctx.session, unit.id, hamlet_id) if hamlet_id else None
+    if hamlet is None:
+        raise access.NotAllowed
     await _create_invite(ctx, hamlet, Role.REPORTER if chosen == REPLACE else Role.DEPUTY)
 
 
 async def _create_invite(ctx: Ctx, target: Unit, role: Role) -> None:
-    invite = await invites.create(
+    invite = await invite_person(
         ctx.session,
         unit_id=target.id,
         role=role,
         now=ctx.now,
         valid_for=timedelta(days=INVITE_DAYS),
-        created_by_person_id=ctx.person.id,
+        by_person_id=ctx.person.id,
     )
     parts = [
         ctx.t(
@@ -133,12 +128,22 @@ async def _create_invite(ctx: Ctx, target: Unit, role: Role) -> None:
             until=ctx.t.date(invite.expires_at.astimezone(ctx.tz).date()),
         )
     ]
-    heads = await _heads_of(ctx, target) if role is Role.REPORTER else []
+    heads = await heads_of(ctx.session, target.id, ctx.now) if role is Role.REPORTER else []
     if heads:
         head = role_word(ctx.t, Role.REPORTER, target)
         parts.append(ctx.t("officer.invite_replaces", name=", ".join(heads), role=head))
-    menu.show(ctx, Markup("\n").join(parts))
+    ctx.finish(Markup("\n").join(parts))
 
 
-# Declared flows of this module; the package gathers them.
-FLOWS: tuple[Flow[Any], ...] = ()
+INVITES = Flow(
+    At,
+    InviteState,
+    needs=Need.OFFICER,
+    entry=(At.ROLE,),
+    steps={
+        At.ROLE: Step(on_invite_role, then=(At.UNIT,)),
+        At.UNIT: Step(on_invite_unit, then=(At.HANDOVER,)),
+        At.HANDOVER: Step(on_invite_handover),
+    },
+)
+FLOWS: tuple[Flow[Any], ...] = (INVITES,)

@@ -6,41 +6,53 @@ from typing import Any
 
 from markupsafe import Markup
 
+from handlers import access
+from handlers.access import Need
 from handlers.context import Ctx
-from handlers.flow import Flow
+from handlers.flow import Flow, FlowState, Step
 from handlers.flows import incident
-from handlers.flows.officer.common import (
-    FLOW,
-    MAX_CHOICES,
-    _ask_unit_in,
-    _back,
-    _picked,
-    _refuse,
-    _unit_answer,
-    unit_of,
-)
-from handlers.flows.officer.units import _asks_unit_first
+from handlers.flows.officer.common import MAX_CHOICES, ask_unit_in, unit_answer
+from handlers.flows.officer.units import asks_unit_first
 from handlers.messages import Choice, InEvent
-from handlers.registry import step
+from handlers.services.model_registry import (
+    add_model,
+    model_parts,
+    own_model,
+    running_alike,
+    set_model_status,
+)
+from handlers.steps import Steps
 from handlers.titles import capitalized
 from storage import alerts as alert_records
-from storage import models_registry, registry
+from storage import registry
 from storage.enums import ModelStatus, UnitKind
-from storage.models import (
-    ModelInstance,
-    ModelType,
-    Organization,
-    Unit,
-)
+from storage.models import ModelInstance
+
+
+class At(Steps, flow="models"):
+    MODELS = "models"
+    MODEL = "model"
+    STOP_CONFIRM = "model_stop_confirm"
+    HAMLET = "model_hamlet"
+    TYPE = "model_type"
+    ORG = "model_org"
+    CONFIRM = "model_confirm"
+
+
+class ModelsState(FlowState):
+    """The model looked at, or the hamlet, type and organization of the one being added."""
+
+    instance_id: int | None = None
+    hamlet_id: int | None = None
+    model_type_id: int | None = None
+    organization_id: int | None = None
 
 
 async def list_models(ctx: Ctx, intro: Markup | None = None) -> None:
-    if _asks_unit_first(ctx, "models"):
+    if asks_unit_first(ctx, "models"):
         return
-    unit = unit_of(ctx)
-    if unit is None:
-        _refuse(ctx)
-        return
+    unit = access.office(ctx)
+    ctx.begin(ModelsState())
     found = await registry.models_in(ctx.session, unit.id, MAX_CHOICES)
     options = [
         Choice(
@@ -59,43 +71,26 @@ async def list_models(ctx: Ctx, intro: Markup | None = None) -> None:
     ]
     add = Choice(id="add", label=str(ctx.t("officer.model_add")))
     question = ctx.t("officer.models" if options else "officer.no_models")
-    ctx.legacy_ask(FLOW, "models", question, [add, *options, _back(ctx)], intro=intro)
+    ctx.ask(At.MODELS, question, [add, *options, ctx.back_choice()], intro=intro)
 
 
-@step(FLOW, "models")
 async def on_models(ctx: Ctx, event: InEvent) -> None:
-    chosen = await _picked(ctx, event)
-    unit = unit_of(ctx)
+    chosen = ctx.choose(event)
     if chosen is None:
         return
-    if unit is None:
-        _refuse(ctx)
-        return
+    unit = access.office(ctx)
     if chosen == "add":
-        await _ask_unit_in(ctx, "model_hamlet", unit, (UnitKind.HAMLET,))
+        await ask_unit_in(ctx, At.HAMLET, unit, (UnitKind.HAMLET,))
         return
-    instance = await ctx.session.get(ModelInstance, int(chosen))
-    if instance is None or not await alert_records.in_subtree(
-        ctx.session, unit.id, instance.hamlet_id
-    ):
-        _refuse(ctx)
-        return
+    instance = await own_model(ctx.session, unit.id, int(chosen))
+    if instance is None:
+        raise access.NotAllowed
     await _show_model(ctx, instance)
 
 
-async def _model_parts(
-    ctx: Ctx, model_type_id: int, organization_id: int, hamlet_id: int
-) -> tuple[ModelType, Organization, Unit]:
-    return (
-        await ctx.session.get_one(ModelType, model_type_id),
-        await ctx.session.get_one(Organization, organization_id),
-        await ctx.session.get_one(Unit, hamlet_id),
-    )
-
-
 async def _show_model(ctx: Ctx, instance: ModelInstance, intro: Markup | None = None) -> None:
-    model_type, organization, hamlet = await _model_parts(
-        ctx, instance.model_type_id, instance.organization_id, instance.hamlet_id
+    model_type, organization, hamlet = await model_parts(
+        ctx.session, instance.model_type_id, instance.organization_id, instance.hamlet_id
     )
     actions = {
         ModelStatus.ACTIVE: ("pause", "stop"),
@@ -103,7 +98,7 @@ async def _show_model(ctx: Ctx, instance: ModelInstance, intro: Markup | None = 
         ModelStatus.STOPPED: ("resume",),
     }[instance.status]
     options = [Choice(id=a, label=str(ctx.t(f"officer.model_{a}"))) for a in actions]
-    ctx.data["instance_id"] = instance.id
+    ctx.state(ModelsState).instance_id = instance.id
     text = ctx.t(
         "officer.model_details",
         hamlet=hamlet.label,
@@ -112,7 +107,7 @@ async def _show_model(ctx: Ctx, instance: ModelInstance, intro: Markup | None = 
         status=ctx.t(f"model_status.{instance.status.value}"),
         started=ctx.t.date(instance.started_on),
     )
-    ctx.legacy_ask(FLOW, "model", text, [*options, _back(ctx)], intro=intro)
+    ctx.ask(At.MODEL, text, [*options, ctx.back_choice()], intro=intro)
 
 
 MODEL_STATUS_BY_ACTION = {
@@ -122,113 +117,102 @@ MODEL_STATUS_BY_ACTION = {
 }
 
 
-async def _own_model(ctx: Ctx) -> ModelInstance | None:
+async def _own_model(ctx: Ctx) -> ModelInstance:
     """The model the officer is looking at, when it is still in their subtree."""
-    unit = unit_of(ctx)
-    instance = await ctx.session.get(ModelInstance, int(ctx.data.get("instance_id", 0)))
-    if (
-        unit is None
-        or instance is None
-        or not await alert_records.in_subtree(ctx.session, unit.id, instance.hamlet_id)
-    ):
-        return None
+    unit = access.office(ctx)
+    instance_id = ctx.state(ModelsState).instance_id
+    instance = await own_model(ctx.session, unit.id, instance_id) if instance_id else None
+    if instance is None:
+        raise access.NotAllowed
     return instance
 
 
-@step(FLOW, "model")
 async def on_model(ctx: Ctx, event: InEvent) -> None:
-    chosen = await _picked(ctx, event)
+    chosen = ctx.choose(event)
     if chosen is None:
         return
     instance = await _own_model(ctx)
-    if instance is None or chosen not in MODEL_STATUS_BY_ACTION:
-        _refuse(ctx)
-        return
+    if chosen not in MODEL_STATUS_BY_ACTION:
+        raise access.NotAllowed
     if chosen != "stop":
         await _set_model_status(ctx, instance, MODEL_STATUS_BY_ACTION[chosen])
         return
-    model_type, _, hamlet = await _model_parts(
-        ctx, instance.model_type_id, instance.organization_id, instance.hamlet_id
+    model_type, _, hamlet = await model_parts(
+        ctx.session, instance.model_type_id, instance.organization_id, instance.hamlet_id
     )
     question = ctx.t("officer.model_stop_confirm", model=model_type.name, hamlet=hamlet.label)
-    ctx.legacy_ask(FLOW, "model_stop_confirm", question, incident.yes_no(ctx))
+    ctx.ask(At.STOP_CONFIRM, question, incident.yes_no(ctx))
 
 
-@step(FLOW, "model_stop_confirm")
 async def on_model_stop_confirm(ctx: Ctx, event: InEvent) -> None:
     chosen = ctx.choose(event)
     if chosen is None:
         return
     instance = await _own_model(ctx)
-    if instance is None:
-        _refuse(ctx)
-    elif chosen == "yes":
+    if chosen == "yes":
         await _set_model_status(ctx, instance, ModelStatus.STOPPED)
     else:
         await _show_model(ctx, instance, ctx.t("officer.model_not_changed"))
 
 
 async def _set_model_status(ctx: Ctx, instance: ModelInstance, status: ModelStatus) -> None:
-    instance.status = status
-    if status is ModelStatus.STOPPED:
-        instance.stopped_on = ctx.local_now.date()
-    model_type, _, hamlet = await _model_parts(
-        ctx, instance.model_type_id, instance.organization_id, instance.hamlet_id
+    await set_model_status(ctx.session, instance, status, ctx.local_now.date())
+    model_type, _, hamlet = await model_parts(
+        ctx.session, instance.model_type_id, instance.organization_id, instance.hamlet_id
     )
     done = ctx.t(f"officer.model_{status.value}_done", model=model_type.name, hamlet=hamlet.label)
     await list_models(ctx, done)
 
 
-@step(FLOW, "model_hamlet")
 async def on_model_hamlet(ctx: Ctx, event: InEvent) -> None:
-    unit = unit_of(ctx)
-    if unit is None:
-        _refuse(ctx)
-        return
-    hamlet = await _unit_answer(ctx, event, unit, (UnitKind.HAMLET,))
+    unit = access.office(ctx)
+    hamlet = await unit_answer(ctx, event, unit, (UnitKind.HAMLET,), at=At.HAMLET)
     if hamlet is None:
         return
-    ctx.data["hamlet_id"] = hamlet.id
+    ctx.state(ModelsState).hamlet_id = hamlet.id
     types = await registry.model_types(ctx.session)
     options = [Choice(id=str(t.id), label=t.name) for t in types]
-    ctx.legacy_ask(FLOW, "model_type", ctx.t("officer.ask_model_type"), [*options, _back(ctx)])
+    ctx.ask(At.TYPE, ctx.t("officer.ask_model_type"), [*options, ctx.back_choice()])
 
 
-@step(FLOW, "model_type")
 async def on_model_type(ctx: Ctx, event: InEvent) -> None:
-    chosen = await _picked(ctx, event)
+    chosen = ctx.choose(event)
     if chosen is None:
         return
-    ctx.data["model_type_id"] = int(chosen)
+    ctx.state(ModelsState).model_type_id = int(chosen)
     found = await registry.organizations(ctx.session)
     options = [Choice(id=str(o.id), label=o.name) for o in found]
-    ctx.legacy_ask(FLOW, "model_org", ctx.t("officer.ask_organization"), [*options, _back(ctx)])
+    ctx.ask(At.ORG, ctx.t("officer.ask_organization"), [*options, ctx.back_choice()])
 
 
-@step(FLOW, "model_org")
+async def _own_hamlet(ctx: Ctx) -> tuple[int, int]:
+    """The hamlet and model type chosen, when the hamlet is still in the officer's subtree."""
+    unit = access.office(ctx)
+    state = ctx.state(ModelsState)
+    if state.hamlet_id is None or state.model_type_id is None:
+        raise access.NotAllowed
+    if not await alert_records.in_subtree(ctx.session, unit.id, state.hamlet_id):
+        raise access.NotAllowed
+    return state.hamlet_id, state.model_type_id
+
+
 async def on_model_org(ctx: Ctx, event: InEvent) -> None:
-    chosen = await _picked(ctx, event)
-    unit = unit_of(ctx)
+    chosen = ctx.choose(event)
     if chosen is None:
         return
-    hamlet_id = int(ctx.data.get("hamlet_id", 0))
-    if unit is None or not await alert_records.in_subtree(ctx.session, unit.id, hamlet_id):
-        _refuse(ctx)
-        return
-    model_type_id, organization_id = int(ctx.data.get("model_type_id", 0)), int(chosen)
-    running = await models_registry.running_of_type(ctx.session, hamlet_id, model_type_id)
-    same = next((i for i, o in running if o.id == organization_id), None)
+    hamlet_id, model_type_id = await _own_hamlet(ctx)
+    organization_id = int(chosen)
+    same, others = await running_alike(ctx.session, hamlet_id, model_type_id, organization_id)
     if same is not None:
         ctx.reprompt(await _model_duplicate(ctx, same))
         return
-    others = list(dict.fromkeys(o.name for _, o in running))
-    await _ask_model_confirm(ctx, organization_id, others)
+    await _ask_model_confirm(ctx, hamlet_id, model_type_id, organization_id, others)
 
 
 async def _model_duplicate(ctx: Ctx, instance: ModelInstance) -> Markup:
     """The hamlet already has this very model by this organization: nothing is added."""
-    model_type, organization, hamlet = await _model_parts(
-        ctx, instance.model_type_id, instance.organization_id, instance.hamlet_id
+    model_type, organization, hamlet = await model_parts(
+        ctx.session, instance.model_type_id, instance.organization_id, instance.hamlet_id
     )
     return ctx.t(
         "officer.model_duplicate",
@@ -240,11 +224,13 @@ async def _model_duplicate(ctx: Ctx, instance: ModelInstance) -> Markup:
     )
 
 
-async def _ask_model_confirm(ctx: Ctx, organization_id: int, others: list[str]) -> None:
+async def _ask_model_confirm(
+    ctx: Ctx, hamlet_id: int, model_type_id: int, organization_id: int, others: list[str]
+) -> None:
     """Before a model is added: what exactly, and which organizations already run one."""
-    ctx.data["organization_id"] = organization_id
-    model_type, organization, hamlet = await _model_parts(
-        ctx, int(ctx.data["model_type_id"]), organization_id, int(ctx.data["hamlet_id"])
+    ctx.state(ModelsState).organization_id = organization_id
+    model_type, organization, hamlet = await model_parts(
+        ctx.session, model_type_id, organization_id, hamlet_id
     )
     lines = [
         ctx.t(
@@ -256,41 +242,32 @@ async def _ask_model_confirm(ctx: Ctx, organization_id: int, others: list[str]) 
     ]
     if others:
         lines.insert(0, ctx.t("officer.model_overlap", organizations=", ".join(others)))
-    ctx.legacy_ask(FLOW, "model_confirm", Markup("\n").join(lines), incident.yes_no(ctx))
+    ctx.ask(At.CONFIRM, Markup("\n").join(lines), incident.yes_no(ctx))
 
 
-@step(FLOW, "model_confirm")
 async def on_model_confirm(ctx: Ctx, event: InEvent) -> None:
     chosen = ctx.choose(event)
-    unit = unit_of(ctx)
     if chosen is None:
         return
-    hamlet_id = int(ctx.data.get("hamlet_id", 0))
-    if unit is None or not await alert_records.in_subtree(ctx.session, unit.id, hamlet_id):
-        _refuse(ctx)
-        return
-    if chosen != "yes":
+    hamlet_id, model_type_id = await _own_hamlet(ctx)
+    organization_id = ctx.state(ModelsState).organization_id
+    if chosen != "yes" or organization_id is None:
         await list_models(ctx, ctx.t("officer.model_not_added"))
         return
-    model_type_id = int(ctx.data["model_type_id"])
-    organization_id = int(ctx.data["organization_id"])
     # Another officer may have added the same model while this one was asked.
-    running = await models_registry.running_of_type(ctx.session, hamlet_id, model_type_id)
-    same = next((i for i, o in running if o.id == organization_id), None)
+    same, _ = await running_alike(ctx.session, hamlet_id, model_type_id, organization_id)
     if same is not None:
         await list_models(ctx, await _model_duplicate(ctx, same))
         return
-    instance = ModelInstance(
-        model_type_id=model_type_id,
+    instance = await add_model(
+        ctx.session,
         hamlet_id=hamlet_id,
+        model_type_id=model_type_id,
         organization_id=organization_id,
-        started_on=ctx.local_now.date(),
-        status=ModelStatus.ACTIVE,
+        today=ctx.local_now.date(),
     )
-    ctx.session.add(instance)
-    await ctx.session.flush()
-    model_type, organization, hamlet = await _model_parts(
-        ctx, instance.model_type_id, instance.organization_id, hamlet_id
+    model_type, organization, hamlet = await model_parts(
+        ctx.session, instance.model_type_id, instance.organization_id, hamlet_id
     )
     added = ctx.t(
         "officer.model_added",
@@ -301,5 +278,19 @@ async def on_model_confirm(ctx: Ctx, event: InEvent) -> None:
     await list_models(ctx, added)
 
 
-# Declared flows of this module; the package gathers them.
-FLOWS: tuple[Flow[Any], ...] = ()
+MODELS = Flow(
+    At,
+    ModelsState,
+    needs=Need.OFFICER,
+    entry=(At.MODELS,),
+    steps={
+        At.MODELS: Step(on_models, then=(At.HAMLET, At.MODEL)),
+        At.MODEL: Step(on_model, then=(At.STOP_CONFIRM,)),
+        At.STOP_CONFIRM: Step(on_model_stop_confirm, then=(At.MODEL,)),
+        At.HAMLET: Step(on_model_hamlet, then=(At.TYPE,)),
+        At.TYPE: Step(on_model_type, then=(At.ORG,)),
+        At.ORG: Step(on_model_org, then=(At.CONFIRM,)),
+        At.CONFIRM: Step(on_model_confirm),
+    },
+)
+FLOWS: tuple[Flow[Any], ...] = (MODELS,)

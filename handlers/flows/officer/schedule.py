@@ -4,32 +4,50 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from markupsafe import Markup
 
-from handlers import when
+from handlers import access, when
+from handlers.access import Need
 from handlers.context import Ctx, StaleChoice
-from handlers.flow import Flow
+from handlers.flow import Flow, FlowState, Step
 from handlers.flows import drafting
-from handlers.flows.officer.common import (
-    FLOW,
-    MAX_ESCALATION,
-    MAX_HOLIDAY_DAYS,
-    MIN_ESCALATION,
-    _back,
-    _picked,
-    _refuse,
-    unit_of,
-)
-from handlers.flows.officer.units import _asks_unit_first
+from handlers.flows.officer.common import MAX_ESCALATION, MAX_HOLIDAY_DAYS, MIN_ESCALATION
+from handlers.flows.officer.units import asks_unit_first
 from handlers.messages import Choice, InEvent
-from handlers.registry import step
+from handlers.services.schedules import cancel_holiday
+from handlers.steps import Steps
 from storage import pauses, schedules
 from storage.schedules import WeeklyTime
 from storage.text import fold
 
 _WEEKLY = re.compile(r"^(?:thu\s*|t)?([2-7]|cn|chu nhat)\s+(\d{1,2})\s*(?:h|gio)?\s*(\d{2})?$")
+Setting = Literal[
+    "first_reminder", "second_reminder", "digest_at", "escalation", "holiday", "cancel_holiday"
+]
+TIMES: tuple[Setting, ...] = ("first_reminder", "second_reminder", "digest_at")
+SETTINGS: tuple[Setting, ...] = (*TIMES, "escalation", "holiday")
+EVERY_SETTING: tuple[Setting, ...] = (*SETTINGS, "cancel_holiday")
+
+
+class At(Steps, flow="schedule"):
+    SETTINGS = "settings"
+    SET_TIME = "set_time"
+    SET_MINUTES = "set_minutes"
+    HOLIDAY_FIRST = "holiday_first"
+    HOLIDAY_CONFIRM = "holiday_confirm"
+    HOLIDAY_LAST = "holiday_last"
+    HOLIDAY_CANCEL = "holiday_cancel"
+
+
+class ScheduleState(FlowState):
+    """What the officer is changing, and the first day of the holiday being added (a doubtful
+    one until they confirm it)."""
+
+    setting: Setting | None = None
+    pending_first_day: date | None = None
+    first_day: date | None = None
 
 
 def weekday_name(ctx: Ctx, moment: WeeklyTime) -> Markup:
@@ -53,12 +71,10 @@ def parse_weekly(text: str) -> WeeklyTime | None:
 
 
 async def show_settings(ctx: Ctx, intro: Markup | None = None) -> None:
-    if _asks_unit_first(ctx, "settings"):
+    if asks_unit_first(ctx, "settings"):
         return
-    unit = unit_of(ctx)
-    if unit is None:
-        _refuse(ctx)
-        return
+    unit = access.office(ctx)
+    ctx.begin(ScheduleState())
     schedule = await schedules.effective(ctx.session, unit.id)
     held = await pauses.for_unit(ctx.session, unit.id, ctx.local_now.date())
     text = ctx.t(
@@ -75,33 +91,26 @@ async def show_settings(ctx: Ctx, intro: Markup | None = None) -> None:
             first=ctx.t.date(pause.first_day),
             last=ctx.t.date(pause.last_day),
         )
-    keys = ["first_reminder", "second_reminder", "digest_at", "escalation", "holiday"]
-    if held:
-        keys.append("cancel_holiday")
+    keys = EVERY_SETTING if held else SETTINGS
     options = [Choice(id=k, label=str(ctx.t(f"officer.set_{k}"))) for k in keys]
-    ctx.legacy_ask(FLOW, "settings", text, [*options, _back(ctx)], intro=intro)
+    ctx.ask(At.SETTINGS, text, [*options, ctx.back_choice()], intro=intro)
 
 
-@step(FLOW, "settings")
 async def on_settings(ctx: Ctx, event: InEvent) -> None:
-    chosen = await _picked(ctx, event)
-    unit = unit_of(ctx)
+    chosen = ctx.choose(event)
     if chosen is None:
         return
-    if unit is None:
-        _refuse(ctx)
-        return
-    ctx.data["setting"] = chosen
-    if chosen in ("first_reminder", "second_reminder", "digest_at"):
-        ctx.legacy_ask(FLOW, "set_time", ctx.t("officer.ask_weekly_time"))
-    elif chosen == "escalation":
-        ctx.legacy_ask(
-            FLOW,
-            "set_minutes",
-            ctx.t("officer.ask_minutes", low=MIN_ESCALATION, high=MAX_ESCALATION),
+    unit = access.office(ctx)
+    setting = next((s for s in EVERY_SETTING if s == chosen), None)
+    ctx.state(ScheduleState).setting = setting
+    if setting in TIMES:
+        ctx.ask(At.SET_TIME, ctx.t("officer.ask_weekly_time"))
+    elif setting == "escalation":
+        ctx.ask(
+            At.SET_MINUTES, ctx.t("officer.ask_minutes", low=MIN_ESCALATION, high=MAX_ESCALATION)
         )
-    elif chosen == "holiday":
-        ctx.legacy_ask(FLOW, "holiday_first", ctx.t("officer.ask_holiday_first"))
+    elif setting == "holiday":
+        ctx.ask(At.HOLIDAY_FIRST, ctx.t("officer.ask_holiday_first"))
     else:
         held = await pauses.for_unit(ctx.session, unit.id, ctx.local_now.date())
         options = [
@@ -117,42 +126,34 @@ async def on_settings(ctx: Ctx, event: InEvent) -> None:
             )
             for p in held
         ]
-        ctx.legacy_ask(
-            FLOW, "holiday_cancel", ctx.t("officer.ask_holiday_cancel"), [*options, _back(ctx)]
-        )
+        question = ctx.t("officer.ask_holiday_cancel")
+        ctx.ask(At.HOLIDAY_CANCEL, question, [*options, ctx.back_choice()])
 
 
-@step(FLOW, "set_time")
 async def on_set_time(ctx: Ctx, event: InEvent) -> None:
-    unit = unit_of(ctx)
     moment = parse_weekly(event.text or "") if event.kind == "text" else None
     if moment is None:
         ctx.reprompt(ctx.t("officer.weekly_time_expected"))
         return
-    if unit is None:
-        _refuse(ctx)
-        return
-    field = str(ctx.data.get("setting"))
+    unit = access.office(ctx)
+    field = ctx.state(ScheduleState).setting
+    if field not in TIMES:
+        raise access.NotAllowed
     await schedules.change(ctx.session, unit.id, ctx.person.id, ctx.now, **{field: moment})
     await show_settings(ctx, ctx.t("officer.saved"))
 
 
-@step(FLOW, "set_minutes")
 async def on_set_minutes(ctx: Ctx, event: InEvent) -> None:
-    unit = unit_of(ctx)
     typed = (event.text or "").strip() if event.kind == "text" else ""
     minutes = int(typed) if typed.isdecimal() else 0
     if not MIN_ESCALATION <= minutes <= MAX_ESCALATION:
         ctx.reprompt(ctx.t("officer.minutes_expected", low=MIN_ESCALATION, high=MAX_ESCALATION))
         return
-    if unit is None:
-        _refuse(ctx)
-        return
+    unit = access.office(ctx)
     await schedules.change(ctx.session, unit.id, ctx.person.id, ctx.now, escalation_minutes=minutes)
     await show_settings(ctx, ctx.t("officer.saved"))
 
 
-@step(FLOW, "holiday_first")
 async def on_holiday_first(ctx: Ctx, event: InEvent) -> None:
     today = ctx.local_now.date()
     reading = when.read_coming(event.text or "", today) if event.kind == "text" else None
@@ -160,19 +161,18 @@ async def on_holiday_first(ctx: Ctx, event: InEvent) -> None:
         ctx.reprompt(ctx.t("officer.future_day_expected"))
         return
     if reading.doubt:
-        ctx.data["pending_first_day"] = reading.day.isoformat()
+        ctx.state(ScheduleState).pending_first_day = reading.day
         question = ctx.t("officer.confirm_holiday_first", date=ctx.t.date(reading.day))
-        ctx.legacy_ask(FLOW, "holiday_confirm", question, drafting.yes_no_choices(ctx))
+        ctx.ask(At.HOLIDAY_CONFIRM, question, drafting.yes_no_choices(ctx))
         return
     _ask_holiday_last(ctx, reading.day)
 
 
 def _ask_holiday_last(ctx: Ctx, first: date) -> None:
-    ctx.data["first_day"] = first.isoformat()
-    ctx.legacy_ask(FLOW, "holiday_last", ctx.t("officer.ask_holiday_last", first=ctx.t.date(first)))
+    ctx.state(ScheduleState).first_day = first
+    ctx.ask(At.HOLIDAY_LAST, ctx.t("officer.ask_holiday_last", first=ctx.t.date(first)))
 
 
-@step(FLOW, "holiday_confirm")
 async def on_holiday_confirm(ctx: Ctx, event: InEvent) -> None:
     """ "Ý đồng chí là 01/12/2026?": yes keeps that first day, no asks for it with its year;
     another day typed instead is read as the first day."""
@@ -186,17 +186,18 @@ async def on_holiday_confirm(ctx: Ctx, event: InEvent) -> None:
         else:
             ctx.reprompt(ctx.t("officer.yes_no_expected"))
         return
-    pending = ctx.data.pop("pending_first_day", None)
+    state = ctx.state(ScheduleState)
+    pending, state.pending_first_day = state.pending_first_day, None
     if answer and pending:
-        _ask_holiday_last(ctx, date.fromisoformat(str(pending)))
+        _ask_holiday_last(ctx, pending)
     else:
-        ctx.legacy_ask(FLOW, "holiday_first", ctx.t("officer.ask_holiday_first_with_year"))
+        ctx.ask(At.HOLIDAY_FIRST, ctx.t("officer.ask_holiday_first_with_year"))
 
 
-@step(FLOW, "holiday_last")
 async def on_holiday_last(ctx: Ctx, event: InEvent) -> None:
-    unit = unit_of(ctx)
-    first = date.fromisoformat(str(ctx.data.get("first_day")))
+    first = ctx.state(ScheduleState).first_day
+    if first is None:
+        raise access.NotAllowed
     last = when.read_day_from(event.text or "", first) if event.kind == "text" else None
     if last is None or last - first > timedelta(days=MAX_HOLIDAY_DAYS):
         ctx.reprompt(ctx.t("officer.holiday_last_expected", first=ctx.t.date(first)))
@@ -204,9 +205,7 @@ async def on_holiday_last(ctx: Ctx, event: InEvent) -> None:
     if last < ctx.local_now.date():
         ctx.reprompt(ctx.t("officer.holiday_over", last=ctx.t.date(last)))
         return
-    if unit is None:
-        _refuse(ctx)
-        return
+    unit = access.office(ctx)
     await pauses.add(
         ctx.session,
         first_day=first,
@@ -218,20 +217,34 @@ async def on_holiday_last(ctx: Ctx, event: InEvent) -> None:
     await show_settings(ctx, ctx.t("officer.holiday_saved"))
 
 
-@step(FLOW, "holiday_cancel")
 async def on_holiday_cancel(ctx: Ctx, event: InEvent) -> None:
-    chosen = await _picked(ctx, event)
-    unit = unit_of(ctx)
+    chosen = ctx.choose(event)
     if chosen is None:
         return
-    held = await pauses.for_unit(ctx.session, unit.id, ctx.local_now.date()) if unit else []
-    pause = next((p for p in held if str(p.id) == chosen), None)
-    if pause is None:
-        _refuse(ctx)
-        return
-    pause.cancelled_at = ctx.now
+    unit = access.office(ctx)
+    today = ctx.local_now.date()
+    pause_id = int(chosen) if chosen.isdecimal() else 0
+    if not await cancel_holiday(ctx.session, unit.id, pause_id, today, ctx.now):
+        raise access.NotAllowed
     await show_settings(ctx, ctx.t("officer.holiday_cancelled"))
 
 
-# Declared flows of this module; the package gathers them.
-FLOWS: tuple[Flow[Any], ...] = ()
+SCHEDULE = Flow(
+    At,
+    ScheduleState,
+    needs=Need.OFFICER,
+    entry=(At.SETTINGS,),
+    steps={
+        At.SETTINGS: Step(
+            on_settings,
+            then=(At.SET_TIME, At.SET_MINUTES, At.HOLIDAY_FIRST, At.HOLIDAY_CANCEL),
+        ),
+        At.SET_TIME: Step(on_set_time),
+        At.SET_MINUTES: Step(on_set_minutes),
+        At.HOLIDAY_FIRST: Step(on_holiday_first, then=(At.HOLIDAY_CONFIRM, At.HOLIDAY_LAST)),
+        At.HOLIDAY_CONFIRM: Step(on_holiday_confirm, then=(At.HOLIDAY_FIRST, At.HOLIDAY_LAST)),
+        At.HOLIDAY_LAST: Step(on_holiday_last),
+        At.HOLIDAY_CANCEL: Step(on_holiday_cancel),
+    },
+)
+FLOWS: tuple[Flow[Any], ...] = (SCHEDULE,)

@@ -6,50 +6,47 @@ from typing import Any
 
 from markupsafe import Markup
 
-from handlers import digest_text, periods
+from handlers import access, digest_text, periods
+from handlers.access import Need
 from handlers.choices import with_letters_hint
 from handlers.context import Ctx
 from handlers.digest import build
 from handlers.digest_delivery import Extras, messages
-from handlers.flow import Flow
-from handlers.flows import menu
+from handlers.flow import Flow, NoState, Step
 from handlers.flows.officer.common import (
-    FLOW,
     OFFICE_KINDS,
     PERIODS,
-    _period_choices,
-    _picked,
-    _refuse,
-    _summary_usage,
-    _unit_problem,
-    unit_of,
+    period_choices,
+    summary_usage,
+    unit_problem,
 )
-from handlers.flows.officer.units import _asks_unit_first
+from handlers.flows.officer.units import asks_unit_first
 from handlers.messages import InEvent
 from handlers.periods import Period
-from handlers.registry import step
+from handlers.steps import Steps
 from storage import files, registry
 from storage.enums import UnitKind
 from storage.models import Unit
 
 
+class At(Steps, flow="summary"):
+    SUMMARY = "summary"
+
+
 async def ask_summary(ctx: Ctx) -> None:
-    if _asks_unit_first(ctx, "sum"):
+    if asks_unit_first(ctx, "sum"):
         return
-    ctx.legacy_ask(FLOW, "summary", ctx.t("officer.ask_period"), _period_choices(ctx))
+    ctx.begin(NoState())
+    ctx.ask(At.SUMMARY, ctx.t("officer.ask_period"), period_choices(ctx))
 
 
-@step(FLOW, "summary")
 async def on_summary(ctx: Ctx, event: InEvent) -> None:
-    chosen = await _picked(ctx, event)
-    unit = unit_of(ctx)
+    chosen = ctx.choose(event)
     if chosen is None:
         return
-    if unit is None:
-        _refuse(ctx)
-        return
+    unit = access.office(ctx)
     await send_summary(ctx, unit, PERIODS[chosen](ctx.local_now))
-    menu.show(ctx)
+    ctx.finish()
 
 
 async def send_summary(ctx: Ctx, unit: Unit, period: Period) -> None:
@@ -68,24 +65,21 @@ async def send_summary(ctx: Ctx, unit: Unit, period: Period) -> None:
 
 async def summary_command(ctx: Ctx, argument: str) -> None:
     """`/tonghop` for the officer's unit, `/tonghop Nà Phải` for a unit of their subtree."""
-    unit = unit_of(ctx)
-    if unit is None:
-        _refuse(ctx)
-        return
+    unit = access.office(ctx)
     target = unit
     if argument:
         kinds = (*OFFICE_KINDS, UnitKind.HAMLET)
         found = await registry.find_in_subtree(ctx.session, unit.id, argument, kinds)
         if len(found) != 1:
-            problem = await _unit_problem(ctx, unit, argument, kinds, found)
+            problem = await unit_problem(ctx, unit, argument, kinds, found)
             if not found:
-                problem += "\n" + await _summary_usage(ctx, unit, argument)
+                problem += "\n" + await summary_usage(ctx, unit, argument)
             ctx.say(problem)
             return
         target = found[0]
     ctx.reset()
     await send_summary(ctx, target, periods.last_week(ctx.local_now))
-    menu.show(ctx)
+    ctx.finish()
 
 
 # Silent hamlets ------------------------------------------------------------------------
@@ -94,17 +88,14 @@ async def summary_command(ctx: Ctx, argument: str) -> None:
 async def show_missing(ctx: Ctx, unit: Unit | None = None, period: Period | None = None) -> None:
     """The hamlets that have not reported: this week's of the officer's own unit from the
     menu; a digest's own unit and period from its button."""
-    if unit is None and _asks_unit_first(ctx, "missing"):
+    if unit is None and asks_unit_first(ctx, "missing"):
         return
-    unit = unit or unit_of(ctx)
-    if unit is None:
-        _refuse(ctx)
-        return
+    unit = unit or access.office(ctx)
     period = period or periods.this_week(ctx.local_now)
     digest = await build(ctx.session, unit.id, period, ctx.now, ctx.tz)
     label = digest_text.period_label(ctx.t, period)
     if not digest.missing:
-        menu.show(ctx, ctx.t("officer.none_missing", period=label))
+        ctx.finish(ctx.t("officer.none_missing", period=label))
         return
     lines: list[Markup | str] = [
         ctx.t("officer.missing_title", period=label, count=len(digest.missing))
@@ -120,8 +111,11 @@ async def show_missing(ctx: Ctx, unit: Unit | None = None, period: Period | None
     ]
     if len(digest.missing) > digest_text.MAX_MISSING:
         lines.append(ctx.t("digest.more", count=len(digest.missing) - digest_text.MAX_MISSING))
-    menu.show(ctx, Markup("\n").join(lines))
+    ctx.finish(Markup("\n").join(lines))
 
 
+SUMMARY = Flow(
+    At, NoState, needs=Need.OFFICER, entry=(At.SUMMARY,), steps={At.SUMMARY: Step(on_summary)}
+)
 # Declared flows of this module; the package gathers them.
-FLOWS: tuple[Flow[Any], ...] = ()
+FLOWS: tuple[Flow[Any], ...] = (SUMMARY,)

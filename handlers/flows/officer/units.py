@@ -7,83 +7,93 @@ from typing import Any
 
 from markupsafe import Markup
 
+from handlers import access
+from handlers.access import Need
 from handlers.context import Ctx
-from handlers.flow import Flow
-from handlers.flows import menu
-from handlers.flows.officer.common import (
-    FLOW,
-    _back,
-    _picked,
-    _refuse,
-    officer_units,
-    unit_of,
-)
+from handlers.flow import Flow, FlowState, Step
 from handlers.messages import Choice, InEvent
-from handlers.registry import step
+from handlers.steps import Steps
 
 
-def _must_choose_unit(ctx: Ctx) -> bool:
-    units = officer_units(ctx)
+class At(Steps, flow="acting_unit"):
+    ACTING_UNIT = "acting_unit"
+
+
+class ActingUnitState(FlowState):
+    """What the officer was starting (a menu key or a command, and its argument) when asked."""
+
+    then: str = ""
+    argument: str = ""
+
+
+def must_choose_unit(ctx: Ctx) -> bool:
+    units = access.officer_units(ctx)
     return len(units) > 1 and all(u.id != ctx.person.acting_unit_id for u in units)
 
 
-def _asks_unit_first(ctx: Ctx, then: str, argument: str = "") -> bool:
+def asks_unit_first(ctx: Ctx, then: str, argument: str = "") -> bool:
     """An officer of several units who never chose one is asked first, then goes on."""
-    if not _must_choose_unit(ctx):
+    if not must_choose_unit(ctx):
         return False
-    _ask_unit(ctx, then, argument)
+    ask_unit_then(ctx, then, argument)
     return True
 
 
 def menu_extras(ctx: Ctx) -> list[tuple[str, str, Callable[[Ctx], Awaitable[None]]]]:
     """An officer of several units can change the one they act for from the menu."""
-    return [("switch_unit", "menu.switch_unit", ask_unit)] if len(officer_units(ctx)) > 1 else []
+    units = access.officer_units(ctx)
+    return [("switch_unit", "menu.switch_unit", ask_unit)] if len(units) > 1 else []
 
 
 async def ask_unit(ctx: Ctx) -> None:
-    _ask_unit(ctx)
+    ask_unit_then(ctx)
 
 
-def _ask_unit(ctx: Ctx, then: str = "", argument: str = "") -> None:
+def ask_unit_then(ctx: Ctx, then: str = "", argument: str = "") -> None:
     """Which of their units the officer acts for; `then` is what they were starting."""
-    units = officer_units(ctx)
+    units = access.officer_units(ctx)
     if len(units) < 2:
-        _refuse(ctx)
-        return
-    ctx.data = {"then": then, "argument": argument}
+        raise access.NotAllowed
+    ctx.begin(ActingUnitState(then=then, argument=argument))
     question = ctx.t("officer.ask_acting_unit")
-    if not _must_choose_unit(ctx) and (current := unit_of(ctx)) is not None:
+    if not must_choose_unit(ctx) and (current := access.acting_unit(ctx)) is not None:
         question = Markup("\n").join(
             [ctx.t("officer.acting_unit_now", unit=current.label), question]
         )
     options = [Choice(id=str(u.id), label=u.label) for u in units]
-    ctx.legacy_ask(FLOW, "acting_unit", question, [*options, _back(ctx)])
+    ctx.ask(At.ACTING_UNIT, question, [*options, ctx.back_choice()])
 
 
-@step(FLOW, "acting_unit")
 async def on_acting_unit(ctx: Ctx, event: InEvent) -> None:
     from handlers.flows.officer import COMMANDS, STARTS  # they import this module
 
-    chosen = await _picked(ctx, event)
+    chosen = ctx.choose(event)
     if chosen is None:
         return
-    unit = next((u for u in officer_units(ctx) if str(u.id) == chosen), None)
+    unit = next((u for u in access.officer_units(ctx) if str(u.id) == chosen), None)
     if unit is None:
-        _refuse(ctx)
-        return
-    then, argument = str(ctx.data.get("then", "")), str(ctx.data.get("argument", ""))
+        raise access.NotAllowed
+    state = ctx.state(ActingUnitState)
     ctx.person.acting_unit_id = unit.id
     ctx.reset()
     done = ctx.t("officer.acting_unit_set", unit=unit.label)
-    if then in COMMANDS:
+    if state.then in COMMANDS:
         ctx.say(done)
-        await COMMANDS[then](ctx, argument)
-    elif then in STARTS:
+        await COMMANDS[state.then](ctx, state.argument)
+    elif state.then in STARTS:
         ctx.say(done)
-        await STARTS[then](ctx)
+        await STARTS[state.then](ctx)
     else:
-        menu.show(ctx, done)
+        ctx.finish(done)
 
 
+# What the officer was starting goes on at its own flow's entry, always allowed.
+ACTING_UNIT = Flow(
+    At,
+    ActingUnitState,
+    needs=Need.OFFICER,
+    entry=(At.ACTING_UNIT,),
+    steps={At.ACTING_UNIT: Step(on_acting_unit)},
+)
 # Declared flows of this module; the package gathers them.
-FLOWS: tuple[Flow[Any], ...] = ()
+FLOWS: tuple[Flow[Any], ...] = (ACTING_UNIT,)
