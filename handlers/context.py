@@ -185,37 +185,6 @@ class Ctx:
     def is_outdated(self) -> bool:
         return not self.is_idle and STATE_KEY not in self.data
 
-    def legacy_ask(
-        self,
-        flow: str,
-        step: str,
-        text: Markup | str,
-        choices: list[Choice] | None = None,
-        *,
-        ask_location: bool = False,
-        ask_contact: bool = False,
-        menu: list[str] | None = None,
-        intro: Markup | str | None = None,
-    ) -> None:
-        """Move to `step` and ask its question; buttons carry the new version as their token.
-
-        `intro` (what just happened) is sent with the question but not repeated on a re-ask.
-        """
-        self.flow, self.step = flow, step
-        self.version += 1
-        message = OutMessage(
-            text=str(text),
-            choices=choices or [],
-            choice_token=str(self.version) if choices else None,
-            ask_location=ask_location,
-            ask_contact=ask_contact,
-            menu=menu or [],
-        )
-        self.data[PROMPT_KEY] = message.model_dump()
-        if intro:
-            message = message.model_copy(update={"text": f"{intro}\n\n{text}"})
-        self.replies.append(message)
-
     def reprompt(self, problem: Markup | str) -> None:
         """Say what was wrong and ask the same question again; the step does not move."""
         stored = self.data.get(PROMPT_KEY)

@@ -7,7 +7,6 @@ from handlers.context import BACK, Ctx, Picked
 from handlers.flow import Graph
 from handlers.flows import FLOWS, linking, menu, officer, onboarding, privacy, standing
 from handlers.messages import InEvent
-from handlers.registry import STEPS
 from storage.text import fold
 
 MAX_TEXT = 4000
@@ -63,21 +62,17 @@ async def _step(ctx: Ctx, event: InEvent) -> None:
     before = (ctx.flow, ctx.step)
     flow = GRAPH.flows.get(ctx.flow)
     declared = GRAPH.step(*before)
-    if flow is not None and declared is not None:
-        if not access.admits(ctx, flow.needs):
-            raise access.NotAllowed
-        if ctx.pick(event, loose=False) == Picked(BACK):
-            ctx.finish()
-            return
-        await declared.on(ctx, event)
-        if ctx.flow in GRAPH.flows:
-            GRAPH.check(before, (ctx.flow, ctx.step))
+    if flow is None or declared is None:
+        # Stored at a step a newer version no longer has: start again, saying why.
+        ctx.finish(ctx.t("error.conversation_restarted"))
         return
-    handler = STEPS.get(before)
-    if handler is None:
+    if not access.admits(ctx, flow.needs):
+        raise access.NotAllowed
+    if ctx.pick(event, loose=False) == Picked(BACK):
         ctx.finish()
         return
-    await handler(ctx, event)
+    await declared.on(ctx, event)
+    GRAPH.check(before, (ctx.flow, ctx.step))
 
 
 async def _global(ctx: Ctx, text: str) -> bool:

@@ -68,9 +68,9 @@ def menu_actions() -> list[str]:
 
 def rows() -> list[tuple[str, list[bool]]]:
     t = Translator("vi")
-    from handlers.flows.menu import _starters
+    from handlers.flows.menu import STARTERS
 
-    labels = {key: str(t(label)) for key, (label, _) in _starters().items()}
+    labels = {key: str(t(label)) for key, (label, _) in STARTERS.items()}
     table: list[tuple[str, list[bool]]] = []
     for key in menu_actions():
         audiences = {audience for audience, keys in MENU.items() if key in keys}

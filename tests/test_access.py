@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers import alerts, digest_delivery, reminders
 from handlers.access import BUTTONS, COMMANDS, MENU, Audience, Scope
 from handlers.flows import linking, officer, standing
-from handlers.flows.menu import _starters
+from handlers.flows.menu import STARTERS
 from handlers.i18n import Translator
 from handlers.messages import OutMessage
 from handlers.periods import week_period
@@ -127,7 +127,7 @@ async def urgent_report(h: Harness) -> int:
 
 
 async def test_every_action_of_the_code_is_declared() -> None:
-    assert set(_starters()) == {key for keys in MENU.values() for key in keys}
+    assert set(STARTERS) == {key for keys in MENU.values() for key in keys}
     assert set(officer.COMMANDS) <= set(COMMANDS)
     assert set(BUTTONS) == {kind.prefix for kind in standing.KINDS}
 
@@ -135,7 +135,7 @@ async def test_every_action_of_the_code_is_declared() -> None:
 async def test_each_menu_is_what_the_declaration_says(harness: Harness) -> None:
     await add_admin(harness)
     t = Translator("vi")
-    starters = _starters()
+    starters = STARTERS
     for persona in PERSONAS:
         shown = await harness.say(persona.user, "/menu")
         expected = [str(t(starters[key][0])) for key in MENU[persona.audience]]
@@ -145,7 +145,7 @@ async def test_each_menu_is_what_the_declaration_says(harness: Harness) -> None:
 async def test_menu_actions_of_other_audiences_do_nothing(harness: Harness) -> None:
     await add_admin(harness)
     t = Translator("vi")
-    starters = _starters()
+    starters = STARTERS
     every_key = {key for keys in MENU.values() for key in keys}
     for persona in PERSONAS:
         own = set(MENU[persona.audience])
@@ -194,7 +194,7 @@ async def test_buttons_outside_the_conversation_cell_by_cell(harness: Harness) -
         digest_delivery.TOKEN_PREFIX: (
             digest_delivery.token(hamlet.id, week_period(week)),
             "open",
-            "officer/open",
+            "open_incidents/open",
         ),
         linking.TOKEN_PREFIX: (await link_asked_of(harness, "demo-officer"), "no", "menu/main"),
     }

@@ -72,7 +72,7 @@ STEPS: dict[str, tuple[str, list[str]]] = {
     "onboarding/name": (HEAD, ["/menu", "Thông tin của tôi", "1"]),
     "onboarding/phone": (HEAD, ["/menu", "Thông tin của tôi", "2"]),
     "onboarding/share": (HEAD, ["/menu", "Thông tin của tôi", "2", "0912345678"]),
-    "officer/invite_handover": (OFFICER, ["/menu", "Mời người dùng", "1", "na phai"]),
+    "invites/invite_handover": (OFFICER, ["/menu", "Mời người dùng", "1", "na phai"]),
     "guide/topics": (RESIDENT, ["/menu", "1"]),
     "guide/guide": (RESIDENT, ["/menu", "1", "1"]),
     "guide/answer": (RESIDENT, ["/menu", "1", "1", "1"]),
@@ -84,42 +84,42 @@ STEPS: dict[str, tuple[str, list[str]]] = {
     "recent/withdraw": (HEAD, [*OWN_REPORT, "Rút lại"]),
     "recent/field": (HEAD, [*OWN_REPORT, "Sửa"]),
     "recent/value": (HEAD, [*OWN_REPORT, "Sửa", "Nội dung"]),
-    "followup/pause": (HEAD, ["/menu", "Tạm dừng nhắc báo cáo"]),
+    "pause/pause": (HEAD, ["/menu", "Tạm dừng nhắc báo cáo"]),
     "onboarding/consent": (NEWCOMER, ["/menu", "Nhập mã mời", "{code}"]),
-    "officer/acting_unit": (OFFICER, ["/menu", "Đổi đơn vị"]),
-    "officer/summary": (OFFICER, ["/menu", "Tổng hợp"]),
-    "officer/open": (OFFICER, ["/menu", "Sự việc đang mở"]),
-    "officer/incident": (OFFICER, OPEN_INCIDENT),
+    "acting_unit/acting_unit": (OFFICER, ["/menu", "Đổi đơn vị"]),
+    "summary/summary": (OFFICER, ["/menu", "Tổng hợp"]),
+    "open_incidents/open": (OFFICER, ["/menu", "Sự việc đang mở"]),
+    "open_incidents/incident": (OFFICER, OPEN_INCIDENT),
     "followup/resolve_confirm": (OFFICER, [*OPEN_INCIDENT, "Đã xử lý"]),
     "followup/note": (OFFICER, [*OPEN_INCIDENT, "Ghi chú"]),
-    "officer/export": (OFFICER, ["/menu", "Xuất Excel"]),
-    "officer/report": (OFFICER, ["/menu", "Báo cáo Word"]),
-    "officer/invite_role": (OFFICER, ["/menu", "Mời người dùng"]),
-    "officer/invite_unit": (OFFICER, ["/menu", "Mời người dùng", "1"]),
-    "officer/models": (OFFICER, MODELS),
-    "officer/model": (OFFICER, [*MODELS, "2"]),
+    "exports/export": (OFFICER, ["/menu", "Xuất Excel"]),
+    "exports/report": (OFFICER, ["/menu", "Báo cáo Word"]),
+    "invites/invite_role": (OFFICER, ["/menu", "Mời người dùng"]),
+    "invites/invite_unit": (OFFICER, ["/menu", "Mời người dùng", "1"]),
+    "models/models": (OFFICER, MODELS),
+    "models/model": (OFFICER, [*MODELS, "2"]),
     # Thôn Bản Đán's model, made active first should an input have stopped it.
-    "officer/model_stop_confirm": (
+    "models/model_stop_confirm": (
         OFFICER,
         [*MODELS, "2", "Hoạt động lại", *MODELS, "2", "Ngừng hẳn"],
     ),
-    "officer/model_hamlet": (OFFICER, [*MODELS, "Thêm mô hình"]),
-    "officer/model_type": (OFFICER, [*MODELS, "Thêm mô hình", "Nà Phải"]),
-    "officer/model_org": (OFFICER, ADD_MODEL),
+    "models/model_hamlet": (OFFICER, [*MODELS, "Thêm mô hình"]),
+    "models/model_type": (OFFICER, [*MODELS, "Thêm mô hình", "Nà Phải"]),
+    "models/model_org": (OFFICER, ADD_MODEL),
     # Should an input have added the model, the next organization is asked about instead;
     # at the question itself an organization's name is no answer and changes nothing.
-    "officer/model_confirm": (
+    "models/model_confirm": (
         OFFICER,
         [*ADD_MODEL, "Hội Nông dân", "Công an xã", "Hội Cựu chiến binh"],
     ),
-    "officer/settings": (OFFICER, SETTINGS),
-    "officer/set_time": (OFFICER, [*SETTINGS, "Đổi giờ nhắc lần 1"]),
-    "officer/set_minutes": (OFFICER, [*SETTINGS, "Đổi thời gian chờ khẩn"]),
-    "officer/holiday_first": (OFFICER, HOLIDAY),
+    "schedule/settings": (OFFICER, SETTINGS),
+    "schedule/set_time": (OFFICER, [*SETTINGS, "Đổi giờ nhắc lần 1"]),
+    "schedule/set_minutes": (OFFICER, [*SETTINGS, "Đổi thời gian chờ khẩn"]),
+    "schedule/holiday_first": (OFFICER, HOLIDAY),
     # Yesterday: begun already, or next year's? The officer is asked.
-    "officer/holiday_confirm": (OFFICER, [*HOLIDAY, "26/11"]),
-    "officer/holiday_last": (OFFICER, [*HOLIDAY, "20/12"]),
-    "officer/holiday_cancel": (OFFICER, [*HOLIDAY, "20/12", "25/12", "Hủy đợt nghỉ"]),
+    "schedule/holiday_confirm": (OFFICER, [*HOLIDAY, "26/11"]),
+    "schedule/holiday_last": (OFFICER, [*HOLIDAY, "20/12"]),
+    "schedule/holiday_cancel": (OFFICER, [*HOLIDAY, "20/12", "25/12", "Hủy đợt nghỉ"]),
 }
 Prepare = Callable[[Harness], Awaitable[dict[str, str]]]
 
@@ -143,7 +143,7 @@ async def _invite(h: Harness) -> dict[str, str]:
 
 # What a script needs that no demo person can type, done once before its inputs.
 PREPARED: dict[str, Prepare] = {
-    "officer/acting_unit": _second_commune,
+    "acting_unit/acting_unit": _second_commune,
     "onboarding/consent": _invite,
 }
 
@@ -314,14 +314,10 @@ def test_digits_that_are_not_plain_numbers_are_answered(
 
 
 def declared_steps() -> set[str]:
-    """Every step the handlers declare, as "flow/step": the legacy registry's and the
-    declared flows' tables (the one place to change when the handlers' shape does)."""
-    import handlers.router  # noqa: F401  # loading the router loads every flow module
+    """Every step the conversations declare, as "flow/step"."""
     from handlers.flows import FLOWS
-    from handlers.registry import STEPS as REGISTERED
 
-    legacy = {f"{flow}/{name}" for flow, name in REGISTERED}
-    return legacy | {f"{flow.name}/{at}" for flow in FLOWS for at in flow.steps}
+    return {f"{flow.name}/{at}" for flow in FLOWS for at in flow.steps}
 
 
 def test_every_step_has_a_script() -> None:
@@ -333,13 +329,7 @@ def test_every_step_has_a_script() -> None:
 # Found by TUQUAN_PROPERTY_RANDOM=1 runs, outside the everyday sample; each fails until fixed.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="picklist.answer passes the whole typed text to officer._unit_problem, which "
-    "echoes it in officer.unit_unknown: 3000 emoji (under the 4000-character input limit) "
-    "give an answer of 6048 UTF-16 units, over Telegram's 4096",
-)
-@pytest.mark.parametrize("where", ["officer/model_hamlet", "officer/invite_unit"])
+@pytest.mark.parametrize("where", ["models/model_hamlet", "invites/invite_unit"])
 def test_a_long_unknown_unit_name_is_not_echoed_whole(
     where: str, harness_sync: Harness, loop: asyncio.AbstractEventLoop
 ) -> None:
@@ -348,12 +338,7 @@ def test_a_long_unknown_unit_name_is_not_echoed_whole(
     assert_valid_answer(replies)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="standing._on_digest answers a token that is no digest's ('d') with "
-    "officer.refused, where alert, reminder and link tokens get error.stale_choice",
-)
-@pytest.mark.parametrize("where", ["menu/main", "officer/summary"])
+@pytest.mark.parametrize("where", ["menu/main", "summary/summary"])
 def test_a_garbled_digest_button_is_an_old_question(
     where: str, harness_sync: Harness, loop: asyncio.AbstractEventLoop
 ) -> None:

@@ -39,6 +39,24 @@ async def test_a_conversation_from_an_earlier_version_starts_again(harness: Harn
     assert len(await harness.reports()) == before
 
 
+async def test_a_conversation_at_a_step_no_flow_has_any_more_starts_again(
+    harness: Harness,
+) -> None:
+    """The officer's steps once all lived in one flow "officer"; a person stored there when
+    the bot is updated is told why they are back at the menu."""
+    await harness.say(HEAD, "/menu")
+    async with harness.sessions() as session, session.begin():
+        conversation = await conversation_of(session)
+        conversation.flow, conversation.step = "officer", "summary"
+        conversation.data = {STATE_KEY: {}}
+        flag_modified(conversation, "data")
+
+    replies = await harness.say(HEAD, "1")
+
+    assert Translator("vi")("error.conversation_restarted") in text_of(replies)
+    assert await harness.step_of(HEAD) == "menu/main"
+
+
 async def conversation_of(session: AsyncSession) -> Conversation:
     found = await session.scalar(
         select(Conversation)

@@ -66,7 +66,7 @@ def table_headed(document: DocumentObject, first: str) -> list[dict[str, str]]:
 async def ask_report(harness: Harness, user: str, answer: str, *, tap: bool = True) -> bytes:
     await harness.say(user, "/menu")
     asked = await harness.tap(user, "Báo cáo Word")
-    assert await harness.step_of(user) == "officer/report", text_of(asked)
+    assert await harness.step_of(user) == "exports/report", text_of(asked)
     replies = await (harness.tap(user, answer) if tap else harness.say(user, answer))
     document = next(
         r.attachment
@@ -204,11 +204,11 @@ async def test_typed_periods_and_bad_answers(harness: Harness) -> None:
     await harness.tap(OFFICER, "Báo cáo Word")
     for answer in ("năm 2030", "tháng 13", "x" * 10_000):
         replies = await harness.say(OFFICER, answer)
-        assert await harness.step_of(OFFICER) == "officer/report", answer
+        assert await harness.step_of(OFFICER) == "exports/report", answer
         assert not any(r.attachment for r in replies)
     sticker = await harness.event(OFFICER, kind="unsupported")
     assert labels(sticker[-1])[:2] == ["Tháng 10/2026", "Tháng 11/2026 (đến nay)"]
-    assert await harness.step_of(OFFICER) == "officer/report"
+    assert await harness.step_of(OFFICER) == "exports/report"
     forged = await harness.event(OFFICER, kind="choice", choice_token="1", choice_id="last_year")
     assert not any(r.attachment for r in forged)
     async with harness.sessions() as session:

@@ -238,7 +238,7 @@ async def test_pause_and_resume_by_the_words_people_type(harness: Harness) -> No
     wrong = await harness.say(HEAD, "dừng mãi mãi")
     assert "gõ số ngày từ 1 đến 60" in text_of(wrong)
     assert len(await _pauses(harness)) == 2
-    assert await harness.step_of(HEAD) == "followup/pause"
+    assert await harness.step_of(HEAD) == "pause/pause"
 
 
 # The officer's confirmations -------------------------------------------------------------
@@ -258,14 +258,14 @@ async def test_resolving_from_the_open_list_is_confirmed_and_returns_to_the_list
     kept = await harness.say(OFFICER, "không")
     assert f"Sự việc #{number} chưa thay đổi gì" in text_of(kept)
     assert (await harness.reports(id=number))[0].status is IncidentStatus.OPEN
-    assert await harness.step_of(OFFICER) == "officer/open"
+    assert await harness.step_of(OFFICER) == "open_incidents/open"
 
     await harness.tap(OFFICER, _line_of(labels(kept[-1]), number))
     await harness.tap(OFFICER, "Đã xử lý")
     done = await harness.say(OFFICER, "có")
     assert f"Đã cập nhật sự việc #{number}: đã xử lý" in text_of(done)
     assert (await harness.reports(id=number))[0].status is IncidentStatus.RESOLVED
-    assert await harness.step_of(OFFICER) == "officer/open"
+    assert await harness.step_of(OFFICER) == "open_incidents/open"
     assert not any(label.startswith(f"#{number} ") for label in labels(done[-1]))
 
 
@@ -277,7 +277,7 @@ async def test_a_note_from_the_open_list_returns_to_the_list(harness: Harness) -
     await harness.tap(OFFICER, "Ghi chú")
     noted = await harness.say(OFFICER, "Đã mời cán bộ môi trường xuống kiểm tra")
     assert f"Đã lưu ghi chú cho sự việc #{number}" in text_of(noted)
-    assert await harness.step_of(OFFICER) == "officer/open"
+    assert await harness.step_of(OFFICER) == "open_incidents/open"
     assert any(label.startswith(f"#{number} ") for label in labels(noted[-1]))
     async with harness.sessions() as session:
         notes = await session.scalar(
@@ -352,4 +352,4 @@ async def test_adding_a_model_is_confirmed_before_it_is_saved(harness: Harness) 
     )
     [instance] = await _model(harness, "Nà Phải", "Tiếng mõ an ninh", "Công an xã")
     assert instance.status is ModelStatus.ACTIVE
-    assert await harness.step_of(OFFICER) == "officer/models"
+    assert await harness.step_of(OFFICER) == "models/models"

@@ -63,3 +63,17 @@ def loaded(modules: str, libraries: set[str]) -> str:
 
 def test_the_command_line_and_the_telegram_transport_load_no_occasional_library() -> None:
     assert loaded("bot.cli, bot.run, bot.telegram.ptb_api", OCCASIONAL_LIBRARIES) == "[]"
+
+
+def test_conversations_leave_the_queries_to_the_use_cases() -> None:
+    """A flow says what happens; handlers/services/ and storage/ say how it is stored."""
+    for path in (ROOT / "handlers" / "flows").rglob("*.py"):
+        assert "sqlalchemy" not in imported_roots(path), f"{path} imports sqlalchemy"
+        text = path.read_text(encoding="utf-8")
+        for query in (
+            "ctx.session.get",
+            "ctx.session.add",
+            "ctx.session.execute",
+            "ctx.session.scalar",
+        ):
+            assert query not in text, f"{path} runs a query of its own: {query}"

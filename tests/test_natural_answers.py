@@ -382,7 +382,7 @@ async def test_no_to_a_holiday_begun_yesterday_asks_for_its_year(harness: Harnes
     await holiday_first(harness, "1/12")
     again = await harness.say(OFFICER, "không")
     assert "ghi cả năm" in text_of(again)
-    assert await harness.step_of(OFFICER) == "officer/holiday_first"
+    assert await harness.step_of(OFFICER) == "schedule/holiday_first"
     await harness.say(OFFICER, "01/12/2027")
     await harness.say(OFFICER, "3/12")
     assert await holidays(harness) == [*before, (date(2027, 12, 1), date(2027, 12, 3))]
@@ -402,7 +402,7 @@ async def test_holiday_days_without_a_question_when_plain(
 ) -> None:
     before = await holidays(harness)
     await holiday_first(harness, first)
-    assert await harness.step_of(OFFICER) == "officer/holiday_last"
+    assert await harness.step_of(OFFICER) == "schedule/holiday_last"
     await harness.say(OFFICER, last)
     assert await holidays(harness) == [*before, stored]
 
@@ -414,7 +414,7 @@ async def test_a_holiday_far_in_the_next_year_is_asked_about(
     asked = await holiday_first(harness, typed)
     assert f"Ý đồng chí là nghỉ từ {meant}?" in asked
     await harness.tap(OFFICER, "Có")
-    assert await harness.step_of(OFFICER) == "officer/holiday_last"
+    assert await harness.step_of(OFFICER) == "schedule/holiday_last"
 
 
 @ON_SQLITE
@@ -423,7 +423,7 @@ async def test_a_holiday_first_day_that_cannot_be_is_refused(harness: Harness, t
     before = await holidays(harness)
     refused = await holiday_first(harness, typed)
     assert "từ hôm nay trở đi" in refused
-    assert await harness.step_of(OFFICER) == "officer/holiday_first"
+    assert await harness.step_of(OFFICER) == "schedule/holiday_first"
     assert await holidays(harness) == before
 
 

@@ -120,7 +120,7 @@ async def test_an_urgent_incident_is_titled_urgent_and_its_history_is_listed(
     assert "• 10:00 27/11/2026 — hệ thống: gửi cảnh báo khẩn tới cấp 1" in history
     assert "• 10:00 27/11/2026 — Nông Thị Hoa: chuyển sang “đã nhận”" in history
     assert "• 10:15 27/11/2026 — Nông Thị Hoa: ghi chú: Đã cử công an xã xuống" in history
-    assert await _where(harness, OFFICER) == "officer/incident"
+    assert await _where(harness, OFFICER) == "open_incidents/incident"
     assert "Xem lịch sử" in labels(harness.last[OFFICER])
 
 
@@ -238,7 +238,7 @@ async def test_thirty_five_hamlets_page_and_a_typed_name_narrows_them(harness: H
     await harness.tap(OFFICER, "phó thôn (báo cáo thay)")
     before = await _invites_for(harness, "Nà Phải")
     unknown = await harness.say(OFFICER, "zzqx")
-    assert await _where(harness, OFFICER) == "officer/invite_unit"
+    assert await _where(harness, OFFICER) == "invites/invite_unit"
     assert "Trang 1/2" in text_of(unknown)
     await harness.say(OFFICER, "na phai")
     assert await _invites_for(harness, "Nà Phải") == before + 1
@@ -251,7 +251,7 @@ async def test_the_model_registry_pages_its_hamlets_too(harness: Harness) -> Non
     first = (await harness.tap(OFFICER, "Thêm mô hình"))[-1]
     assert "Trang sau" in labels(first)
     await harness.say(OFFICER, "Khâu 30")
-    assert await _where(harness, OFFICER) == "officer/model_type"
+    assert await _where(harness, OFFICER) == "models/model_type"
 
 
 async def test_thirty_open_incidents_page_and_a_hamlet_name_narrows_them(

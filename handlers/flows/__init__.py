@@ -13,6 +13,7 @@ from handlers.flows import (
     menu,
     officer,
     onboarding,
+    pause,
     recent,
 )
 
@@ -22,6 +23,7 @@ FLOWS: tuple[Flow[Any], ...] = (
     *activity.FLOWS,
     *recent.FLOWS,
     *followup.FLOWS,
+    *pause.FLOWS,
     *guide.FLOWS,
     *hamlets.FLOWS,
     *onboarding.FLOWS,
@@ -39,5 +41,6 @@ __all__ = [
     "menu",
     "officer",
     "onboarding",
+    "pause",
     "recent",
 ]

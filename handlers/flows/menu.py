@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from functools import cache
 from typing import Any
 
 from markupsafe import Markup
@@ -12,6 +11,16 @@ from handlers import access, titles
 from handlers.choices import match
 from handlers.context import IDLE_FLOW, IDLE_STEP, Ctx, Picked, StaleChoice
 from handlers.flow import Flow, NoState, Step
+from handlers.flows import (
+    activity,
+    guide,
+    hamlets,
+    incident,
+    officer,
+    onboarding,
+    pause,
+    recent,
+)
 from handlers.messages import Choice, InEvent
 from handlers.steps import Steps
 from storage.enums import Role
@@ -24,51 +33,10 @@ class At(Steps, flow=IDLE_FLOW):
     MAIN = IDLE_STEP
 
 
-@cache
-def _starters() -> dict[str, tuple[str, Starter]]:
-    from handlers.flows import (
-        activity,
-        followup,
-        guide,
-        hamlets,
-        incident,
-        officer,
-        onboarding,
-        recent,
-    )
-
-    return {
-        "inc": ("menu.incident", incident.start),
-        "act": ("menu.activity", activity.start),
-        "ok": ("menu.nothing", incident.nothing_to_report),
-        "mine": ("menu.recent", recent.start),
-        "pause": ("menu.pause", followup.ask_pause),
-        "sum": ("menu.summary", officer.ask_summary),
-        "missing": ("menu.missing", officer.show_missing),
-        "open": ("menu.open_incidents", officer.list_open),
-        "unit": ("menu.unit_reports", recent.start),
-        "xlsx": ("menu.export", officer.ask_export),
-        "docx": ("menu.report", officer.ask_report),
-        "invite": ("menu.invite", officer.ask_invite_role),
-        "models": ("menu.models", officer.list_models),
-        "settings": ("menu.settings", officer.show_settings),
-        "guides": ("menu.guides", guide.start),
-        "reload": ("menu.reload_guides", guide.reload),
-        "here": ("menu.hamlet_models", hamlets.start_models),
-        "head": ("menu.hamlet_head", hamlets.start_head),
-        "code": ("menu.enter_code", onboarding.ask_code),
-        "me": ("menu.me", onboarding.show_profile),
-        "help": ("menu.help", _help),
-    }
-
-
 def _actions(ctx: Ctx) -> list[tuple[str, str, Starter]]:
     """This person's menu, as `handlers.access.MENU` declares it for their audience, and
     "Đổi đơn vị" before the guides for an officer of several units."""
-    from handlers.flows import officer
-
-    starters = _starters()
-    found = [(key, *starters[key]) for key in access.MENU[access.audience_of(ctx)]]
+    found = [(key, *STARTERS[key]) for key in access.MENU[access.audience_of(ctx)]]
     keys = [key for key, _, _ in found]
     at = keys.index("guides") if "guides" in keys else len(found)
     return [*found[:at], *officer.menu_extras(ctx), *found[at:]]
@@ -114,6 +82,32 @@ async def _help(ctx: Ctx) -> None:
     show(ctx, help_text(ctx))
 
 
+# Each menu key: its label and what it starts; `handlers.access.MENU` says who sees it.
+STARTERS: dict[str, tuple[str, Starter]] = {
+    "inc": ("menu.incident", incident.start),
+    "act": ("menu.activity", activity.start),
+    "ok": ("menu.nothing", incident.nothing_to_report),
+    "mine": ("menu.recent", recent.start),
+    "pause": ("menu.pause", pause.ask_pause),
+    "sum": ("menu.summary", officer.ask_summary),
+    "missing": ("menu.missing", officer.show_missing),
+    "open": ("menu.open_incidents", officer.list_open),
+    "unit": ("menu.unit_reports", recent.start),
+    "xlsx": ("menu.export", officer.ask_export),
+    "docx": ("menu.report", officer.ask_report),
+    "invite": ("menu.invite", officer.ask_invite_role),
+    "models": ("menu.models", officer.list_models),
+    "settings": ("menu.settings", officer.show_settings),
+    "guides": ("menu.guides", guide.start),
+    "reload": ("menu.reload_guides", guide.reload),
+    "here": ("menu.hamlet_models", hamlets.start_models),
+    "head": ("menu.hamlet_head", hamlets.start_head),
+    "code": ("menu.enter_code", onboarding.ask_code),
+    "me": ("menu.me", onboarding.show_profile),
+    "help": ("menu.help", _help),
+}
+
+
 async def start_by_label(ctx: Ctx, text: str) -> bool:
     """A tap on the persistent keyboard starts its action from any step."""
     options = choices(ctx)
@@ -146,8 +140,6 @@ async def on_menu(ctx: Ctx, event: InEvent) -> None:
     elif isinstance(picked, StaleChoice):
         ctx.reprompt(ctx.t("error.stale_choice"))
     elif ctx.is_resident and event.kind == "text":
-        from handlers.flows import guide
-
         await guide.answer(ctx, event.text or "")
     elif ctx.is_resident:
         ctx.reprompt(ctx.t("guides.text_or_choice"))

@@ -1,7 +1,7 @@
 """Every kind of message with buttons the bot sends, pressed through a real runtime, each press
 checked in the database.
 
-The kinds come from the code: every conversation step registered in `handlers.registry.STEPS`
+The kinds come from the code: every conversation step the flows declare (`handlers.flows.FLOWS`)
 (less the few that only ever take typed answers, listed here, each reached and seen to have
 no buttons) and every standing message of `handlers.flows.standing.KINDS` (alerts, reminders,
 digests). A step or a standing kind added without a press here fails
@@ -15,9 +15,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from handlers import router  # noqa: F401  (registers every step)
-from handlers.flows import standing
-from handlers.registry import STEPS
+from handlers.flows import FLOWS, standing
 from scheduler.jobs import Jobs
 from storage import people, units
 from storage.enums import IncidentStatus, ModelStatus, ReportKind, Role, UnitKind
@@ -62,10 +60,10 @@ TYPED_ONLY = frozenset(
         "followup/note",
         "incident/date",
         "incident/text",
-        "officer/holiday_first",
-        "officer/holiday_last",
-        "officer/set_minutes",
-        "officer/set_time",
+        "schedule/holiday_first",
+        "schedule/holiday_last",
+        "schedule/set_minutes",
+        "schedule/set_time",
         "onboarding/code",
     }
 )
@@ -73,7 +71,7 @@ TYPED_ONLY = frozenset(
 
 def button_kinds() -> set[str]:
     """What the code can send with buttons: the steps that ask with them, the standing kinds."""
-    steps = {f"{flow}/{name}" for flow, name in STEPS}
+    steps = {f"{flow.name}/{at}" for flow in FLOWS for at in flow.at}
     assert steps >= TYPED_ONLY, f"not steps any more: {sorted(TYPED_ONLY - steps)}"
     return (steps - TYPED_ONLY) | {f"standing/{kind.name}" for kind in standing.KINDS}
 
@@ -81,11 +79,13 @@ def button_kinds() -> set[str]:
 async def _state(world: World, person: Person) -> tuple[str, str, dict[str, Any]]:
     found = await world.conversation(person.user_id)
     assert found is not None, f"{person.first_name} has no conversation"
-    return found.flow, found.step, dict(found.data)
+    state = found.data.get("state", {})
+    assert isinstance(state, dict), f"{found.flow}/{found.step} keeps no typed state"
+    return found.flow, found.step, dict(state)
 
 
 async def at(world: World, person: Person, where: str) -> dict[str, Any]:
-    """The person's conversation is at this step; its data, for the checks."""
+    """The person's conversation is at this step; its state, for the checks."""
     flow, step, data = await _state(world, person)
     assert f"{flow}/{step}" == where, f"{person.first_name} is at {flow}/{step}, not {where}"
     world.visited.add(where)
@@ -95,10 +95,10 @@ async def at(world: World, person: Person, where: str) -> dict[str, Any]:
     return data
 
 
-def draft(data: dict[str, Any]) -> dict[str, Any]:
-    value = data.get("draft", {})
-    assert isinstance(value, dict)
-    return value
+def draft(state: dict[str, Any]) -> dict[str, Any]:
+    """A report's draft, with the day it happened as typed (`when` holds the day and time)."""
+    when = state.get("when") or {}
+    return {**state, "day": when.get("day")}
 
 
 async def _person_of(world: World, person: Person) -> PersonRow:
@@ -234,7 +234,7 @@ async def activity_and_pause_buttons(world: World) -> None:
     )
 
     await person.tap("Tạm dừng nhắc báo cáo")
-    await at(world, person, "followup/pause")
+    await at(world, person, "pause/pause")
     await person.tap("7 ngày")
     await at(world, person, "menu/main")
     own = await _person_of(world, person)
@@ -345,7 +345,7 @@ async def resident_buttons(world: World) -> None:
 async def officer_buttons(world: World) -> None:
     officer = await onboard(world, 930_004, "Quang", "1969", Role.OFFICER)
     await officer.tap("Tổng hợp")
-    await at(world, officer, "officer/summary")
+    await at(world, officer, "summary/summary")
     files_before = await _count(world, select(func.count()).select_from(StoredFile))
     summary = await officer.tap("Tuần trước")
     assert "Tổng hợp tuần" in summary.text
@@ -353,14 +353,14 @@ async def officer_buttons(world: World) -> None:
     assert await _count(world, select(func.count()).select_from(StoredFile)) == files_before + 1
 
     await officer.tap("Xuất Excel")
-    await at(world, officer, "officer/export")
+    await at(world, officer, "exports/export")
     await officer.tap("Tuần này")
     exports = select(func.count()).where(AuditEntry.action == "export")
     own = await _person_of(world, officer)
     assert await _count(world, exports.where(AuditEntry.person_id == own.id)) == 1
 
     await officer.tap("Báo cáo Word")
-    await at(world, officer, "officer/report")
+    await at(world, officer, "exports/report")
     month = officer.history[-1].buttons[0][0]
     await officer.tap(month)
     await at(world, officer, "menu/main")
@@ -370,14 +370,14 @@ async def officer_buttons(world: World) -> None:
     assert any("tệp Word" in shown.text for shown in officer.history[-4:])
 
     await officer.tap("Sự việc đang mở")
-    await at(world, officer, "officer/open")
+    await at(world, officer, "open_incidents/open")
     line = officer.history[-1].buttons[0][0]
     await officer.tap(line)
-    number = (await at(world, officer, "officer/incident"))["report_id"]
+    number = (await at(world, officer, "open_incidents/incident"))["report_id"]
     await officer.tap("Đã nhận")
     async with world.observer() as session:
         assert (await session.get_one(Report, number)).status is IncidentStatus.ACKNOWLEDGED
-    await at(world, officer, "officer/open")
+    await at(world, officer, "open_incidents/open")
     await officer.tap(
         next(b for b, _ in officer.history[-1].buttons if b.startswith(f"#{number} "))
     )
@@ -388,9 +388,9 @@ async def officer_buttons(world: World) -> None:
         assert (await session.get_one(Report, number)).status is IncidentStatus.RESOLVED
 
     await officer.tap("Mời người dùng")
-    await at(world, officer, "officer/invite_role")
+    await at(world, officer, "invites/invite_role")
     await officer.tap("phó thôn (báo cáo thay)")
-    assert (await at(world, officer, "officer/invite_unit"))["role"] == "deputy"
+    assert (await at(world, officer, "invites/invite_unit"))["role"] == "deputy"
     await officer.tap("thôn Cốc Thử")
     async with world.observer() as session:
         invite = await session.scalar(
@@ -403,7 +403,7 @@ async def officer_buttons(world: World) -> None:
     await officer.tap("Mời người dùng")
     await officer.tap("trưởng thôn (người báo cáo)")
     await officer.tap("thôn Cốc Thử")
-    assert (await at(world, officer, "officer/invite_handover"))["role"] == "reporter"
+    assert (await at(world, officer, "invites/invite_handover"))["role"] == "reporter"
     await officer.tap("Làm phó thôn")
     async with world.observer() as session:
         second = await session.scalar(
@@ -428,7 +428,7 @@ async def _acting_unit(world: World, officer: Person) -> None:
         await people.assign(session, own.id, other_id, Role.OFFICER, since)
     await officer.say("/menu")
     await officer.tap("Đổi đơn vị")
-    await at(world, officer, "officer/acting_unit")
+    await at(world, officer, "acting_unit/acting_unit")
     await officer.tap(other_label)
     await at(world, officer, "menu/main")
     assert (await _person_of(world, officer)).acting_unit_id == other_id
@@ -436,17 +436,17 @@ async def _acting_unit(world: World, officer: Person) -> None:
 
 async def _model_registry(world: World, officer: Person) -> None:
     await officer.tap("Mô hình tự quản")
-    await at(world, officer, "officer/models")
+    await at(world, officer, "models/models")
     await officer.tap("Thêm mô hình")
-    await at(world, officer, "officer/model_hamlet")
+    await at(world, officer, "models/model_hamlet")
     await officer.tap("thôn Cốc Thử")
-    await at(world, officer, "officer/model_type")
+    await at(world, officer, "models/model_type")
     await officer.tap("Đoạn đường tự quản")
-    await at(world, officer, "officer/model_org")
+    await at(world, officer, "models/model_org")
     await officer.tap("Hội Nông dân")
-    await at(world, officer, "officer/model_confirm")
+    await at(world, officer, "models/model_confirm")
     await officer.tap("Có")
-    await at(world, officer, "officer/models")
+    await at(world, officer, "models/models")
     async with world.observer() as session:
         added = await session.scalar(
             select(ModelInstance)
@@ -463,14 +463,15 @@ async def _model_registry(world: World, officer: Person) -> None:
     added_prefix = "thôn Cốc Thử: Đoạn đường tự quản (Hội Nông dân)"
     line = next(label for label, _ in officer.history[-1].buttons if label.startswith(added_prefix))
     await officer.tap(line)
-    assert (await at(world, officer, "officer/model"))["instance_id"] == added.id
+    assert (await at(world, officer, "models/model"))["instance_id"] == added.id
     await officer.tap("Tạm dừng")
     async with world.observer() as session:
         assert (await session.get_one(ModelInstance, added.id)).status is ModelStatus.PAUSED
     again = next(b for b, _ in officer.history[-1].buttons if b.startswith(added_prefix))
     await officer.tap(again)
     await officer.tap("Ngừng hẳn")
-    assert (await at(world, officer, "officer/model_stop_confirm"))["instance_id"] == added.id
+    stopping = await at(world, officer, "models/model_stop_confirm")
+    assert stopping["instance_id"] == added.id
     await officer.tap("Có")
     async with world.observer() as session:
         assert (await session.get_one(ModelInstance, added.id)).status is ModelStatus.STOPPED
@@ -478,32 +479,32 @@ async def _model_registry(world: World, officer: Person) -> None:
 
 async def _schedule(world: World, officer: Person) -> None:
     await officer.tap("Lịch nhắc, nghỉ lễ")
-    await at(world, officer, "officer/settings")
+    await at(world, officer, "schedule/settings")
     await officer.tap("Đổi giờ nhắc lần 1")
-    assert (await at(world, officer, "officer/set_time"))["setting"] == "first_reminder"
+    assert (await at(world, officer, "schedule/set_time"))["setting"] == "first_reminder"
     await officer.say("thứ 5 15:30")
-    await at(world, officer, "officer/settings")
+    await at(world, officer, "schedule/settings")
     async with world.observer() as session:
         commune = await session.scalar(select(Unit).where(Unit.code == "1969"))
         assert commune is not None
         own = await session.get_one(UnitSettings, commune.id)
         assert own.first_reminder == str(WeeklyTime(3, 15, 30))
     await officer.tap("Đổi thời gian chờ khẩn")
-    await at(world, officer, "officer/set_minutes")
+    await at(world, officer, "schedule/set_minutes")
     await officer.say("45")
     await officer.tap("Thêm đợt nghỉ (Tết, lễ)")
-    await at(world, officer, "officer/holiday_first")
+    await at(world, officer, "schedule/holiday_first")
     await officer.say(f"{_today() - timedelta(days=1):%d/%m}")  # begun yesterday, or next year?
-    await at(world, officer, "officer/holiday_confirm")
+    await at(world, officer, "schedule/holiday_confirm")
     await officer.tap("Không")
-    await at(world, officer, "officer/holiday_first")
+    await at(world, officer, "schedule/holiday_first")
     first = _today() + timedelta(days=20)
     await officer.say(f"{first:%d/%m}")
-    await at(world, officer, "officer/holiday_last")
+    await at(world, officer, "schedule/holiday_last")
     await officer.say(f"{first + timedelta(days=3):%d/%m}")
-    await at(world, officer, "officer/settings")
+    await at(world, officer, "schedule/settings")
     await officer.tap("Hủy đợt nghỉ")
-    await at(world, officer, "officer/holiday_cancel")
+    await at(world, officer, "schedule/holiday_cancel")
     await officer.tap(officer.history[-1].buttons[0][0])
     async with world.observer() as session:
         holiday = await session.scalar(
@@ -610,10 +611,10 @@ async def reminder_one_tap(world: World) -> None:
     reminder = next(m for m in reversed(person.history) if "Nhắc báo cáo tuần" in m.text)
     assert _labels(reminder) == ["Tuần này bình thường", "Báo sự việc", "Tạm dừng nhắc"]
     await person.press(reminder, reminder.data_of("Báo sự việc"))
-    assert draft(await at(world, person, "incident/category"))["kind"] == "incident"
+    assert draft(await at(world, person, "incident/category"))["category"] is None
     assert _labels(await _shown_now(world, person, reminder))[0] == "Tuần này bình thường"
     await person.press(reminder, reminder.data_of("Tạm dừng nhắc"))
-    await at(world, person, "followup/pause")
+    await at(world, person, "pause/pause")
     await person.say("/huy")
     saved = await person.press(reminder, reminder.data_of("Tuần này bình thường"))
     assert "bình thường" in saved.text
@@ -645,7 +646,7 @@ async def digest_actions(world: World) -> None:
     listed = missing.text.split("Đồng chí Diệp — ")[0]
     assert "Chưa báo cáo tuần" in listed and "xã Bạch Thông" not in listed, missing.text
     await officer.press(digest, digest.data_of("Sự việc đang mở"))
-    await at(world, officer, "officer/open")
+    await at(world, officer, "open_incidents/open")
     own = await _person_of(world, officer)
     exports = select(func.count()).where(
         AuditEntry.action == "export", AuditEntry.person_id == own.id
