@@ -34,9 +34,11 @@ $(TEST_API)/node_modules/.installed: $(TEST_API)/package.json $(TEST_API)/packag
 node-tests: $(TEST_API)/node_modules/.installed
 
 ## Every test but the slow ones (real processes killed and restarted), on SQLite and, when
-## it runs, PostgreSQL. `make reliability` runs those; CI runs both.
+## it runs, PostgreSQL. `make reliability` runs those; CI runs both. One worker per core
+## (pytest-xdist): most tests wait on a server or a process, so the cores stay busy.
+WORKERS ?= auto
 test: $(VENV)/.installed-dev $(NODE_TESTS)
-	$(BIN)/pytest -m "not slow"
+	$(BIN)/pytest -m "not slow" -n $(WORKERS)
 
 ## The same tests again with the machine's date moved to another week and year (libfaketime,
 ## Debian package `faketime`): a test that bakes in today's date fails the day it is written.
@@ -44,7 +46,7 @@ test: $(VENV)/.installed-dev $(NODE_TESTS)
 MOVED_DATE ?= 2029-03-14 21:30:00
 test-moved-date: $(VENV)/.installed-dev $(NODE_TESTS)
 	@command -v faketime >/dev/null || { echo "test-moved-date needs faketime (apt-get install faketime)" >&2; exit 1; }
-	FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "@$(MOVED_DATE)" $(BIN)/pytest -m "not slow"
+	FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "@$(MOVED_DATE)" $(BIN)/pytest -m "not slow" -n $(WORKERS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
