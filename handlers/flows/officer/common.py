@@ -3,12 +3,14 @@ the way back to the menu, and the answers that name a unit of the officer's subt
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from markupsafe import Markup
 
 from handlers import access, periods, picklist
 from handlers.context import BACK, Ctx
+from handlers.flow import NoState
+from handlers.flows.officer.units import asks_unit_first
 from handlers.messages import Choice, InEvent
 from handlers.periods import Period
 from handlers.services import units_found
@@ -34,6 +36,7 @@ REPLACE, AS_DEPUTY = "replace", "deputy"
 OFFICE_KINDS = (UnitKind.PROVINCE, UnitKind.DISTRICT, UnitKind.COMMUNE)
 OFFICER_ROLES = access.OFFICER_ROLES
 HISTORY = "history"
+Send = Callable[[Ctx, Unit, Period], Awaitable[None]]
 # Every open incident and every unit of a subtree can be paged through; a province's
 # hamlets are found by name long before the last page.
 MAX_LISTED = 2000
@@ -42,6 +45,22 @@ MAX_LISTED = 2000
 def refuse(ctx: Ctx) -> None:
     """A polite no, and nothing else: no name, no count of anyone else's unit."""
     ctx.finish(ctx.t("officer.refused"))
+
+
+def ask_period(ctx: Ctx, at: Steps, menu_key: str, question: str) -> None:
+    """Which period a summary or a workbook is for, once the officer's unit is settled."""
+    if asks_unit_first(ctx, menu_key):
+        return
+    ctx.begin(NoState())
+    ctx.ask(at, ctx.t(question), period_choices(ctx))
+
+
+async def answer_period(ctx: Ctx, event: InEvent, send: Send) -> None:
+    chosen = ctx.choose(event)
+    if chosen is None:
+        return
+    await send(ctx, access.office(ctx), PERIODS[chosen](ctx.local_now))
+    ctx.finish()
 
 
 def period_choices(ctx: Ctx) -> list[Choice]:

@@ -12,7 +12,7 @@ from handlers.context import Ctx
 from handlers.digest import build
 from handlers.digest_delivery import workbook_message
 from handlers.flow import Flow, NoState, Step
-from handlers.flows.officer.common import PERIODS, period_choices
+from handlers.flows.officer.common import answer_period, ask_period
 from handlers.flows.officer.units import asks_unit_first
 from handlers.messages import Choice, InEvent
 from handlers.periods import Period
@@ -28,19 +28,11 @@ class At(Steps, flow="exports"):
 
 
 async def ask_export(ctx: Ctx) -> None:
-    if asks_unit_first(ctx, "xlsx"):
-        return
-    ctx.begin(NoState())
-    ctx.ask(At.EXPORT, ctx.t("officer.ask_export_period"), period_choices(ctx))
+    ask_period(ctx, At.EXPORT, "xlsx", "officer.ask_export_period")
 
 
 async def on_export(ctx: Ctx, event: InEvent) -> None:
-    chosen = ctx.choose(event)
-    if chosen is None:
-        return
-    unit = access.office(ctx)
-    await send_workbook(ctx, unit, PERIODS[chosen](ctx.local_now))
-    ctx.finish()
+    await answer_period(ctx, event, send_workbook)
 
 
 async def send_workbook(ctx: Ctx, unit: Unit, period: Period) -> None:

@@ -15,8 +15,8 @@ from handlers.digest_delivery import Extras, messages
 from handlers.flow import Flow, NoState, Step
 from handlers.flows.officer.common import (
     OFFICE_KINDS,
-    PERIODS,
-    period_choices,
+    answer_period,
+    ask_period,
     summary_usage,
     unit_problem,
 )
@@ -34,19 +34,11 @@ class At(Steps, flow="summary"):
 
 
 async def ask_summary(ctx: Ctx) -> None:
-    if asks_unit_first(ctx, "sum"):
-        return
-    ctx.begin(NoState())
-    ctx.ask(At.SUMMARY, ctx.t("officer.ask_period"), period_choices(ctx))
+    ask_period(ctx, At.SUMMARY, "sum", "officer.ask_period")
 
 
 async def on_summary(ctx: Ctx, event: InEvent) -> None:
-    chosen = ctx.choose(event)
-    if chosen is None:
-        return
-    unit = access.office(ctx)
-    await send_summary(ctx, unit, PERIODS[chosen](ctx.local_now))
-    ctx.finish()
+    await answer_period(ctx, event, send_summary)
 
 
 async def send_summary(ctx: Ctx, unit: Unit, period: Period) -> None:
