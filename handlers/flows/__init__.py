@@ -9,7 +9,6 @@ from handlers.flows import (
     guide,
     hamlets,
     incident,
-    linking,
     menu,
     officer,
     onboarding,
@@ -29,18 +28,3 @@ FLOWS: tuple[Flow[Any], ...] = (
     *onboarding.FLOWS,
     *officer.FLOWS,
 )
-
-__all__ = [
-    "FLOWS",
-    "activity",
-    "followup",
-    "guide",
-    "hamlets",
-    "incident",
-    "linking",
-    "menu",
-    "officer",
-    "onboarding",
-    "pause",
-    "recent",
-]
