@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
 from handlers import access
 from handlers.context import BACK, Ctx, Picked
 from handlers.flow import Graph
@@ -11,9 +14,9 @@ from storage.text import fold
 
 MAX_TEXT = 4000
 
-CANCEL_WORDS = {"huy", "/huy", "/cancel", "huy bo", "thoat"}
-HELP_WORDS = {"/trogiup", "/help", "tro giup", "giup", "help"}
-MENU_WORDS = {"/menu", "menu"}
+CANCEL_WORDS = frozenset({"huy", "/huy", "/cancel", "huy bo", "thoat"})
+HELP_WORDS = frozenset({"/trogiup", "/help", "tro giup", "giup", "help"})
+MENU_WORDS = frozenset({"/menu", "menu"})
 LINK_PHRASE = "lien ket"
 
 GRAPH = Graph.of(FLOWS)
@@ -75,58 +78,28 @@ async def _step(ctx: Ctx, event: InEvent) -> None:
     GRAPH.check(before, (ctx.flow, ctx.step))
 
 
-async def _global(ctx: Ctx, text: str) -> bool:
-    """Handle what works everywhere; False leaves the text to the current step."""
-    stripped = text.strip()
-    command, _, argument = stripped.partition(" ")
-    command = command.split("@", 1)[0].lower()
-    key = fold(stripped)
-    if command == "/start":
-        await _start(ctx, argument.strip())
-        return True
-    if command in officer.COMMANDS:
-        await officer.command(ctx, command, argument.strip())
-        return True
-    if command in privacy.COMMANDS:
-        await privacy.command(ctx, command)
-        return True
-    if command in CANCEL_WORDS or key in CANCEL_WORDS:
-        _cancel(ctx)
-        return True
-    if command in HELP_WORDS or key in HELP_WORDS:
-        ctx.reprompt(menu.help_text(ctx))
-        if not ctx.data:
-            ctx.finish()
-        return True
-    if command in MENU_WORDS or key in MENU_WORDS:
-        if not ctx.is_idle:
-            ctx.say(ctx.t("cancel.done"))
-        ctx.finish()
-        return True
-    if command in linking.COMMANDS:
-        await linking.handle(ctx, argument.strip())
-        return True
-    if key == LINK_PHRASE:
-        await linking.issue(ctx)
-        return True
-    if stripped.startswith("/"):
-        ctx.reprompt(ctx.t("error.unknown_command", command=command))
-        if not ctx.data:
-            ctx.finish()
-        return True
-    if not ctx.is_idle and await menu.start_by_label(ctx, stripped):
-        return True
-    if ctx.is_idle and onboarding.looks_like_code(stripped) and not ctx.roles:
-        # A new account is also where a link code is typed, often without the command.
-        if not await linking.redeem_if_known(ctx, stripped):
-            await onboarding.redeem(ctx, stripped)
-        return True
-    return False
+@dataclass(frozen=True)
+class Typed:
+    """A message as the commands read it: its first word, the rest, and the whole folded."""
+
+    text: str
+    command: str
+    argument: str
+    key: str
+
+    @classmethod
+    def of(cls, text: str) -> Typed:
+        stripped = text.strip()
+        command, _, argument = stripped.partition(" ")
+        return cls(stripped, command.split("@", 1)[0].lower(), argument.strip(), fold(stripped))
 
 
-async def _start(ctx: Ctx, code: str) -> None:
-    if code:
-        await onboarding.redeem(ctx, code)
+Anywhere = Callable[[Ctx, Typed], Awaitable[None]]
+
+
+async def _start(ctx: Ctx, typed: Typed) -> None:
+    if typed.argument:
+        await onboarding.redeem(ctx, typed.argument)
         return
     if not ctx.is_idle:
         ctx.reprompt(ctx.t("start.in_progress"))
@@ -135,6 +108,70 @@ async def _start(ctx: Ctx, code: str) -> None:
     ctx.finish()
 
 
-def _cancel(ctx: Ctx) -> None:
+async def _officer(ctx: Ctx, typed: Typed) -> None:
+    await officer.command(ctx, typed.command, typed.argument)
+
+
+async def _privacy(ctx: Ctx, typed: Typed) -> None:
+    await privacy.command(ctx, typed.command)
+
+
+async def _cancel(ctx: Ctx, typed: Typed) -> None:
     ctx.say(ctx.t("cancel.nothing" if ctx.is_idle else "cancel.done"))
     ctx.finish()
+
+
+async def _help(ctx: Ctx, typed: Typed) -> None:
+    ctx.reprompt(menu.help_text(ctx))
+    if not ctx.data:
+        ctx.finish()
+
+
+async def _menu(ctx: Ctx, typed: Typed) -> None:
+    if not ctx.is_idle:
+        ctx.say(ctx.t("cancel.done"))
+    ctx.finish()
+
+
+async def _link(ctx: Ctx, typed: Typed) -> None:
+    await linking.handle(ctx, typed.argument)
+
+
+async def _issue_link(ctx: Ctx, typed: Typed) -> None:
+    await linking.issue(ctx)
+
+
+# What works at any step, first match first: a command (its first word) or words (the whole
+# message, folded, so "Huỷ" and "huy" are one).
+ANYWHERE: tuple[tuple[frozenset[str], Anywhere], ...] = (
+    (frozenset({"/start"}), _start),
+    (frozenset(officer.COMMANDS), _officer),
+    (frozenset(privacy.COMMANDS), _privacy),
+    (CANCEL_WORDS, _cancel),
+    (HELP_WORDS, _help),
+    (MENU_WORDS, _menu),
+    (frozenset(linking.COMMANDS), _link),
+    (frozenset({LINK_PHRASE}), _issue_link),
+)
+
+
+async def _global(ctx: Ctx, text: str) -> bool:
+    """Handle what works everywhere; False leaves the text to the current step."""
+    typed = Typed.of(text)
+    for words, action in ANYWHERE:
+        if typed.command in words or typed.key in words:
+            await action(ctx, typed)
+            return True
+    if typed.text.startswith("/"):
+        ctx.reprompt(ctx.t("error.unknown_command", command=typed.command))
+        if not ctx.data:
+            ctx.finish()
+        return True
+    if not ctx.is_idle and await menu.start_by_label(ctx, typed.text):
+        return True
+    if ctx.is_idle and onboarding.looks_like_code(typed.text) and not ctx.roles:
+        # A new account is also where a link code is typed, often without the command.
+        if not await linking.redeem_if_known(ctx, typed.text):
+            await onboarding.redeem(ctx, typed.text)
+        return True
+    return False
