@@ -46,7 +46,7 @@ test: $(VENV)/.installed-dev $(NODE_TESTS)
 MOVED_DATE ?= 2029-03-14 21:30:00
 test-moved-date: $(VENV)/.installed-dev $(NODE_TESTS)
 	@command -v faketime >/dev/null || { echo "test-moved-date needs faketime (apt-get install faketime)" >&2; exit 1; }
-	FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "@$(MOVED_DATE)" $(BIN)/pytest -m "not slow" -n $(WORKERS)
+	FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "@$(MOVED_DATE)" $(BIN)/pytest -m "not slow"
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
