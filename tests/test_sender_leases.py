@@ -117,7 +117,8 @@ async def test_rows_waiting_for_their_turn_keep_their_lease_while_others_are_sen
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     # A real second and real waits: the renewal runs on the event loop's time.
-    policy = SenderPolicy(lease=timedelta(seconds=1), concurrency=1)
+    # The lease is shorter than the last chat's wait, with slack for a loaded machine.
+    policy = SenderPolicy(lease=timedelta(seconds=2), concurrency=1)
     clock = running_from(SEED_TIME)
     chats = ["831", "832", "833", "834"]
     for chat in chats:
@@ -127,14 +128,17 @@ async def test_rows_waiting_for_their_turn_keep_their_lease_while_others_are_sen
         async def send(
             self, chat_key: str, message: OutMessage, replacing: str | None = None
         ) -> str | None:
-            await asyncio.sleep(0.5)
+            sending.set()
+            await asyncio.sleep(1.0)
             return await super().send(chat_key, message, replacing)
 
+    sending = asyncio.Event()
     mine, theirs = Slow(), ScriptedPlatform()
     other = Sender(sessions, theirs, limits=FAST, clock=clock, policy=policy)
     done = asyncio.Event()
 
     async def looking_for_work() -> None:
+        await sending.wait()  # the other sender comes once these rows are held
         while not done.is_set():
             await other.drain()
             await asyncio.sleep(0.05)
@@ -145,5 +149,5 @@ async def test_rows_waiting_for_their_turn_keep_their_lease_while_others_are_sen
     finally:
         done.set()
         await looking
-    assert sorted(key for key, _ in mine.delivered) == chats  # the last waited 1.5 s
+    assert sorted(key for key, _ in mine.delivered) == chats  # the last waited 3 s
     assert theirs.delivered == []
