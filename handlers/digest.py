@@ -9,7 +9,7 @@ models is computed in `handlers.digest_models`, over the units of `handlers.dige
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -57,7 +57,8 @@ def compute(
     tree = Tree(data)
     by_commune = tree.root.kind in (UnitKind.PROVINCE, UnitKind.DISTRICT)
     sheet_weeks = weeks_touching(period)
-    cells = _cells(data, tree, tz, {*period.weeks, *previous.weeks, *chart_weeks, *sheet_weeks})
+    weeks = {*period.weeks, *previous.weeks, *chart_weeks, *sheet_weeks}
+    cells = _cells(data, tree, tz, weeks, now.astimezone(tz).date())
     group_ids = {h.id: tree.group_of(h.id, by_commune) for h in tree.hamlets()}
     total = Completeness()
     before = Completeness()
@@ -139,9 +140,11 @@ def compute(
 
 
 def _cells(
-    data: DigestData, tree: Tree, tz: ZoneInfo, weeks: set[str]
+    data: DigestData, tree: Tree, tz: ZoneInfo, weeks: set[str], today: date
 ) -> dict[tuple[int, str], HamletWeek]:
-    """One cell per (current hamlet, week): was it expected, did it report, was it on time."""
+    """One cell per (current hamlet, week): was it expected, did it report, was it on time.
+    A week that has not begun is expected of nobody: this month's figures on its third day
+    count the weeks so far, not the ones to come."""
     kinds: dict[tuple[int, str], set[ReportKind]] = defaultdict(set)
     first: dict[tuple[int, str], datetime] = {}
     for row in data.counts:
@@ -164,7 +167,7 @@ def _cells(
     cells: dict[tuple[int, str], HamletWeek] = {}
     for hamlet_id, group in members.items():
         for week, (monday, sunday, deadline) in bounds.items():
-            expected = any(m.exists_between(monday, sunday) for m in group)
+            expected = monday <= today and any(m.exists_between(monday, sunday) for m in group)
             key = (hamlet_id, week)
             found = kinds.get(key, set())
             cells[key] = HamletWeek(
