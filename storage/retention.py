@@ -37,6 +37,8 @@ from storage.models import (
     RoleAssignment,
     StoredFile,
     UrgentAlert,
+    WebSession,
+    WebSignIn,
 )
 
 FORGOTTEN_NAME = "(đã xóa)"
@@ -68,6 +70,8 @@ CLEANED_KINDS = (
     "files",
     "link_codes",
     "invite_failures",
+    "web_sign_ins",
+    "web_sessions",
 )
 
 
@@ -99,6 +103,7 @@ async def clean(
 ) -> Cleaned:
     """Delete what is past its keeping time; the rest stays as it is. Counts per table.
 
+    Sign-in links and sessions of the pages go a month after they expired, used or not.
     Kept: the audit log; link codes that were used (the record of who joined whom); inbox
     rows not yet processed; outbox rows not yet sent, and the stored files they name.
     """
@@ -131,6 +136,14 @@ async def clean(
         (
             _first(InviteFailure.id, InviteFailure.at < raw_cutoff),
             _deleting(InviteFailure.id, "invite_failures"),
+        ),
+        (
+            _first(WebSignIn.id, WebSignIn.expires_at < raw_cutoff),
+            _deleting(WebSignIn.id, "web_sign_ins"),
+        ),
+        (
+            _first(WebSession.id, WebSession.expires_at < raw_cutoff),
+            _deleting(WebSession.id, "web_sessions"),
         ),
     ]
     counts: Counter[str] = Counter(dict.fromkeys(CLEANED_KINDS, 0))
@@ -276,6 +289,7 @@ FORGOTTEN_KINDS = (
     "roles",
     "link_codes",
     "invite_failures",
+    "web_sign_ins",
 )
 WORKBOOK_ERASED = "its workbook was erased with a forgotten person's data"
 
@@ -330,6 +344,10 @@ async def forget_person(
         .where(RoleAssignment.person_id.in_(group), RoleAssignment.valid_to.is_(None))
         .values(valid_to=now),
     )
+    # The pages' links and sessions end with the person: a cookie must not outlive them.
+    counts["web_sign_ins"] = await _deleted(
+        session, delete(WebSignIn).where(WebSignIn.person_id.in_(group))
+    ) + await _deleted(session, delete(WebSession).where(WebSession.person_id.in_(group)))
     for someone in people:
         someone.full_name, someone.phone, someone.share_phone = FORGOTTEN_NAME, None, False
         someone.forgotten_at = someone.forgotten_at or now

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import JSON, String, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage import links, retention
+from storage import links, retention, web_access
 from storage.db import create_engine, session_factory
 from storage.enums import FileKind, InboxStatus, ReportKind
 from storage.models import (
@@ -112,6 +112,20 @@ async def test_forget_erases_the_person_and_keeps_the_reports(harness: Harness) 
         assert roles and all(role.valid_to is not None for role in roles)
         logged = (await session.execute(select(AuditEntry.action))).scalars().all()
         assert "forget" in logged
+
+
+async def test_forgetting_an_officer_ends_their_pages_session_and_links(harness: Harness) -> None:
+    await harness.say(OTHER_OFFICER, "/menu")
+    now = harness.clock()
+    async with harness.sessions() as session, session.begin():
+        person_id = (await harness.person(OTHER_OFFICER)).id
+        cookie = await web_access.open_session(session, person_id, now)
+        link = await web_access.issue_link(session, person_id, now)
+        forgotten = await retention.forget_person(session, person_id, now)
+        assert forgotten is not None and forgotten.counts["web_sign_ins"] == 2
+    async with harness.sessions() as session, session.begin():
+        assert await web_access.session_person(session, cookie, now) is None
+        assert await web_access.redeem_link(session, link, now) is None
 
 
 async def test_forget_from_the_command_line(database_url: str) -> None:

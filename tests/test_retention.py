@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from datetime import timedelta
 from pathlib import Path
@@ -11,7 +12,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.messages import Attachment, InEvent, OutMessage
-from storage import files, inbox, invites, links, media, outbox, retention
+from storage import files, inbox, invites, links, media, outbox, retention, web_access
 from storage.db import create_engine, session_factory
 from storage.enums import FileKind
 from storage.models import (
@@ -26,6 +27,8 @@ from storage.models import (
     ReportPhoto,
     StoredFile,
     UrgentAlert,
+    WebSession,
+    WebSignIn,
 )
 from tests.cli import tuquan
 from tests.support import HEAD, OFFICER, Harness, MutableClock, text_of
@@ -258,3 +261,45 @@ def test_clean_from_the_command_line_says_what_it_deleted(database_url: str) -> 
     again = tuquan("privacy", "clean", database_url=database_url)
     assert again.returncode == 0, again.stderr
     assert all(line.endswith(": 0") for line in again.stdout.splitlines()[1:])
+
+
+async def test_sign_in_links_and_sessions_of_the_pages_go_a_month_after_they_expired(
+    harness: Harness, tmp_path: Path
+) -> None:
+    person = await identity_person(harness, OFFICER)
+    async with harness.sessions() as session, session.begin():
+        used_link = await web_access.issue_link(session, person, harness.clock())
+        await web_access.issue_link(session, person, harness.clock())
+        await web_access.open_session(session, person, harness.clock())
+        ended = await web_access.open_session(session, person, harness.clock())
+        await web_access.end_session(session, ended, harness.clock())
+    async with harness.sessions() as session, session.begin():
+        assert await web_access.redeem_link(session, used_link, harness.clock()) == person
+
+    harness.clock.advance(days=29)  # expired a few hours later, not yet a month ago
+    async with harness.sessions() as session, session.begin():
+        recent_link = await web_access.issue_link(session, person, harness.clock())
+        recent_session = await web_access.open_session(session, person, harness.clock())
+    cleaned = await retention.clean(harness.sessions, harness.clock(), policy_for(tmp_path))
+    assert (cleaned.counts["web_sign_ins"], cleaned.counts["web_sessions"]) == (0, 0)
+
+    harness.clock.advance(days=2)
+    cleaned = await retention.clean(harness.sessions, harness.clock(), policy_for(tmp_path))
+    assert (cleaned.counts["web_sign_ins"], cleaned.counts["web_sessions"]) == (2, 2)
+    assert await count(harness.sessions, WebSignIn.id) == 1
+    assert await count(harness.sessions, WebSession.id) == 1
+    async with harness.sessions() as session:
+        # What is left are the recent ones, though expired by now too.
+        hashes = {
+            *(await session.execute(select(WebSignIn.token_hash))).scalars(),
+            *(await session.execute(select(WebSession.token_hash))).scalars(),
+        }
+    assert hashes == {
+        hashlib.sha256(token.encode()).hexdigest() for token in (recent_link, recent_session)
+    }
+
+
+async def identity_person(h: Harness, external_id: str) -> int:
+    async with h.sessions() as session:
+        query = select(Identity.person_id).where(Identity.external_id == external_id)
+        return (await session.execute(query)).scalar_one()
