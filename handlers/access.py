@@ -6,13 +6,14 @@ happened with what is declared; `docs/reliability.md` shows the table it is gene
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
 from handlers.context import REPORTER_ROLES, Ctx
 from storage.enums import Role
 from storage.models import Unit
+from storage.people import ActiveRole
 
 OFFICER_ROLES = (Role.OFFICER, Role.ADMIN)
 
@@ -61,8 +62,13 @@ def admits(ctx: Ctx, need: Need) -> bool:
 
 def officer_units(ctx: Ctx) -> list[Unit]:
     """The units this person is an officer of, once each, in the order given."""
+    return officer_units_of(ctx.roles)
+
+
+def officer_units_of(roles: Iterable[ActiveRole]) -> list[Unit]:
+    """`officer_units` outside a conversation (the officers' web pages)."""
     found: dict[int, Unit] = {}
-    for active in ctx.roles:
+    for active in roles:
         if active.role in OFFICER_ROLES:
             found.setdefault(active.unit.id, active.unit)
     return list(found.values())
@@ -95,7 +101,7 @@ def hamlet_of(ctx: Ctx) -> Unit:
 MENU: dict[Audience, tuple[str, ...]] = {
     Audience.REPORTER: ("inc", "act", "ok", "mine", "guides", "pause", "me", "help"),
     Audience.OFFICER: (
-        "sum", "missing", "open", "unit", "xlsx", "docx", "invite", "models", "settings",
+        "sum", "missing", "open", "unit", "xlsx", "docx", "web", "invite", "models", "settings",
         "guides", "reload", "me", "help",
     ),
     Audience.RESIDENT: ("guides", "here", "head", "code", "help"),
@@ -133,6 +139,7 @@ COMMANDS: dict[str, Scope] = {
     "/chuabao": Scope.OFFICER,
     "/sukien": Scope.OFFICER,
     "/xuatexcel": Scope.OFFICER,
+    "/web": Scope.OFFICER,
 }
 
 # Buttons of standing messages (handlers/flows/standing.py), by the first letter of their token.

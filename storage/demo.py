@@ -88,6 +88,15 @@ MODELS = (
     ("Nà Thoi", "an_toan_giao_thong", "doan_thanh_nien"),
 )
 
+# Where incidents in these hamlets of Phủ Thông happen, for the officers' map: (place,
+# latitude, longitude). Bản Đán and the hamlets of Bạch Thông give no position.
+SPOTS = {
+    "Nà Phải": ("cầu treo Nà Phải", 22.2712, 105.8796),
+    "Chính": ("chợ Phủ Thông", 22.2748, 105.8834),
+    "Nà Mò": ("đường vào thôn Nà Mò", 22.2659, 105.8751),
+    "Cốc Thử": ("nhà văn hóa thôn Cốc Thử", 22.2803, 105.8907),
+}
+
 # How often each hamlet reports in a week; Khuổi Bốc and Nà Thoi often stay silent.
 DILIGENCE = {"Khuổi Bốc": 0.35, "Nà Thoi": 0.5, "Bản Đán": 0.7}
 
@@ -439,6 +448,16 @@ def _week_of(
                 urgent=category.urgent_by_default,
                 status=status,
                 sensitive=category.confidential,
+                **_spot(hamlet.name),
             )
         )
     return found
+
+
+def _spot(hamlet_name: str) -> dict[str, object]:
+    """The hamlet's incident place and position, without a draw from the random numbers:
+    the demo's other facts stay as they were."""
+    if hamlet_name not in SPOTS:
+        return {}
+    place, latitude, longitude = SPOTS[hamlet_name]
+    return {"place": place, "latitude": latitude, "longitude": longitude}
