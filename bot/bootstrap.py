@@ -61,6 +61,7 @@ def conversation_engine(settings: Settings, sessions: Sessions) -> Engine:
         clock=settings.clock,
         guides=guides.shared_library(settings.guides_dir.resolve()),
         retention=settings.retention,
+        web_url=settings.web_address,
     )
 
 
@@ -85,6 +86,25 @@ async def timed_jobs(settings: Settings, opened: Database) -> AsyncIterator[Sche
         yield service
     finally:
         await service.stop()
+
+
+@asynccontextmanager
+async def officer_pages(
+    settings: Settings, opened: Database, *, listen: str | None = None
+) -> AsyncIterator[str | None]:
+    """The officers' pages served on `listen` (by default TUQUAN_WEB_LISTEN) while inside;
+    where they listen, or None when they are not enabled."""
+    address = listen or settings.web_listen
+    if not address:
+        yield None
+        return
+    # aiohttp's server and the templates are loaded by a process that serves the pages only.
+    from bot.web.app import web_app
+    from bot.web.server import serving
+
+    async with serving(web_app(opened.sessions, settings, settings.clock), address):
+        log.info("officers' pages on http://%s/web", address)
+        yield address
 
 
 def console_chat(settings: Settings, sessions: Sessions, user_key: str, out: TextIO) -> ConsoleChat:

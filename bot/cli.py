@@ -23,6 +23,7 @@ from bot.console import banner, render, stdin_lines
 from bot.run import serve_transports
 from bot.settings import Settings, get_settings
 from bot.telegram.redaction import protect_logs
+from bot.web import commands as web_commands
 from bot.words import plain, tell, translator
 from handlers import guides, periods, report_delivery
 from handlers.digest_delivery import Extras, messages
@@ -56,6 +57,7 @@ def main(argv: list[str] | None = None) -> None:
         bootstrap.configured(settings) or getattr(args, "transport", None)
     )
     quiet = console or args.command in ("chat", "export", "invite", "digest", "report")
+    quiet = quiet or getattr(args, "web_command", None) == "link"
     _configure_logging(settings.log_level, quiet=quiet)
     if settings.telegram_token is not None:
         protect_logs(settings.telegram_token)
@@ -98,6 +100,8 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="bring the database schema up to date").set_defaults(
         handler=cmd_migrate
     )
+
+    web_commands.add_commands(commands)
 
     chat = commands.add_parser("chat", help="chat with the bot in this terminal")
     who = chat.add_mutually_exclusive_group(required=True)
@@ -262,7 +266,10 @@ async def cmd_chat(
         if not with_scheduler:
             await chat.run(stdin_lines("> "))
             return 0
-        async with bootstrap.timed_jobs(settings, database):
+        async with (
+            bootstrap.timed_jobs(settings, database),
+            bootstrap.officer_pages(settings, database),
+        ):
             poller = asyncio.create_task(chat.poll())
             try:
                 await chat.run(stdin_lines("> "))

@@ -24,6 +24,7 @@ async def serve_transports(names: list[str], settings: Settings, *, webhook: boo
         async with (
             bootstrap.bot(settings, wanted, webhook=webhook) as bot,
             bootstrap.timed_jobs(settings, bot.database),
+            bootstrap.officer_pages(settings, bot.database),
         ):
             await serve(bot.hub, bot.transports)
     except (bootstrap.SetupError, ZaloSetupError, Unauthorized) as error:

@@ -84,6 +84,9 @@ class Settings(BaseSettings):
         ",".join(ZALO_MEDIA_HOSTS), validation_alias=AliasChoices("TUQUAN_ZALO_MEDIA_HOSTS")
     )
 
+    web_listen: str | None = Field(None, validation_alias=AliasChoices("TUQUAN_WEB_LISTEN"))
+    public_url: str | None = Field(None, validation_alias=AliasChoices("TUQUAN_PUBLIC_URL"))
+
     retention_reports_days: int = Field(
         5 * 365, validation_alias=AliasChoices("TUQUAN_RETENTION_REPORTS_DAYS")
     )
@@ -106,6 +109,14 @@ class Settings(BaseSettings):
         if start.tzinfo is None:
             start = start.replace(tzinfo=ZoneInfo(self.timezone))
         return running_from(start)
+
+    @property
+    def web_address(self) -> str | None:
+        """Where officers open the pages (`…/web`): under TUQUAN_PUBLIC_URL, else on
+        TUQUAN_WEB_LISTEN itself; None when this deployment does not serve them."""
+        if not self.web_listen:
+            return None
+        return (self.public_url or f"http://{self.web_listen}").rstrip("/") + "/web"
 
     @property
     def retention(self) -> RetentionPolicy:

@@ -78,6 +78,7 @@ class Ctx:
     guides: GuideLibrary = field(default_factory=shared_library)
     traits: ChannelTraits = FULL
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)
+    web_url: str | None = None
     flow: str = IDLE_FLOW
     step: str = IDLE_STEP
     data: dict[str, Any] = field(default_factory=dict)

@@ -46,6 +46,8 @@ class Engine:
     guides: GuideLibrary = field(default_factory=shared_library)
     # What the privacy notice says is kept, and for how long.
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)
+    # The officers' pages (`…/web`), when this deployment serves them.
+    web_url: str | None = None
 
     async def run_pending(self) -> int:
         """Process inbox rows until none is pending; how many were processed."""
@@ -188,6 +190,7 @@ class Engine:
             guides=self.guides,
             traits=traits_for(item.channel),
             retention=self.retention,
+            web_url=self.web_url,
         )
 
     async def _record_failure(self, item_id: int, error: BaseException) -> None:

@@ -70,6 +70,9 @@ class OutMessage(BaseModel):
     menu: list[str] = Field(default_factory=list)
     attachment: Attachment | None = None
     replaces: str | None = None
+    web_app: str | None = None
+    """The HTTPS address of a page to open inside the app (Telegram's Mini Apps); elsewhere
+    the text carries its own link."""
     private_link: bool = False
     """Offer a way into the person's own chat with the bot (a button where the platform has
     links to it); said in a group, where the bot answers nothing else."""

@@ -22,6 +22,7 @@ async def test_the_officer_menu_offers_every_officer_task(harness: Harness) -> N
         "Báo cáo mới trong địa bàn",
         "Xuất Excel",
         "Báo cáo Word",
+        "Mở bảng theo dõi",
         "Mời người dùng",
         "Mô hình tự quản",
         "Lịch nhắc, nghỉ lễ",

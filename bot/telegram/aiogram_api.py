@@ -31,6 +31,7 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
+    WebAppInfo,
 )
 
 from bot.sender import Blocked, Rejected, RetryAfter, Transient
@@ -46,6 +47,7 @@ from bot.telegram.incoming import Incoming
 from bot.telegram.redaction import redact
 from bot.telegram.rendering import (
     Chunk,
+    InlineButton,
     InlineKeyboard,
     Markup,
     RemoveKeyboard,
@@ -184,17 +186,15 @@ class AiogramApi:
 
 
 def inline(spec: InlineKeyboard) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(text=b.label, url=b.url)
-                if b.url
-                else InlineKeyboardButton(text=b.label, callback_data=b.data)
-                for b in row
-            ]
-            for row in spec.rows
-        ]
-    )
+    return InlineKeyboardMarkup(inline_keyboard=[[_button(b) for b in row] for row in spec.rows])
+
+
+def _button(button: InlineButton) -> InlineKeyboardButton:
+    if button.web_app:
+        return InlineKeyboardButton(text=button.label, web_app=WebAppInfo(url=button.web_app))
+    if button.url:
+        return InlineKeyboardButton(text=button.label, url=button.url)
+    return InlineKeyboardButton(text=button.label, callback_data=button.data)
 
 
 def markup(spec: Markup) -> AiogramMarkup:

@@ -18,6 +18,7 @@ from telegram import (
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
+    WebAppInfo,
 )
 from telegram import BotCommand as PtbBotCommand
 from telegram import error as ptb_errors
@@ -37,6 +38,7 @@ from bot.telegram.incoming import Incoming
 from bot.telegram.redaction import redact
 from bot.telegram.rendering import (
     Chunk,
+    InlineButton,
     InlineKeyboard,
     Markup,
     RemoveKeyboard,
@@ -184,17 +186,15 @@ class PtbApi:
 
 
 def inline(spec: InlineKeyboard) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(button.label, url=button.url)
-                if button.url
-                else InlineKeyboardButton(button.label, callback_data=button.data)
-                for button in row
-            ]
-            for row in spec.rows
-        ]
-    )
+    return InlineKeyboardMarkup([[_button(button) for button in row] for row in spec.rows])
+
+
+def _button(button: InlineButton) -> InlineKeyboardButton:
+    if button.web_app:
+        return InlineKeyboardButton(button.label, web_app=WebAppInfo(button.web_app))
+    if button.url:
+        return InlineKeyboardButton(button.label, url=button.url)
+    return InlineKeyboardButton(button.label, callback_data=button.data)
 
 
 def markup(spec: Markup) -> PtbMarkup:

@@ -37,6 +37,8 @@ class InlineButton:
     data: str = ""
     url: str | None = None
     """A link button (the bot's own chat, t.me/<bot>) instead of a press."""
+    web_app: str | None = None
+    """A page opened inside Telegram as a Mini App, which signs the person in."""
 
 
 @dataclass(frozen=True)
@@ -110,11 +112,22 @@ def render(
     if message.private_link and bot_username:
         return [Chunk(message.text, private_chat_button(bot_username, t))]
     chunks = _chunks(message, t, limit)
+    if message.web_app:
+        chunks[-1] = _with_mini_app(chunks[-1], message.web_app, t)
     if close_keyboard and not any(_is_reply(chunk.markup) for chunk in chunks):
         free = next((n for n, chunk in enumerate(chunks) if chunk.markup is None), None)
         if free is not None:
             chunks[free] = Chunk(chunks[free].html, RemoveKeyboard())
     return chunks
+
+
+def _with_mini_app(chunk: Chunk, url: str, t: Translator) -> Chunk:
+    button = InlineButton(str(t("web.open_mini_app")), web_app=url)
+    if isinstance(chunk.markup, InlineKeyboard):
+        return Chunk(chunk.html, InlineKeyboard((*chunk.markup.rows, (button,))))
+    if chunk.markup is None:
+        return Chunk(chunk.html, InlineKeyboard(((button,),)))
+    return chunk  # a reply keyboard is shown: the text's link stays the way in
 
 
 def _is_reply(markup: Markup) -> bool:

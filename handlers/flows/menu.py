@@ -95,6 +95,7 @@ STARTERS: dict[str, tuple[str, Starter]] = {
     "unit": ("menu.unit_reports", recent.start),
     "xlsx": ("menu.export", officer.ask_export),
     "docx": ("menu.report", officer.ask_report),
+    "web": ("menu.web", officer.open_pages),
     "invite": ("menu.invite", officer.ask_invite_role),
     "models": ("menu.models", officer.list_models),
     "settings": ("menu.settings", officer.show_settings),

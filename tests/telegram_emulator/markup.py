@@ -90,6 +90,8 @@ def _inline_button(button: object) -> JSONDict:
         _check_callback_data(button["callback_data"])
     if "url" in actions:
         _check_button_url(button["url"])
+    if "web_app" in actions:
+        _check_web_app(button["web_app"])
     return {name: value for name, value in button.items() if value is not None}
 
 
@@ -104,6 +106,13 @@ def _check_callback_data(data: object) -> None:
 def _check_button_url(url: object) -> None:
     if not isinstance(url, str) or not _BUTTON_URL.match(url):
         raise bad_request(f"inline keyboard button URL '{url}' is invalid: Wrong HTTP URL")
+
+
+def _check_web_app(web_app: object) -> None:
+    # WebAppInfo: "An HTTPS URL of a Web App to be opened".
+    url = web_app.get("url") if isinstance(web_app, dict) else None
+    if not isinstance(url, str) or not url.startswith("https://"):
+        raise bad_request("BUTTON_URL_INVALID")
 
 
 def _reply_keyboard(markup: JSONDict) -> JSONDict:

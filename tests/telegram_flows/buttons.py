@@ -10,6 +10,7 @@ digests). A step or a standing kind added without a press here fails
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, timedelta
 from typing import Any
 
@@ -35,6 +36,7 @@ from storage.models import (
     Unit,
     UnitSettings,
     UrgentAlert,
+    WebSignIn,
 )
 from storage.models import Person as PersonRow
 from storage.privacy import NOTICE_VERSION
@@ -49,7 +51,7 @@ from tests.telegram_flows.scenarios import (
     saved_number,
     side_by_side,
 )
-from tests.telegram_flows.world import Person, World
+from tests.telegram_flows.world import WEB_URL, Person, World
 
 # Steps whose question has no buttons: a text, a number, a day or a time is typed.
 TYPED_ONLY = frozenset(
@@ -368,6 +370,19 @@ async def officer_buttons(world: World) -> None:
     assert await _count(world, documents) == 1
     assert await _count(world, exports.where(AuditEntry.person_id == own.id)) == 3
     assert any("tệp Word" in shown.text for shown in officer.history[-4:])
+
+    await officer.tap("Mở bảng theo dõi")
+    await at(world, officer, "menu/main")
+    sent = next(shown for shown in reversed(officer.history) if "/web/signin/" in shown.text)
+    assert sent.data_of("Mở bảng theo dõi") == f"{WEB_URL}/app"
+    token = sent.text.split(f"{WEB_URL}/signin/", 1)[1].split()[0]
+    async with world.observer() as session:
+        link = await session.scalar(
+            select(WebSignIn).where(
+                WebSignIn.token_hash == hashlib.sha256(token.encode()).hexdigest()
+            )
+        )
+        assert link is not None and link.person_id == own.id and link.used_at is None
 
     await officer.tap("Sự việc đang mở")
     await at(world, officer, "open_incidents/open")

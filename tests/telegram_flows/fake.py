@@ -131,7 +131,11 @@ def _shown(message: StoredMessage) -> BotMessage:
         message_id=message.message_id,
         text=message.text or "",
         buttons=[
-            (b["text"], b.get("callback_data") or b.get("url", "")) for b in message.inline_buttons
+            (
+                b["text"],
+                b.get("callback_data") or b.get("url") or b.get("web_app", {}).get("url", ""),
+            )
+            for b in message.inline_buttons
         ],
         keyboard=keyboard,
         location_button=location,

@@ -52,6 +52,8 @@ FAST_LIMITS = Limits(per_second=1000, per_chat_per_second=1000, chat_burst=1000)
 FAST_POLICY = SenderPolicy(first_backoff=timedelta(milliseconds=100))
 SETTLE_SECONDS = 15.0
 WEBHOOK_SECRET = "tuquan-test_secret-0123456789"
+# The officers' pages as a deployment behind HTTPS names them: their link and Mini App button.
+WEB_URL = "https://tuquan.example/web"
 
 
 def free_port() -> int:
@@ -179,7 +181,11 @@ async def running_bot(
     sessions = session_factory(database)
     observing = create_async_engine(database_url)
     engine = Engine(
-        sessions, timezone=settings.timezone, locale=settings.locale, clock=PROCESS_CLOCK
+        sessions,
+        timezone=settings.timezone,
+        locale=settings.locale,
+        clock=PROCESS_CLOCK,
+        web_url=WEB_URL,
     )
     hub = Hub(sessions, engine)
     api = make_api(settings, poll_seconds=5)

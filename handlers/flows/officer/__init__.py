@@ -17,6 +17,7 @@ from handlers.flows.officer.models import list_models
 from handlers.flows.officer.schedule import show_settings
 from handlers.flows.officer.summary import ask_summary, send_summary, show_missing, summary_command
 from handlers.flows.officer.units import ask_unit, ask_unit_then, menu_extras, must_choose_unit
+from handlers.flows.officer.web import open_pages
 
 # Commands that work at any step --------------------------------------------------------
 
@@ -37,14 +38,17 @@ COMMANDS: dict[str, Command] = {
     "/chuabao": lambda ctx, _: _no_argument(show_missing, ctx),
     "/sukien": lambda ctx, _: _no_argument(list_open, ctx),
     "/xuatexcel": lambda ctx, _: _no_argument(ask_export, ctx),
+    "/web": lambda ctx, _: _no_argument(open_pages, ctx),
 }
+# The pages show every unit of the officer's: no unit is asked first.
+FOR_EVERY_UNIT = frozenset({"/web"})
 
 
 async def command(ctx: Ctx, name: str, argument: str) -> None:
     if access.acting_unit(ctx) is None:
         ctx.say(ctx.t("officer.refused"))
         return
-    if must_choose_unit(ctx):
+    if must_choose_unit(ctx) and name not in FOR_EVERY_UNIT:
         ctx.reset()
         ask_unit_then(ctx, name, argument)
         return
@@ -89,6 +93,7 @@ __all__ = [
     "list_models",
     "list_open",
     "menu_extras",
+    "open_pages",
     "send_summary",
     "send_workbook",
     "show_missing",
