@@ -20,11 +20,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.settings import Settings
 from bot.web import initdata
 from bot.web.app import web_app
-from storage import demo, reports, web_access
+from storage import demo, inbox, reports, web_access
 from storage.clock import iso_week
 from storage.db import create_engine, session_factory
-from storage.enums import Channel, IncidentCategory, IncidentStatus, ReportKind, UnitKind
-from storage.models import Identity, Report, Unit
+from storage.enums import (
+    Channel,
+    IncidentCategory,
+    IncidentStatus,
+    MediaStatus,
+    ReportKind,
+    UnitKind,
+)
+from storage.models import Identity, MediaFile, Report, ReportPhoto, Unit
 from tests.databases import TZ, SqliteTemplates
 from tests.support import MutableClock
 
@@ -398,3 +405,37 @@ async def test_a_confidential_incident_is_a_count_for_an_officer_not_cleared(
         assert 'id="confidential-count"' not in listed
         opened = await cleared.get(f"/web/incidents/{secret}")
         assert "đánh bạc" in await opened.text()
+
+
+async def test_a_copied_photo_is_shown_to_the_officers_who_may_read_its_incident(
+    web_sessions: Sessions, clock: MutableClock, tmp_path: Path
+) -> None:
+    media = tmp_path / "media"
+    (media / "zalo").mkdir(parents=True)
+    picture = b"\xff\xd8\xff\xe0 a photo of the landslide"
+    (media / "zalo" / "7.jpg").write_bytes(picture)
+    url = "https://photo-stal.zdn.vn/landslide.jpg"
+    incident = await demo_incident(web_sessions, "phu_thong")
+    async with web_sessions() as session, session.begin():
+        inbox_id = await inbox.store(
+            session, channel="zalo", update_key="web-photo", user_key="zl-1", chat_key="zl-1",
+            event={}, now=clock(),
+        )  # fmt: skip
+        assert inbox_id is not None
+        shown = ReportPhoto(report_id=incident, channel=Channel.ZALO, file_ref=url, position=0)
+        copy = MediaFile(
+            inbox_id=inbox_id, channel=Channel.ZALO, source_url=url, status=MediaStatus.DONE,
+            local_path="zalo/7.jpg", content_type="image/jpeg", created_at=clock(),
+        )  # fmt: skip
+        session.add_all([copy, shown])
+        await session.flush()
+        address = f"/web/photos/{shown.id}"
+    served = settings().model_copy(update={"media_dir": media})
+    async with TestClient(TestServer(web_app(web_sessions, served, clock))) as officer:
+        await sign_in(officer, web_sessions, clock, "officer")
+        assert address in await (await officer.get(f"/web/incidents/{incident}")).text()
+        answer = await officer.get(address)
+        assert answer.status == 200 and await answer.read() == picture
+        async with cast(Client, TestClient(officer.server)) as other:
+            await sign_in(other, web_sessions, clock, "other-officer")
+            assert (await other.get(address)).status == 404

@@ -228,7 +228,9 @@ async def _photo_path(w: Web, session: AsyncSession, signed: SignedIn, photo_id:
     found = await dashboard.photo_file(session, signed.viewer, photo_id)
     if found is None:
         raise not_found(w)
-    path = await asyncio.to_thread(_in_media, Path(found.path), w.settings.media_dir)
+    # The stored path is the copy's place inside TUQUAN_MEDIA_DIR.
+    media_dir = w.settings.media_dir
+    path = await asyncio.to_thread(_in_media, media_dir / found.path, media_dir)
     if path is None:
         raise not_found(w)
     return path
