@@ -65,7 +65,8 @@ async def test_everyone_then_each_role_gets_its_own_commands(
         assert telegram.commands_for(chat_scope(OTHER)) == []
         officer = telegram.commands_for(chat_scope(OFFICER))
         assert names(officer) == [
-            *("menu", "tonghop", "chuabao", "sukien", "xuatexcel", "huy", "trogiup", *PRIVACY)
+            *("menu", "tonghop", "chuabao", "sukien", "xuatexcel", "web", "huy", "trogiup"),
+            *PRIVACY,
         ]
         assert officer[0]["description"] == "Xem báo cáo mới trong địa bàn"
 

@@ -48,6 +48,7 @@ def commands_for(audience: Audience, t: Translator) -> list[BotCommand]:
             BotCommand("chuabao", str(t("command.missing"))),
             BotCommand("sukien", str(t("command.open"))),
             BotCommand("xuatexcel", str(t("command.export"))),
+            BotCommand("web", str(t("command.web"))),
             BotCommand("huy", str(t("command.cancel"))),
             BotCommand("trogiup", str(t("command.help"))),
             *_privacy(t),
