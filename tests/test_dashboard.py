@@ -58,7 +58,7 @@ async def test_the_commune_officer_sees_its_hamlets_and_the_missing_one(
         "thôn Bản Đán",
     }
     assert seen.weeks == MONTH.weeks
-    assert seen.week_labels == tuple(f"T{w[-2:]}" for w in MONTH.weeks)
+    assert seen.week_labels == tuple(f"Tuần {int(w[-2:])}" for w in MONTH.weeks)
     assert all(len(row.cells) == len(MONTH.weeks) for row in seen.rows)
     assert (seen.expected, seen.reported) == (
         digest.completeness.expected,
