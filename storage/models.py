@@ -133,6 +133,9 @@ class Identity(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column()
+    # Telegram: the chat's own command list as last set successfully (bot.telegram.commands
+    # fingerprint), so a restart calls setMyCommands only where it changed; NULL: none of its own.
+    command_menu: Mapped[str | None] = mapped_column(String(64))
 
 
 class RoleAssignment(Base):

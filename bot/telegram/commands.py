@@ -3,16 +3,23 @@
 Telegram keeps command lists per scope. The default list speaks to someone who has just
 arrived; a hamlet head's or an officer's private chat gets their own. Role changes are
 picked up by looking at role assignments that began or ended since the last look (at
-start-up: every Telegram account that holds a role), so nothing needs to notify us.
+start-up: every Telegram account that holds a role or has a list of its own), so nothing
+needs to notify us. Each account remembers the fingerprint of the list last set for its
+chat (`Identity.command_menu`), and a chat is called only when the list it should have
+differs: a restart with nothing changed makes no per-chat call.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.sender import RetryAfter
@@ -31,6 +38,8 @@ SYNC_SECONDS = 60.0
 # Role rows are stamped with the engine's clock before their transaction commits.
 LATE_COMMIT_MARGIN = timedelta(seconds=30)
 PAUSE_BETWEEN_CHATS = 0.05
+
+CommandList = Callable[[Audience, Translator], list[BotCommand]]
 
 
 def commands_for(audience: Audience, t: Translator) -> list[BotCommand]:
@@ -70,6 +79,28 @@ def _privacy(t: Translator) -> list[BotCommand]:
     ]
 
 
+def fingerprint(audience: Audience, locale: str, commands: Sequence[BotCommand]) -> str | None:
+    """What a chat's list is remembered by: a changed text or command changes it too.
+
+    None for a resident, whose chat has no list of its own and shows the default one."""
+    if audience is Audience.RESIDENT:
+        return None
+    listed = json.dumps([[c.command, c.description] for c in commands], ensure_ascii=False)
+    digest = hashlib.sha256(listed.encode()).hexdigest()[:16]
+    return f"{audience.value}:{locale}:{digest}"
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A chat whose list differs from the one it should have."""
+
+    identity_id: int
+    user_id: int
+    locale: str
+    audience: Audience
+    wanted: str | None
+
+
 class CommandSync:
     def __init__(
         self,
@@ -79,12 +110,17 @@ class CommandSync:
         default_locale: str = "vi",
         interval: float = SYNC_SECONDS,
         clock: Clock = system_clock,
+        commands: CommandList = commands_for,
     ) -> None:
         self.api = api
         self.clock = clock
         self.sessions = sessions
         self.default_locale = default_locale
         self.interval = interval
+        self.commands = commands
+        self._wanted: dict[tuple[Audience, str], str | None] = {}
+        # Accounts whose last call failed: looked at again at the next pass, not only at start.
+        self._failed: set[int] = set()
 
     async def run(self, stop: asyncio.Event) -> None:
         await self.register_defaults()
@@ -104,22 +140,34 @@ class CommandSync:
             language = "" if locale == self.default_locale else locale
             try:
                 await self.api.set_commands(
-                    commands_for(Audience.RESIDENT, Translator(locale)),
+                    self.commands(Audience.RESIDENT, Translator(locale)),
                     chat_id=None,
                     language=language,
                 )
             except Exception as error:
                 log.warning("setMyCommands for everyone (%s) failed: %s", locale, error)
 
+    def wanted(self, audience: Audience, locale: str) -> str | None:
+        """The fingerprint of the list a chat of this audience and language should have."""
+        key = (audience, locale)
+        if key not in self._wanted:
+            listed = self.commands(audience, Translator(locale))
+            self._wanted[key] = fingerprint(audience, locale, listed)
+        return self._wanted[key]
+
     async def sync(self, since: datetime | None, stop: asyncio.Event) -> None:
-        for user_id, locale, audience in await self._changed(since):
+        for pending in await self._changed(since):
             if stop.is_set():
                 return
-            await self._apply(user_id, locale, audience)
+            if await self._apply(pending):
+                await self._remember(pending)
+                self._failed.discard(pending.identity_id)
+            else:
+                self._failed.add(pending.identity_id)
             await asyncio.sleep(PAUSE_BETWEEN_CHATS)
 
-    async def _changed(self, since: datetime | None) -> list[tuple[int, str, Audience]]:
-        """The Telegram accounts whose people gained or lost a role, each with its audience.
+    async def _changed(self, since: datetime | None) -> list[Pending]:
+        """The Telegram accounts whose chat's list is not the one their roles call for.
 
         Two queries of plain columns, whatever the number of accounts: at start every head
         of every hamlet is in it, and ORM objects and a query per account would hold
@@ -130,35 +178,65 @@ class CommandSync:
             changed = people.holds_role(now)
         else:
             changed = or_(RoleAssignment.valid_from >= since, RoleAssignment.valid_to >= since)
+        if self._failed:
+            failed = select(Identity.person_id).where(Identity.id.in_(self._failed))
+            changed = or_(changed, RoleAssignment.person_id.in_(failed))
         concerned = select(RoleAssignment.person_id).where(changed)
         held = select(RoleAssignment.person_id, RoleAssignment.role).where(
             people.holds_role(now), RoleAssignment.person_id.in_(concerned)
         )
-        accounts = select(Identity.person_id, Identity.external_id, Identity.locale).where(
-            Identity.channel == CHANNEL, Identity.active, Identity.person_id.in_(concerned)
-        )
+        looked_at: ColumnElement[bool] = Identity.person_id.in_(concerned)
+        if since is None:
+            # Whoever lost a role while the bot was stopped still has a list of their own.
+            looked_at = or_(looked_at, Identity.command_menu.is_not(None))
+        accounts = select(
+            Identity.id,
+            Identity.person_id,
+            Identity.external_id,
+            Identity.locale,
+            Identity.command_menu,
+        ).where(Identity.channel == CHANNEL, Identity.active, looked_at)
         roles: dict[int, list[Role]] = {}
-        found: list[tuple[int, str, Audience]] = []
+        found: list[Pending] = []
         async with self.sessions() as session:
             for person_id, role in await session.execute(held):
                 roles.setdefault(person_id, []).append(role)
-            for person_id, external_id, locale in await session.execute(accounts):
-                if external_id.lstrip("-").isdecimal():
-                    found.append((int(external_id), locale, audience_for(roles.get(person_id, []))))
+            for identity_id, person_id, external_id, locale, remembered in await session.execute(
+                accounts
+            ):
+                if not external_id.lstrip("-").isdecimal():
+                    continue
+                audience = audience_for(roles.get(person_id, []))
+                effective = locale or self.default_locale
+                wanted = self.wanted(audience, effective)
+                if wanted != remembered:
+                    found.append(
+                        Pending(identity_id, int(external_id), effective, audience, wanted)
+                    )
         return found
 
-    async def _apply(self, user_id: int, locale: str, audience: Audience) -> None:
+    async def _apply(self, pending: Pending) -> bool:
         """Commands for the person's private chat, whose id on Telegram is their user id."""
         for _ in range(2):
             try:
-                if audience is Audience.RESIDENT:
-                    await self.api.delete_commands(chat_id=user_id)
+                if pending.audience is Audience.RESIDENT:
+                    await self.api.delete_commands(chat_id=pending.user_id)
                 else:
-                    commands = commands_for(audience, Translator(locale or self.default_locale))
-                    await self.api.set_commands(commands, chat_id=user_id, language="")
-                return
+                    commands = self.commands(pending.audience, Translator(pending.locale))
+                    await self.api.set_commands(commands, chat_id=pending.user_id, language="")
+                return True
             except RetryAfter as wait:
                 await asyncio.sleep(wait.seconds)
             except Exception as error:
-                log.warning("setMyCommands for chat %s failed: %s", user_id, error)
-                return
+                log.warning("setMyCommands for chat %s failed: %s", pending.user_id, error)
+                return False
+        return False
+
+    async def _remember(self, pending: Pending) -> None:
+        """Only after Telegram took it: a failed call is tried again at the next start."""
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                update(Identity)
+                .where(Identity.id == pending.identity_id)
+                .values(command_menu=pending.wanted)
+            )
