@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiohttp import web
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.chrome.webdriver import WebDriver
@@ -94,6 +94,17 @@ def _real_time() -> dict[str, str]:
     chromium, and what the test moves is the server's date, which the pages are made at."""
     moved = ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC")
     return {name: value for name, value in os.environ.items() if name not in moved}
+
+
+def _another_page_loaded(driver: WebDriver) -> bool:
+    try:
+        return bool(
+            driver.execute_script(
+                "return window.tuquanBefore === undefined && document.readyState === 'complete'"
+            )
+        )
+    except WebDriverException:  # the page is being replaced
+        return False
 
 
 class WebServer:
@@ -168,18 +179,16 @@ class Page:
         """Press it and wait for the page it leads to (or for it to stay, if it does not)."""
 
         def press() -> None:
-            old = self.driver.find_element(By.TAG_NAME, "html")
+            # A mark on this page's window: gone once another page is loaded. (Waiting for an
+            # element to go stale also meets chromium's "node does not belong to the
+            # document", raised as an unknown error while the page changes.)
+            self.driver.execute_script("window.tuquanBefore = true;")
             clickable = expected_conditions.element_to_be_clickable((By.CSS_SELECTOR, css))
             self._wait().until(clickable).click()
             try:
-                WebDriverWait(self.driver, WAIT_SECONDS).until(
-                    expected_conditions.staleness_of(old)
-                )
+                self._wait().until(_another_page_loaded)
             except TimeoutException:
                 return
-            self._wait().until(
-                lambda d: d.execute_script("return document.readyState") == "complete"
-            )
 
         await self._run(press)
 
