@@ -28,14 +28,7 @@ async def issue_link(
     session: AsyncSession, person_id: int, now: datetime, ttl: timedelta = LINK_TTL
 ) -> str:
     """A new one-time sign-in link's token for this person."""
-    token = secrets.token_urlsafe(32)
-    session.add(
-        WebSignIn(
-            token_hash=_hash(token), person_id=person_id, created_at=now, expires_at=now + ttl
-        )
-    )
-    await session.flush()
-    return token
+    return await _new_token(session, WebSignIn, person_id, now, ttl)
 
 
 async def redeem_link(session: AsyncSession, token: str, now: datetime) -> int | None:
@@ -59,11 +52,19 @@ async def open_session(
     session: AsyncSession, person_id: int, now: datetime, ttl: timedelta = SESSION_TTL
 ) -> str:
     """A new session's token, for the cookie."""
+    return await _new_token(session, WebSession, person_id, now, ttl)
+
+
+async def _new_token(
+    session: AsyncSession,
+    kind: type[WebSignIn] | type[WebSession],
+    person_id: int,
+    now: datetime,
+    ttl: timedelta,
+) -> str:
     token = secrets.token_urlsafe(32)
     session.add(
-        WebSession(
-            token_hash=_hash(token), person_id=person_id, created_at=now, expires_at=now + ttl
-        )
+        kind(token_hash=_hash(token), person_id=person_id, created_at=now, expires_at=now + ttl)
     )
     await session.flush()
     return token
