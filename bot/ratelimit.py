@@ -1,11 +1,24 @@
-"""Token buckets for the platforms' flood limits: overall, per chat, per group."""
+"""The platforms' flood limits, counted per platform message: overall, per chat, per group.
+
+A token bucket of burst B and rate r lets B + r go within the first second after a quiet
+spell: the overall bucket of TELEGRAM_LIMITS (30 a second, 2 back to back) gave 31-32 in a
+second against Telegram's 30. So the overall limit and a group's are also windows: no more
+than `per_second` turns within any one second, nor `group_per_minute` within any minute,
+while the bucket keeps the pace steady between them.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Protocol
+
+Sleep = Callable[[float], Awaitable[None]]
+ROUNDING = 1e-9
 
 
 @dataclass(frozen=True)
@@ -21,6 +34,14 @@ class Limits:
     overall_burst: int = 1
 
 
+class Gate(Protocol):
+    def wait_time(self) -> float:
+        """Seconds until a turn is free (0 when one is free now)."""
+        ...
+
+    def take(self) -> None: ...
+
+
 @dataclass
 class Bucket:
     rate: float
@@ -34,47 +55,96 @@ class Bucket:
         self.updated = self.clock()
 
     def wait_time(self) -> float:
-        """Seconds until a token is free (0 when one is free now)."""
         now = self.clock()
         self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
         self.updated = now
-        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+        # A token short by a rounding is whole: waiting for it could not move a clock on.
+        return 0.0 if self.tokens >= 1 - ROUNDING else (1 - self.tokens) / self.rate
 
     def take(self) -> None:
         self.tokens -= 1
 
 
-class RateLimiter:
-    """Waits until a message to `chat` fits every limit, then counts it."""
+@dataclass
+class Window:
+    """At most `limit` turns within any `seconds`, counted as (now - seconds, now]."""
 
-    def __init__(self, limits: Limits, clock: Callable[[], float] = time.monotonic) -> None:
+    limit: int
+    seconds: float
+    clock: Callable[[], float] = time.monotonic
+    turns: deque[float] = field(default_factory=deque)
+
+    def wait_time(self) -> float:
+        now = self.clock()
+        # Compared as the moment each turn leaves the window: the wait returned is then
+        # exactly what brings the clock to that moment, never short of it by a rounding.
+        while self.turns and self.turns[0] + self.seconds <= now:
+            self.turns.popleft()
+        return 0.0 if len(self.turns) < self.limit else self.turns[0] + self.seconds - now
+
+    def take(self) -> None:
+        self.turns.append(self.clock())
+
+
+class RateLimiter:
+    """Waits until one more platform message to `chat` fits every limit, then counts it."""
+
+    def __init__(
+        self,
+        limits: Limits,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
         self.limits = limits
         self.clock = clock
+        self.sleep = sleep
         # A steady rate, never more than `overall_burst` at once: bursting past the overall
         # limit is what earns a 429.
         self.overall = Bucket(limits.per_second, float(limits.overall_burst), clock=clock)
-        self.chats: dict[str, Bucket] = {}
+        self.overall_window = Window(_whole(limits.per_second), 1.0, clock=clock)
+        self.chats: dict[str, list[Gate]] = {}
         self._lock = asyncio.Lock()
 
-    def _chat_bucket(self, chat: str, is_group: bool) -> Bucket:
-        bucket = self.chats.get(chat)
-        if bucket is None:
+    def _chat_gates(self, chat: str, is_group: bool) -> list[Gate]:
+        gates = self.chats.get(chat)
+        if gates is None:
             if is_group:
                 per_minute = self.limits.group_per_minute
-                bucket = Bucket(per_minute / 60, min(per_minute, 3.0), clock=self.clock)
+                gates = [
+                    Bucket(per_minute / 60, min(per_minute, 3.0), clock=self.clock),
+                    Window(_whole(per_minute), 60.0, clock=self.clock),
+                ]
             else:
                 rate = self.limits.per_chat_per_second
-                bucket = Bucket(rate, float(self.limits.chat_burst), clock=self.clock)
-            self.chats[chat] = bucket
-        return bucket
+                # Below one a second, a bucket alone keeps any second within the burst.
+                gates = [Bucket(rate, float(self.limits.chat_burst), clock=self.clock)]
+            self.chats[chat] = gates
+        return gates
+
+    async def chat_ready(self, chat: str, *, is_group: bool = False) -> None:
+        """Until the chat's own limits would give a turn; takes none. A sender waits here,
+        before it takes one of its few slots, so a chat paced a second apart does not hold a
+        slot that another chat could send with."""
+        gates = self._chat_gates(chat, is_group)
+        while (delay := max(gate.wait_time() for gate in gates)) > 0:
+            await self.sleep(delay)
 
     async def acquire(self, chat: str, *, is_group: bool = False) -> None:
-        chat_bucket = self._chat_bucket(chat, is_group)
+        """One turn: call once for each platform message, right before sending it."""
+        gates: list[Gate] = [
+            self.overall,
+            self.overall_window,
+            *self._chat_gates(chat, is_group),
+        ]
         while True:
             async with self._lock:
-                delay = max(chat_bucket.wait_time(), self.overall.wait_time())
+                delay = max(gate.wait_time() for gate in gates)
                 if delay <= 0:
-                    chat_bucket.take()
-                    self.overall.take()
+                    for gate in gates:
+                        gate.take()
                     return
-            await asyncio.sleep(delay)
+            await self.sleep(delay)
+
+
+def _whole(per_period: float) -> int:
+    return max(1, math.floor(per_period))

@@ -3,6 +3,10 @@
 Each sender holds the rows it took under its own owner id and renews their lease while it
 works, so a long paced backlog is never taken over by another sender; rows are released,
 at a stop or when a chat must wait, only by the sender that holds them.
+
+The limits count platform messages, not rows: a row may become several (a long text split,
+a "menu below" message, a caption then its file), and a PacedClient waits for the sender's
+turn before each of them.
 """
 
 from __future__ import annotations
@@ -12,10 +16,10 @@ import contextlib
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
@@ -67,6 +71,32 @@ class ChannelClient(Protocol):
         `OutMessage.replaces`); a client that cannot edit, or finds it gone, sends anew.
         """
         ...
+
+
+Pace = Callable[[], Awaitable[None]]
+"""Waits for the turn of one more platform message; may raise RetryAfter (sending paused)."""
+
+
+@runtime_checkable
+class PacedClient(ChannelClient, Protocol):
+    """A client whose one row may become several platform messages.
+
+    The client awaits the sender's `pace` right before each API call rather than telling how
+    many messages a row will be: tokens taken all at once up front would let the messages go
+    back to back after the last one, bunched beyond what the limiter counted (a five-part
+    text to a chat whose burst is three). The pace is still decided in one place, the
+    sender's limiter; the client only says when a message is about to go.
+    """
+
+    async def send_paced(
+        self, chat_key: str, message: OutMessage, replacing: str | None, pace: Pace
+    ) -> str | None:
+        """As `send`, awaiting `pace()` before each call that makes a platform message."""
+        ...
+
+
+async def unpaced() -> None:
+    """The pace of a caller that keeps no limits (tests, a direct send)."""
 
 
 @dataclass(frozen=True)
@@ -183,14 +213,17 @@ class Sender:
         held = {row.id for row in rows}
 
         async def one_chat(chat_rows: list[OutboxItem]) -> None:
-            async with gate:
-                for position, row in enumerate(chat_rows):
+            for position, row in enumerate(chat_rows):
+                await self.limiter.chat_ready(
+                    row.chat_key, is_group=self.client.is_group(row.chat_key)
+                )
+                async with gate:
                     going_on = await self._send(row, [r.id for r in chat_rows[position:]])
-                    held.discard(row.id)
-                    if not going_on:
-                        await self._release(chat_rows[position + 1 :])
-                        held.difference_update(r.id for r in chat_rows[position + 1 :])
-                        return
+                held.discard(row.id)
+                if not going_on:
+                    await self._release(chat_rows[position + 1 :])
+                    held.difference_update(r.id for r in chat_rows[position + 1 :])
+                    return
 
         keeper = asyncio.create_task(self._keep(held))
         try:
@@ -223,14 +256,13 @@ class Sender:
         if self.paused:
             await self._release([row])
             return False
-        await self.limiter.acquire(row.chat_key, is_group=self.client.is_group(row.chat_key))
         if row.id not in await self._renew(chat_rest):
             log.warning("outbox row %s is another sender's now; its chat is left to it", row.id)
             return False
         try:
             message = OutMessage.model_validate(row.message)
             replacing = await self._shown_as(message.replaces)
-            platform_id = await self.client.send(row.chat_key, message, replacing)
+            platform_id = await self._deliver(row.chat_key, message, replacing)
         except RetryAfter as wait:
             resume = self.clock() + timedelta(seconds=wait.seconds)
             self.paused_until = max(self.paused_until or resume, resume)
@@ -259,6 +291,29 @@ class Sender:
         await self._finish(row, OutboxStatus.SENT, None, platform_id)
         self.sent += 1
         return True
+
+    async def _deliver(
+        self, chat_key: str, message: OutMessage, replacing: str | None
+    ) -> str | None:
+        """The row's messages, each in its turn, taken right before its call: a turn taken
+        earlier (before the leases are renewed or a chart is loaded) would let the calls
+        reach the platform bunched closer than the turns were given."""
+        pace = self._turns(chat_key)
+        if not isinstance(self.client, PacedClient):
+            await pace()
+            return await self.client.send(chat_key, message, replacing)
+        return await self.client.send_paced(chat_key, message, replacing, pace)
+
+    def _turns(self, chat_key: str) -> Pace:
+        is_group = self.client.is_group(chat_key)
+
+        async def pace() -> None:
+            await self.limiter.acquire(chat_key, is_group=is_group)
+            if self.paused_until is not None and self.paused:
+                # Another chat's 429 while this one waited: nobody is sent anything now.
+                raise RetryAfter((self.paused_until - self.clock()).total_seconds())
+
+        return pace
 
     async def _shown_as(self, key: str | None) -> str | None:
         """The platform's id of the message sent under this outbox key; None if not sent."""

@@ -7,7 +7,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 
-from bot.sender import Blocked, Rejected, RetryAfter, Transient
+from bot.sender import Blocked, Pace, Rejected, RetryAfter, Transient, unpaced
 from bot.telegram.api import TelegramApi, is_unparsable_html
 from bot.telegram.incoming import CHANNEL
 from bot.telegram.rendering import Chunk, InlineKeyboard, RemoveKeyboard, ReplyKeyboard, render
@@ -27,7 +27,7 @@ def as_plain_text(markup: str) -> str:
 
 
 class TelegramClient:
-    """Implements the sender's ChannelClient; group chats have negative ids on Telegram."""
+    """Implements the sender's PacedClient; group chats have negative ids on Telegram."""
 
     channel = CHANNEL
 
@@ -55,22 +55,28 @@ class TelegramClient:
     async def send(
         self, chat_key: str, message: OutMessage, replacing: str | None = None
     ) -> str | None:
+        return await self.send_paced(chat_key, message, replacing, unpaced)
+
+    async def send_paced(
+        self, chat_key: str, message: OutMessage, replacing: str | None, pace: Pace
+    ) -> str | None:
         try:
             chat_id = int(chat_key)
         except ValueError as error:
             raise Rejected(f"not a Telegram chat id: {chat_key!r}") from error
         if message.attachment is not None:
-            return await self._send_attachment(chat_key, chat_id, message)
-        if replacing is not None and await self._redraw(chat_id, replacing, message):
+            return await self._send_attachment(chat_key, chat_id, message, pace)
+        if replacing is not None and await self._redraw(chat_id, replacing, message, pace):
             return replacing
-        return await self._send_text(chat_key, chat_id, message)
+        return await self._send_text(chat_key, chat_id, message, pace)
 
-    async def _redraw(self, chat_id: int, message_id: str, message: OutMessage) -> bool:
+    async def _redraw(self, chat_id: int, message_id: str, message: OutMessage, pace: Pace) -> bool:
         """Edit the message in place; False when it must go anew (too long for one message,
         or Telegram no longer has it)."""
         chunks = render(message, self.t)
         if len(chunks) != 1 or not isinstance(chunks[0].markup, InlineKeyboard | None):
             return False
+        await pace()
         try:
             await self.api.edit_text(chat_id, int(message_id), chunks[0])
         except Rejected as error:
@@ -78,7 +84,9 @@ class TelegramClient:
             return False
         return True
 
-    async def _send_attachment(self, chat_key: str, chat_id: int, message: OutMessage) -> str:
+    async def _send_attachment(
+        self, chat_key: str, chat_id: int, message: OutMessage, pace: Pace
+    ) -> str:
         """The file with the text as its caption; a text too long for a caption goes first."""
         attachment = message.attachment
         assert attachment is not None
@@ -88,15 +96,18 @@ class TelegramClient:
         caption = message.text
         if len(as_plain_text(caption)) > CAPTION_LIMIT:
             await self._send_text(
-                chat_key, chat_id, message.model_copy(update={"attachment": None})
+                chat_key, chat_id, message.model_copy(update={"attachment": None}), pace
             )
             caption = ""
+        await pace()
         sent = await self.api.send_file(
             chat_id, attachment.kind, attachment.name, stored.content, caption
         )
         return str(sent)
 
-    async def _send_text(self, chat_key: str, chat_id: int, message: OutMessage) -> str | None:
+    async def _send_text(
+        self, chat_key: str, chat_id: int, message: OutMessage, pace: Pace
+    ) -> str | None:
         chunks = render(
             message,
             self.t,
@@ -107,6 +118,7 @@ class TelegramClient:
         last_id: int | None = None
         try:
             for index in range(self._delivered_parts.get(progress, 0), len(chunks)):
+                await pace()
                 last_id = await self._send_chunk(chat_id, chunks[index])
                 self._delivered_parts[progress] = index + 1
         except (RetryAfter, Transient):

@@ -24,15 +24,15 @@ from storage import files
 from storage.models import StoredFile
 
 log = logging.getLogger(__name__)
-# Telegram's limits, but a chat's refill a little slower than Telegram's own: both buckets
-# empty after a burst and refill at the same rate, so a message timed to the instant of
-# our refill arrives a few milliseconds early by Telegram's clock and earns a 429, which
-# stops all sending for a second or more. Overall, two messages may go back to back: paced
-# one at a time, an event loop busy with the sending itself wakes about a millisecond late
-# for each turn, and the Monday digests took 3-8 % longer than 30 a second allow
-# (bench/fanout.py). Telegram tolerates far more: python-telegram-bot's own limiter lets 30
-# go at once.
-TELEGRAM_LIMITS = Limits(per_second=30.0, per_chat_per_second=0.9, chat_burst=3, overall_burst=2)
+# Telegram's limits: 30 messages in any second overall (bot.ratelimit counts a window as
+# well as the bucket, so no second holds 31), and one message at a time to a chat ("avoid
+# sending more than one message per second"; the bursts Telegram tolerates are not counted
+# on), refilled a little slower than once a second: a message timed to the instant of our
+# refill arrives a few milliseconds early by Telegram's clock. Overall, two messages may go
+# back to back: paced one at a time, an event loop busy with the sending itself wakes about
+# a millisecond late for each turn, and the Monday digests took 3-8 % longer than 30 a
+# second allow (bench/fanout.py).
+TELEGRAM_LIMITS = Limits(per_second=30.0, per_chat_per_second=0.9, chat_burst=1, overall_burst=2)
 # What Telegram accepts as X-Telegram-Bot-Api-Secret-Token.
 _SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 
-from bot.sender import Blocked, Rejected, RetryAfter, Transient
+from bot.sender import Blocked, Pace, Rejected, RetryAfter, Transient, unpaced
 from bot.zalo.api import ZaloApi, ZaloApiError, ZaloUnreachable
 from bot.zalo.render import render, split
 from bot.zalo.updates import CHANNEL
@@ -20,15 +19,12 @@ RETRY_AFTER_SECONDS = 5.0
 
 
 class ZaloClient:
-    """A ChannelClient for bot.sender.Sender."""
+    """A PacedClient for bot.sender.Sender."""
 
     channel = CHANNEL
 
-    def __init__(
-        self, api: ZaloApi, *, part_interval: float = 0.0, retry_after: float = RETRY_AFTER_SECONDS
-    ) -> None:
+    def __init__(self, api: ZaloApi, *, retry_after: float = RETRY_AFTER_SECONDS) -> None:
         self.api = api
-        self.part_interval = part_interval
         self.retry_after = retry_after
         self.groups: set[str] = set()
         # A long reply goes out in parts; if a later part fails, the retry of the same row
@@ -42,15 +38,25 @@ class ZaloClient:
     async def send(
         self, chat_key: str, message: OutMessage, replacing: str | None = None
     ) -> str | None:
-        """Zalo cannot edit a message it showed: a redraw goes as a new one."""
+        return await self.send_paced(chat_key, message, replacing, unpaced)
+
+    async def send_paced(
+        self, chat_key: str, message: OutMessage, replacing: str | None, pace: Pace
+    ) -> str | None:
+        """Zalo cannot edit a message it showed: a redraw goes as a new one. Each part waits
+        for its own turn under the sender's limits."""
         parts = split(render(message))
         digest = hashlib.sha256("\x00".join(parts).encode()).hexdigest()
         started_digest, already_sent = self._unfinished.pop(chat_key, ("", 0))
         first = already_sent if started_digest == digest else 0
         message_id: str | None = None
         for index in range(first, len(parts)):
-            if index > first and self.part_interval:
-                await asyncio.sleep(self.part_interval)
+            try:
+                await pace()
+            except RetryAfter:
+                if index:
+                    self._unfinished[chat_key] = (digest, index)
+                raise
             try:
                 message_id = await self.api.send_message(chat_key, parts[index])
             except (ZaloApiError, ZaloUnreachable) as error:

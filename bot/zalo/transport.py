@@ -109,9 +109,7 @@ class ZaloTransport:
         )
         # The sender may still be sending while ingestion shuts down: each has its own client.
         self.zalo_client = ZaloClient(
-            ZaloApi(config.token, config.api_url),
-            part_interval=1 / config.limits.per_chat_per_second,
-            retry_after=retry_after,
+            ZaloApi(config.token, config.api_url), retry_after=retry_after
         )
         self.client: ChannelClient = self.zalo_client
         # The sender's own retry policy serves Zalo as it is.
