@@ -32,6 +32,9 @@ class Limits:
     # Messages that may go back to back overall. 1 paces strictly, and every time the sender
     # wakes late for its turn is lost for good; 2 lets the next message make up for it.
     overall_burst: int = 1
+    # The overall limit holds within any window of this many seconds: a little over one
+    # when calls reach the platform some milliseconds apart from the turns they were given.
+    overall_window: float = 1.0
 
 
 class Gate(Protocol):
@@ -101,7 +104,7 @@ class RateLimiter:
         # A steady rate, never more than `overall_burst` at once: bursting past the overall
         # limit is what earns a 429.
         self.overall = Bucket(limits.per_second, float(limits.overall_burst), clock=clock)
-        self.overall_window = Window(_whole(limits.per_second), 1.0, clock=clock)
+        self.overall_window = Window(_whole(limits.per_second), limits.overall_window, clock=clock)
         self.chats: dict[str, list[Gate]] = {}
         self._lock = asyncio.Lock()
 
@@ -120,6 +123,10 @@ class RateLimiter:
                 gates = [Bucket(rate, float(self.limits.chat_burst), clock=self.clock)]
             self.chats[chat] = gates
         return gates
+
+    def chat_free(self, chat: str, *, is_group: bool = False) -> bool:
+        """Whether the chat's own limits would give a turn now."""
+        return all(gate.wait_time() <= 0 for gate in self._chat_gates(chat, is_group))
 
     async def chat_ready(self, chat: str, *, is_group: bool = False) -> None:
         """Until the chat's own limits would give a turn; takes none. A sender waits here,

@@ -149,26 +149,52 @@ class Sender:
         return self.paused_until is not None and self.clock() < self.paused_until
 
     async def drain(self, stop: asyncio.Event | None = None) -> int:
-        """Send every row that is due now, or stop after the batch being sent when `stop` is
-        set (a backlog leaves at the platform's rate: a digest to every head takes an hour);
-        how many were handled."""
+        """Send every row that is due now, or stop once the rows taken are sent when `stop`
+        is set (a backlog leaves at the platform's rate: a digest to every head takes an
+        hour); how many were handled.
+
+        Rows are taken while others are still being sent, whenever half a batch is done:
+        waiting for a whole batch to end left its last chats sending alone, a message
+        every 1.1 s each, while the overall limit had room for 30."""
         handled = 0
-        while not self.paused and not (stop is not None and stop.is_set()):
-            async with self.sessions() as session, session.begin():
-                rows = await outbox.claim(
-                    session,
-                    self.client.channel,
-                    self.clock(),
-                    self.policy.lease,
-                    self.policy.batch,
-                    owner=self.owner,
-                    chat_key=self.chat_key,
-                )
-            if not rows:
-                return handled
-            await self._send_all(rows)
-            handled += len(rows)
-        return handled
+        batch = Batch(self, asyncio.Semaphore(self.policy.concurrency))
+        keeper = asyncio.create_task(self._keep(batch.held))
+        try:
+            while True:
+                taking = not self.paused and not (stop is not None and stop.is_set())
+                if taking and len(batch.held) <= self.policy.batch // 2:
+                    rows = await self._claim(self.policy.batch - len(batch.held))
+                    handled += len(rows)
+                    batch.start(rows)
+                    if not rows and not await batch.finish_all():
+                        return handled
+                    continue
+                if not await batch.finish_some() and not taking:
+                    return handled
+        except Exception:
+            # One chat's failure (the database away): the others end as they would have.
+            with contextlib.suppress(Exception):
+                await batch.finish_all()
+            raise
+        except BaseException:
+            await batch.cancel()
+            raise
+        finally:
+            keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeper
+
+    async def _claim(self, limit: int) -> list[OutboxItem]:
+        async with self.sessions() as session, session.begin():
+            return await outbox.claim(
+                session,
+                self.client.channel,
+                self.clock(),
+                self.policy.lease,
+                limit,
+                owner=self.owner,
+                chat_key=self.chat_key,
+            )
 
     async def run(
         self, stop: asyncio.Event, bell: asyncio.Event | None = None, idle: float = 0.5
@@ -204,35 +230,6 @@ class Sender:
             for waiter in waiters:
                 waiter.cancel()
 
-    async def _send_all(self, rows: list[OutboxItem]) -> None:
-        """Chats in parallel, each chat's messages in order; the rows not done yet stay leased."""
-        by_chat: dict[str, list[OutboxItem]] = defaultdict(list)
-        for row in rows:
-            by_chat[row.chat_key].append(row)
-        gate = asyncio.Semaphore(self.policy.concurrency)
-        held = {row.id for row in rows}
-
-        async def one_chat(chat_rows: list[OutboxItem]) -> None:
-            for position, row in enumerate(chat_rows):
-                await self.limiter.chat_ready(
-                    row.chat_key, is_group=self.client.is_group(row.chat_key)
-                )
-                async with gate:
-                    going_on = await self._send(row, [r.id for r in chat_rows[position:]])
-                held.discard(row.id)
-                if not going_on:
-                    await self._release(chat_rows[position + 1 :])
-                    held.difference_update(r.id for r in chat_rows[position + 1 :])
-                    return
-
-        keeper = asyncio.create_task(self._keep(held))
-        try:
-            await asyncio.gather(*(one_chat(chat_rows) for chat_rows in by_chat.values()))
-        finally:
-            keeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await keeper
-
     async def _keep(self, held: set[int]) -> None:
         """Renew the lease of the rows still waiting their turn (chats paced, or waiting for
         a free slot), until cancelled."""
@@ -247,7 +244,9 @@ class Sender:
         async with self.sessions() as session, session.begin():
             return await outbox.renew(session, ids, self.owner, self.clock(), self.policy.lease)
 
-    async def _send(self, row: OutboxItem, chat_rest: list[int]) -> bool:
+    async def _send(
+        self, row: OutboxItem, chat_rest: list[int], slot: asyncio.Semaphore | None = None
+    ) -> bool:
         """One row; False when the chat's later rows must wait (order is kept per chat).
 
         `chat_rest`: this row and the chat's later rows in the batch. Their lease is renewed
@@ -262,7 +261,7 @@ class Sender:
         try:
             message = OutMessage.model_validate(row.message)
             replacing = await self._shown_as(message.replaces)
-            platform_id = await self._deliver(row.chat_key, message, replacing)
+            platform_id = await self._deliver(row.chat_key, message, replacing, slot)
         except RetryAfter as wait:
             resume = self.clock() + timedelta(seconds=wait.seconds)
             self.paused_until = max(self.paused_until or resume, resume)
@@ -293,21 +292,33 @@ class Sender:
         return True
 
     async def _deliver(
-        self, chat_key: str, message: OutMessage, replacing: str | None
+        self,
+        chat_key: str,
+        message: OutMessage,
+        replacing: str | None,
+        slot: asyncio.Semaphore | None,
     ) -> str | None:
         """The row's messages, each in its turn, taken right before its call: a turn taken
         earlier (before the leases are renewed or a chart is loaded) would let the calls
         reach the platform bunched closer than the turns were given."""
-        pace = self._turns(chat_key)
+        pace = self._turns(chat_key, slot)
         if not isinstance(self.client, PacedClient):
             await pace()
             return await self.client.send(chat_key, message, replacing)
         return await self.client.send_paced(chat_key, message, replacing, pace)
 
-    def _turns(self, chat_key: str) -> Pace:
+    def _turns(self, chat_key: str, slot: asyncio.Semaphore | None) -> Pace:
+        """`slot`: the sender's slot this send holds, given back while the chat waits for its
+        own next turn (the second part of a long text), so other chats can send meanwhile."""
         is_group = self.client.is_group(chat_key)
 
         async def pace() -> None:
+            if slot is not None and not self.limiter.chat_free(chat_key, is_group=is_group):
+                slot.release()
+                try:
+                    await self.limiter.chat_ready(chat_key, is_group=is_group)
+                finally:
+                    await slot.acquire()
             await self.limiter.acquire(chat_key, is_group=is_group)
             if self.paused_until is not None and self.paused:
                 # Another chat's 429 while this one waited: nobody is sent anything now.
@@ -384,3 +395,63 @@ class Sender:
                     claimed_by=None,
                 )
             )
+
+
+class Batch:
+    """The rows a sender has taken and is sending: each chat's in order, chats in parallel,
+    at most `slots` of them sending at once; the rows not done yet stay leased (`held`)."""
+
+    def __init__(self, sender: Sender, slots: asyncio.Semaphore) -> None:
+        self.sender = sender
+        self.slots = slots
+        self.held: set[int] = set()
+        self.running: set[asyncio.Task[None]] = set()
+
+    def start(self, rows: list[OutboxItem]) -> None:
+        by_chat: dict[str, list[OutboxItem]] = defaultdict(list)
+        for row in rows:
+            by_chat[row.chat_key].append(row)
+        self.held.update(row.id for row in rows)
+        for chat_rows in by_chat.values():
+            self.running.add(asyncio.create_task(self._one_chat(chat_rows)))
+
+    async def finish_some(self) -> bool:
+        """Until at least one chat is done; False when none was being sent."""
+        if not self.running:
+            return False
+        done, self.running = await asyncio.wait(self.running, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            task.result()
+        return True
+
+    async def finish_all(self) -> bool:
+        """Until every chat is done; False when none was being sent."""
+        if not self.running:
+            return False
+        running, self.running = self.running, set()
+        results = await asyncio.gather(*running, return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        return True
+
+    async def cancel(self) -> None:
+        """The drain is cancelled: the chats still sending stop where they are; their rows'
+        leases run out, and a message sent but not yet marked may go again."""
+        running, self.running = self.running, set()
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+
+    async def _one_chat(self, chat_rows: list[OutboxItem]) -> None:
+        sender = self.sender
+        for position, row in enumerate(chat_rows):
+            is_group = sender.client.is_group(row.chat_key)
+            await sender.limiter.chat_ready(row.chat_key, is_group=is_group)
+            async with self.slots:
+                going_on = await sender._send(row, [r.id for r in chat_rows[position:]], self.slots)
+            self.held.discard(row.id)
+            if not going_on:
+                await sender._release(chat_rows[position + 1 :])
+                self.held.difference_update(r.id for r in chat_rows[position + 1 :])
+                return

@@ -256,3 +256,55 @@ async def test_an_error_no_client_maps_is_retried_then_failed_and_the_chat_goes_
     assert platform.delivered == [("701", "701 #0"), ("701", "701 #2")]
     logged = [r.getMessage() for r in caplog.records if f"outbox row {broken.id}" in r.getMessage()]
     assert len([line for line in logged if name in line]) == 4
+
+
+class HeldChat(ScriptedPlatform):
+    """Holds the first message to one chat until the test lets it go."""
+
+    def __init__(self, held: str) -> None:
+        super().__init__()
+        self.held = held
+        self.let_go = asyncio.Event()
+
+    async def send(
+        self, chat_key: str, message: OutMessage, replacing: str | None = None
+    ) -> str | None:
+        if chat_key == self.held and not self.let_go.is_set():
+            await self.let_go.wait()
+        return await super().send(chat_key, message, replacing)
+
+
+async def test_rows_are_taken_while_a_slow_chat_still_sends(
+    sessions: async_sessionmaker[AsyncSession], clock: MutableClock
+) -> None:
+    """Half a batch done is room for more: a chat paced a second apart does not hold back
+    every chat after it until the whole batch is sent."""
+    platform = HeldChat("141")
+    await queue(sessions, "141", 1)
+    for chat in ("142", "143", "144", "145"):
+        await queue(sessions, chat, 1)
+    async with sessions() as session, session.begin():
+        await outbox.enqueue(
+            session,
+            idempotency_key="digest:W48:141:1",
+            channel="telegram",
+            chat_key="141",
+            identity_id=None,
+            message=OutMessage(text="141 #1").model_dump(),
+            now=SEED_TIME,
+        )
+    sender = Sender(sessions, platform, limits=FAST, clock=clock, policy=SenderPolicy(batch=2))
+
+    draining = asyncio.create_task(sender.drain())
+    for _ in range(200):
+        if len(platform.delivered) == 4:
+            break
+        await asyncio.sleep(0.01)
+    assert sorted(platform.delivered) == [
+        (chat, f"{chat} #0") for chat in ("142", "143", "144", "145")
+    ]
+    platform.let_go.set()
+    assert await draining == 6
+
+    assert [text for chat, text in platform.delivered if chat == "141"] == ["141 #0", "141 #1"]
+    assert all(row.status == OutboxStatus.SENT for row in await rows(sessions, "141"))
