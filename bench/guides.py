@@ -23,11 +23,18 @@ from handlers.guides.search import GuideIndex
 from storage.text import fold
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
-# The labelled set the ranking was tuned on, and one written after tuning and never tuned on.
+# The labelled set the ranking was tuned on; one written after that tuning (whose misses were
+# seen in the second); questions typed as on Zalo, tuned on; and questions typed as on Zalo,
+# written by another hand before that tuning and never read while tuning.
 QUESTION_SETS = {
     "labelled": DATA / "guide_questions.yaml",
     "unseen": DATA / "guide_questions_unseen.yaml",
+    "Zalo, tuned on": DATA / "guide_questions_zalo_dev.yaml",
+    "Zalo, held out": DATA / "guide_questions_zalo.yaml",
 }
+HELD_OUT = "Zalo, held out"
+GOAL_HIT_AT_1 = 0.8
+GOAL_P99_MS = 20.0
 FORMS: dict[str, Callable[[str], str]] = {
     "as written": lambda text: text,
     "NFD": lambda text: unicodedata.normalize("NFD", text),
@@ -83,9 +90,14 @@ def main(argv: list[str]) -> None:
         f"`python -m bench guides --runs {args.runs}`; {describe()}.",
         f"Questions over {len(guides)} guides ({len(index.passages)} passages); each asked "
         f"{args.runs} times per form, the first time with a cold spelling cache. The weights "
-        "were tuned on the labelled set; the unseen set was written afterwards and shows what "
-        "to expect from new phrasings. Building the index took "
-        f"{build_ms:.0f} ms (at start and on every reload).",
+        "were tuned on the labelled set. The unseen set was written afterwards; its misses "
+        "were seen in the second round of tuning, for the way people type on Zalo (shorthand "
+        "such as 'ko', 'dc', 'e'; 'cho em hỏi … ạ' around the question), which was done on "
+        "a set of its own. The held-out Zalo set was written by another hand before that "
+        "round and never read during it: it is what to expect from new questions. Goal on "
+        f"it: hit@1 ≥ {GOAL_HIT_AT_1}, p99 under {GOAL_P99_MS:.0f} ms. Building the index took "
+        f"{build_ms:.0f} ms (at start and on every reload). Before the Zalo round (commit "
+        "5bd674a) the held-out set found hit@1 0.46 and hit@3 0.85.",
         "",
         "| questions | typed | hit@1 | hit@3 | p50 per answer | p99 per answer |",
         "|---|---|---|---|---|---|",

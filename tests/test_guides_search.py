@@ -11,6 +11,7 @@ import yaml
 
 from handlers.guides import DEFAULT_GUIDES_DIR, check
 from handlers.guides.search import GuideIndex
+from handlers.guides.terms import syllables, without_courtesy
 from storage.telex import untelex
 from storage.text import fold
 
@@ -18,10 +19,19 @@ QUESTIONS = Path(__file__).parent / "data" / "guide_questions.yaml"
 # What the labelled set reached when these were set: hit@1 0.96, hit@3 1.00.
 MIN_HIT_AT_1 = 0.90
 MIN_HIT_AT_3 = 0.97
-# Written after the weights were chosen and never tuned on: reached hit@1 0.55, hit@3 0.95.
+# Written after the weights were chosen and never tuned on: reached hit@1 0.75, hit@3 0.95.
 UNSEEN = Path(__file__).parent / "data" / "guide_questions_unseen.yaml"
-MIN_UNSEEN_HIT_AT_1 = 0.50
+MIN_UNSEEN_HIT_AT_1 = 0.65
 MIN_UNSEEN_HIT_AT_3 = 0.90
+# Typed as on Zalo (no diacritics, chat shorthand, politeness): reached hit@1 0.89, hit@3 0.93.
+ZALO = Path(__file__).parent / "data" / "guide_questions_zalo_dev.yaml"
+MIN_ZALO_HIT_AT_1 = 0.80
+MIN_ZALO_HIT_AT_3 = 0.90
+# Typed as on Zalo, written by another hand before any of that tuning and never read while
+# tuning: reached hit@1 0.67, hit@3 0.88 (0.46 and 0.85 before). A floor, not a target.
+HELD_OUT = Path(__file__).parent / "data" / "guide_questions_zalo.yaml"
+MIN_HELD_OUT_HIT_AT_1 = 0.60
+MIN_HELD_OUT_HIT_AT_3 = 0.85
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +64,7 @@ def test_the_set_is_large_and_every_label_exists(index: GuideIndex) -> None:
     questions = labelled()
     assert len(questions) >= 40
     passages = {(g.slug, s.title) for g, s, _ in index.passages}
-    for question in questions + labelled(UNSEEN):
+    for question in questions + labelled(UNSEEN) + labelled(ZALO) + labelled(HELD_OUT):
         assert (question["doc"], question["section"]) in passages, question
 
 
@@ -78,6 +88,85 @@ def test_questions_never_tuned_on_mostly_find_their_guide(index: GuideIndex) -> 
     at_1, at_3 = hit_rates(index, lambda text: text, UNSEEN)
     assert at_1 >= MIN_UNSEEN_HIT_AT_1, f"hit@1 {at_1:.2f}"
     assert at_3 >= MIN_UNSEEN_HIT_AT_3, f"hit@3 {at_3:.2f}"
+
+
+def test_questions_typed_as_in_chat_find_their_passage(index: GuideIndex) -> None:
+    at_1, at_3 = hit_rates(index, lambda text: text, ZALO)
+    assert at_1 >= MIN_ZALO_HIT_AT_1, f"hit@1 {at_1:.2f}"
+    assert at_3 >= MIN_ZALO_HIT_AT_3, f"hit@3 {at_3:.2f}"
+
+
+def test_questions_held_out_from_tuning_keep_their_floor(index: GuideIndex) -> None:
+    assert len(labelled(HELD_OUT)) >= 40
+    at_1, at_3 = hit_rates(index, lambda text: text, HELD_OUT)
+    assert at_1 >= MIN_HELD_OUT_HIT_AT_1, f"hit@1 {at_1:.2f}"
+    assert at_3 >= MIN_HELD_OUT_HIT_AT_3, f"hit@3 {at_3:.2f}"
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("ko", ["khong"]),
+        ("k", ["khong"]),
+        ("dc", ["duoc"]),
+        ("đc", ["duoc"]),
+        ("j", ["gi"]),
+        ("ng", ["nguoi"]),
+        ("bn", ["bao", "nhieu"]),
+        ("ntn", ["nhu", "the", "nao"]),
+        ("mik", ["minh"]),
+        ("vs", ["voi"]),
+        ("dky", ["dang", "ky"]),
+    ],
+)
+def test_chat_shorthand_is_spelled_out(index: GuideIndex, typed: str, meant: list[str]) -> None:
+    assert index.speller.query_words(f"tham gia {typed} an ninh") == [
+        "tham",
+        "gia",
+        *meant,
+        "an",
+        "ninh",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("cho em hỏi tiếng mõ là gì ạ", "tieng mo la gi"),
+        ("cho mình hỏi chút ai tham gia", "ai tham gia"),
+        ("xin chau hoi bao ai nhe", "bao ai"),
+        ("ad ơi, lập tổ thế nào vậy", "lap to the nao"),
+        ("em muốn hỏi hội phụ nữ làm gì à", "hoi phu nu lam gi"),
+        ("hội phụ nữ làm gì", "hoi phu nu lam gi"),
+        ("mình hỏi ai", "minh hoi ai"),
+    ],
+)
+def test_politeness_around_a_question_is_left_out(typed: str, meant: str) -> None:
+    assert without_courtesy(fold(typed).split()) == meant.split()
+
+
+@pytest.mark.parametrize(
+    "wrap",
+    ["cho em hỏi {} ạ", "ad ơi cho mình hỏi {} vậy", "xin cháu hỏi {} nhé", "cho e hoi {} ak"],
+)
+def test_a_polite_question_finds_the_passage_of_the_bare_one(index: GuideIndex, wrap: str) -> None:
+    for question in labelled()[:20]:
+        bare = index.search(question["q"], limit=1)
+        polite = index.search(wrap.format(question["q"]), limit=1)
+        assert [(h.guide.slug, h.section.title) for h in polite] == [
+            (h.guide.slug, h.section.title) for h in bare
+        ], question["q"]
+
+
+def test_mo_of_mo_hinh_is_not_read_as_the_mo_of_tieng_mo(index: GuideIndex) -> None:
+    assert syllables("mô hình tiếng mõ") == ["mohinh", "tieng", "mo"]
+    assert index.speller.query_words("mo hinh go mo") == ["mohinh", "go", "mo"]
+
+
+def test_words_beyond_the_topic_choose_the_section_when_no_cue_does(index: GuideIndex) -> None:
+    hits = index.search("mo treo o hien nha")
+    assert hits and hits[0].guide.slug == "tieng-mo-an-ninh"
+    assert hits[0].section.title == "Hoạt động hằng tuần"
 
 
 @pytest.mark.parametrize(

@@ -26,30 +26,34 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 SECTION_CUES = {
     "Mục đích": (
         "la gi, de lam gi, nham muc dich gi, muc dich, y nghia, loi ich, tac dung, co ich gi, "
-        "nghia la gi, gioi thieu, vi sao, tai sao"
+        "nghia la gi, gioi thieu, vi sao, tai sao, la sao, nghia la sao, la cai gi, co loi gi, "
+        "giup gi, de lam chi"
     ),
     "Ai tham gia": (
         "ai tham gia, nhung ai, gom nhung ai, ai nhan, ai lam, co duoc tham gia khong, "
-        "co phai tham gia khong, thanh phan, thanh vien, gom ai, doi tuong, to truong, to pho"
+        "co phai tham gia khong, thanh phan, thanh vien, gom ai, doi tuong, to truong, to pho, "
+        "ai la nguoi, ai lo, ai phu trach, ai cung, nguoi nao tham gia, gom co"
     ),
     "Hoạt động hằng tuần": (
         "hang tuan, moi tuan, trong tuan, tuan nao, hang ngay, hom nao, ngay nao, lich, bao cao, "
         "thuong lam gi, "
         "lam nhung viec gi, phai lam gi, can lam gi, lam nhung gi, kiem tra nhung gi, "
-        "phai lam sao khi"
+        "phai lam sao khi, bao lau, may lan, mot lan, thu may, khi nao, luc nao, co sao khong, "
+        "thuong xuyen"
     ),
     "Thế nào là làm tốt": (
         "the nao la tot, lam tot, the nao thi dat, tieu chi, danh gia, duoc coi la tot, "
-        "dat chuan, binh xet, khen thuong, bai hoc, kinh nghiem, hoat dong tot"
+        "dat chuan, binh xet, khen thuong, bai hoc, kinh nghiem, hoat dong tot, cong nhan, "
+        "duoc goi la, duoc coi la, dat yeu cau"
     ),
     "Cách tham gia hoặc thành lập": (
         "muon lap, thanh lap, lap moi, dang ky, lam sao, bat dau, cac buoc, nhung buoc, "
         "buoc nao, bang cach nao, cach tham gia, muon tham gia, muon nhan, gop lai, xin phep, "
-        "thu tuc, lam the nao de"
+        "thu tuc, lam the nao de, chuan bi gi, can chuan bi, muon vao, xin vao"
     ),
     "Liên hệ": (
         "bao ai, hoi ai, gap ai, lien he, phan anh, bao cho ai, goi ai, so dien thoai, tim ai, "
-        "voi ai, nho ai"
+        "voi ai, nho ai, hoi nguoi nao, bao nguoi nao, lien lac, o dau, cho ai"
     ),
 }
 GUIDE_WEIGHT = 0.7
@@ -91,6 +95,9 @@ class GuideIndex:
         self._keywords = {
             " ".join(syllables(keyword)) for guide in guides for keyword in guide.keywords
         }
+        self._topic_words = {
+            word for guide in guides for word in syllables(" ".join([guide.title, *guide.keywords]))
+        }
         self._guide_of_passage = np.array(
             [guides.index(g) for g, _, _ in self.passages], dtype=np.int64
         )
@@ -115,7 +122,7 @@ class GuideIndex:
         if not self._fits(words, passage_scores, guide_scores):
             return []
         intent_scores = _scores(self._intent_index, terms)
-        if not intent_scores.any():
+        if not intent_scores.any() and self._names_a_topic_only(words):
             intent_scores[0] = 1.0  # a bare topic ('tiếng mõ') asks what it is
         combined = (
             _relative(passage_scores)
@@ -128,6 +135,11 @@ class GuideIndex:
             guide, section, position = self.passages[i]
             hits.append(Hit(guide, section, position, float(combined[i])))
         return hits
+
+    def _names_a_topic_only(self, words: list[str]) -> bool:
+        """Whether every word is of a guide's title or keywords: 'tiếng mõ', not 'mõ treo ở
+        đâu', whose other words say what is asked even when no cue names it."""
+        return all(word in self._topic_words for word in words)
 
     def _fits(
         self,

@@ -3,14 +3,15 @@
 Terms are folded syllables (no diacritics, đ → d) and the pairs of neighbouring syllables,
 since a Vietnamese word is often two syllables ('tham gia', 'an ninh'). Abbreviations are
 spelled out. A typed syllable the guides never use is read as Telex keys left on a word,
-then as a typo of the closest syllable the guides do use.
+then as a typo of the closest syllable the guides do use. The politeness around a typed
+question ('cho em hỏi ... ạ') is left out.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from itertools import pairwise
+from itertools import pairwise, product
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -57,7 +58,50 @@ SHORTHAND = {
     "bh": "bao gio",
     "r": "roi",
     "tg": "tham gia",
+    "khum": "khong",
+    "hem": "khong",
+    "e": "em",
+    "z": "vay",
+    "zay": "vay",
+    "ng": "nguoi",
+    "ngta": "nguoi ta",
+    "mn": "moi nguoi",
+    "mng": "moi nguoi",
+    "bn": "bao nhieu",
+    "bnhieu": "bao nhieu",
+    "sdt": "so dien thoai",
+    "dky": "dang ky",
+    "dki": "dang ky",
+    "lm": "lam",
+    "cx": "cung",
+    "trc": "truoc",
+    "ms": "moi",
+    "bik": "biet",
+    "nhen": "nhe",
+    "ak": "a",
+    "ah": "a",
 }
+# Politeness around a question ('cho em hỏi ... ạ', 'ad ơi') says nothing of what is asked,
+# while its words ('hỏi', 'em', 'vậy') also occur in the guides and would pull passages.
+ASKERS = ("em", "minh", "toi", "tui", "chau", "con", "anh", "chi", "co", "chu", "bac")
+ASKING = ("hoi", "hoi chut", "hoi xiu", "hoi ti", "hoi thu", "hoi voi")
+CLOSING_PARTICLES = frozenset({"a", "nhe", "vay", "ha", "nhi", "the", "day", "oi"})
+# 'ad ơi, ...': whoever is called before 'ơi' is not part of the question.
+CALLED = "oi"
+MAX_CALLED_WORDS = 3
+
+
+def _phrases(*choices: tuple[str, ...]) -> frozenset[tuple[str, ...]]:
+    return frozenset(tuple(" ".join(words).split()) for words in product(*choices))
+
+
+OPENINGS = _phrases(("cho", "xin", "xin cho"), ("", *ASKERS), ASKING) | _phrases(
+    ASKERS, ("muon hoi", "xin hoi")
+)
+LONGEST_OPENING = max(len(opening) for opening in OPENINGS)
+# Words kept whole because a syllable of theirs, folded, is also a topic: 'mô hình' is in
+# every guide, and its 'mo' would otherwise read as 'mõ' of 'Tiếng mõ an ninh'.
+JOINED = {("mo", "hinh"): "mohinh"}
 MIN_FUZZY_LENGTH = 4
 FUZZY_CANDIDATES = 5
 
@@ -69,7 +113,19 @@ def syllables(text: str) -> list[str]:
         words.append(word)
         if word in ABBREVIATIONS:
             words += ABBREVIATIONS[word].split()
-    return words
+    return joined(words)
+
+
+def joined(words: list[str]) -> list[str]:
+    """The syllables with each word of JOINED as one term."""
+    result: list[str] = []
+    for word in words:
+        whole = JOINED.get((result[-1], word)) if result else None
+        if whole:
+            result[-1] = whole
+        else:
+            result.append(word)
+    return result
 
 
 def with_pairs(words: list[str]) -> list[str]:
@@ -125,4 +181,18 @@ class Speller:
         words: list[str] = []
         for word in fold(text).split():
             words += self.correct(word)
-        return words
+        return without_courtesy(joined(words))
+
+
+def without_courtesy(words: list[str]) -> list[str]:
+    """The question without its greeting, 'cho em hỏi' before it and 'ạ', 'nhé' after it."""
+    if CALLED in words[: MAX_CALLED_WORDS + 1]:
+        words = words[words.index(CALLED) + 1 :]
+    for length in range(min(LONGEST_OPENING, len(words)), 0, -1):
+        if tuple(words[:length]) in OPENINGS:
+            words = words[length:]
+            break
+    end = len(words)
+    while end and words[end - 1] in CLOSING_PARTICLES:
+        end -= 1
+    return words[:end]
