@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,7 @@ class Delivery:
     wall: float  # from the sender's start until no row was pending
     peak: int  # the most messages accepted within one second
     turns_peak: int  # the most turns the sender's limiter gave within one second
+    chat_peak: int  # the most messages one chat accepted within one second
     refused: int  # 429s
 
     @property
@@ -66,6 +68,15 @@ def busiest_second(moments: Iterable[float]) -> int:
             first += 1
         most = max(most, last - first + 1)
     return most
+
+
+def busiest_chat_second(records: Iterable[RequestRecord]) -> int:
+    """The most messages one chat was shown within one second."""
+    by_chat: dict[str, list[float]] = defaultdict(list)
+    for record in records:
+        if record.ok and record.method.lower() in SENDING_METHODS:
+            by_chat[str(record.params.get("chat_id"))].append(record.time)
+    return max((busiest_second(moments) for moments in by_chat.values()), default=0)
 
 
 def make_api(runtime: str, telegram: TelegramEmulator) -> TelegramApi:
@@ -135,5 +146,6 @@ async def deliver(
             wall=wall,
             peak=telegram.stats.max_messages_per_second,
             turns_peak=busiest_second(turns.turns),
+            chat_peak=busiest_chat_second(telegram.requests),
             refused=telegram.stats.rate_limited,
         )
