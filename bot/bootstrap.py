@@ -22,6 +22,7 @@ from bot.words import plain, translator
 from bot.zalo.transport import ZaloConfig, ZaloSetupError, ZaloTransport
 from handlers import guides
 from handlers.engine import Engine
+from scheduler import drawing
 from scheduler.jobs import Jobs
 from scheduler.runner import SchedulerService
 from storage.clock import Clock
@@ -73,6 +74,7 @@ def jobs(settings: Settings, sessions: Sessions, clock: Clock | None = None) -> 
         locale=settings.locale,
         clock=clock or settings.clock,
         retention=settings.retention,
+        drawer=drawing.drawer(settings.chart_processes),
     )
 
 
@@ -86,6 +88,7 @@ async def timed_jobs(settings: Settings, opened: Database) -> AsyncIterator[Sche
         yield service
     finally:
         await service.stop()
+        service.jobs.close()
 
 
 @asynccontextmanager

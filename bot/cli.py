@@ -553,17 +553,20 @@ async def cmd_scheduler_once(args: argparse.Namespace, settings: Settings) -> in
 
     async def work(sessions: async_sessionmaker[AsyncSession]) -> int:
         jobs = bootstrap.jobs(settings, sessions, clock)
-        if args.job == "escalations":
-            tell(t("cli.escalations", count=await jobs.escalate()))
+        try:
+            if args.job == "escalations":
+                tell(t("cli.escalations", count=await jobs.escalate()))
+                return 0
+            if args.job == "catch-up":
+                for outcome in await jobs.catch_up():
+                    _print_outcome(outcome, t)
+                return 0
+            kind = "digest_at" if args.job == "digest" else args.job
+            for moment in sorted((await jobs.moments())[kind]):
+                _print_outcome(await jobs.run_slot(kind, moment), t)
             return 0
-        if args.job == "catch-up":
-            for outcome in await jobs.catch_up():
-                _print_outcome(outcome, t)
-            return 0
-        kind = "digest_at" if args.job == "digest" else args.job
-        for moment in sorted((await jobs.moments())[kind]):
-            _print_outcome(await jobs.run_slot(kind, moment), t)
-        return 0
+        finally:
+            jobs.close()
 
     return await _with_sessions(settings, work)
 

@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     web_listen: str | None = Field(None, validation_alias=AliasChoices("TUQUAN_WEB_LISTEN"))
     public_url: str | None = Field(None, validation_alias=AliasChoices("TUQUAN_PUBLIC_URL"))
 
+    chart_processes: int = Field(
+        1, ge=0, le=64, validation_alias=AliasChoices("TUQUAN_CHART_PROCESSES")
+    )
+
     retention_reports_days: int = Field(
         5 * 365, validation_alias=AliasChoices("TUQUAN_RETENTION_REPORTS_DAYS")
     )

@@ -75,40 +75,56 @@ async def messages(
     """`file_key` names the stored files, so a run that is repeated stores them once."""
     if digest is None:
         digest = await build(session, unit_id, period, now, tz)
-    found = [
-        OutMessage(
-            text=digest_text.render(digest, t, now, tz),
-            choices=action_choices(t, workbook_attached=extras.workbook),
-            choice_token=token(unit_id, period),
-        )
-    ]
+    found = [text_message(digest, t, now, tz, workbook_attached=extras.workbook)]
     if digest.is_empty:
         return digest, found
-    name = f"{slug(digest.root.label)}-{period.key}"
     if extras.chart:
-        key = f"{file_key}:chart"
-        if not await files.exists(session, key):
-            png = await asyncio.to_thread(charts.render_png, digest, t)
-        else:
-            png = b""
-        file_id = await files.store(
-            session,
-            key=key,
-            kind=FileKind.PHOTO,
-            name=f"bieu-do-{name}.png",
-            media_type=files.PNG,
-            content=png,
-            now=now,
-        )
-        found.append(
-            OutMessage(
-                text=str(t("digest.chart_caption", unit=digest.root.label)),
-                attachment=Attachment(kind="photo", file_id=file_id, name=f"bieu-do-{name}.png"),
-            )
-        )
+        found.append(await chart_message(session, digest, t, file_key, now))
     if extras.workbook:
         found.append(await workbook_message(session, digest, t, tz, file_key, now))
     return digest, found
+
+
+def text_message(
+    digest: Digest, t: Translator, now: datetime, tz: ZoneInfo, *, workbook_attached: bool
+) -> OutMessage:
+    return OutMessage(
+        text=digest_text.render(digest, t, now, tz),
+        choices=action_choices(t, workbook_attached=workbook_attached),
+        choice_token=token(digest.root.id, digest.period),
+    )
+
+
+async def chart_message(
+    session: AsyncSession,
+    digest: Digest,
+    t: Translator,
+    file_key: str,
+    now: datetime,
+    drawn: bytes | None = None,
+) -> OutMessage:
+    """The chart as a photo, stored under `file_key`; drawn here unless `drawn` is given."""
+    key = f"{file_key}:chart"
+    name = f"bieu-do-{slug(digest.root.label)}-{digest.period.key}.png"
+    if await files.exists(session, key):
+        png = b""
+    elif drawn is not None:
+        png = drawn
+    else:
+        png = await asyncio.to_thread(charts.render_png, digest, t)
+    file_id = await files.store(
+        session,
+        key=key,
+        kind=FileKind.PHOTO,
+        name=name,
+        media_type=files.PNG,
+        content=png,
+        now=now,
+    )
+    return OutMessage(
+        text=str(t("digest.chart_caption", unit=digest.root.label)),
+        attachment=Attachment(kind="photo", file_id=file_id, name=name),
+    )
 
 
 async def workbook_message(

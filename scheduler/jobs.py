@@ -1,13 +1,14 @@
 """The timed work: reminders, digests and escalations, each written as outbox rows.
 
-A run of a weekly job is claimed in `job_runs` under (job, occurrence) in the transaction
-that writes its messages, so a crash leaves neither and a repeated run writes nothing.
+A run of a weekly job is claimed in `job_runs` under (job, occurrence): a reminder run in the
+transaction that writes its messages, so a crash leaves neither; a digest run before its
+communes, each committed alone, so a crash leaves it unfinished and the next catch-up resumes
+it (`scheduler.digest_run`). A run that finished is never repeated.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -16,20 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers import alerts, reminders
-from handlers.channels import traits_for
-from handlers.choices import with_letters_hint
 from handlers.context import Notice
-from handlers.digest import build
-from handlers.digest_delivery import Extras, messages
-from handlers.i18n import Translator
-from handlers.messages import OutMessage
-from handlers.periods import Period, month_period, week_of, week_period
-from storage import failpoints, jobruns, outbox, people, retention, schedules
-from storage.alerts import OFFICER_ROLES
+from scheduler.digest_run import DigestRun
+from scheduler.drawing import Drawer, InThread
+from storage import jobruns, outbox, retention, schedules
 from storage.clock import Clock, iso_week, system_clock
 from storage.enums import UnitKind
-from storage.models import Identity, RoleAssignment, Unit
-from storage.people import holds_role
+from storage.models import Unit
 from storage.retention import RetentionPolicy
 from storage.schedules import ScheduleBook, WeeklyTime
 
@@ -71,6 +65,10 @@ class Jobs:
     locale: str = "vi"
     clock: Clock = system_clock
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)
+    drawer: Drawer = field(default_factory=InThread)
+
+    def close(self) -> None:
+        self.drawer.close()
 
     @property
     def tz(self) -> ZoneInfo:
@@ -93,16 +91,24 @@ class Jobs:
         name, period = job_id(kind, moment), occurrence.strftime("%Y-%m-%dT%H:%M")
         if now - occurrence > GRACE[kind]:
             return Outcome(name, period, "not_due")
-        async with self.sessions() as session, session.begin():
-            run = await jobruns.claim(session, name, period, now)
-            if run is None:
-                return Outcome(name, period, "already")
-            book = await ScheduleBook.load(session)
-            if kind in REMINDER_KINDS:
+        if kind in REMINDER_KINDS:
+            async with self.sessions() as session, session.begin():
+                run = await jobruns.claim(session, name, period, now)
+                if run is None:
+                    return Outcome(name, period, "already")
+                book = await ScheduleBook.load(session)
                 written = await self._reminders(session, book, kind, moment, occurrence, now)
-            else:
-                written = await self._digests(session, book, moment, occurrence, now)
-            run.messages = written
+                run.messages = written
+        else:
+            async with self.sessions() as session, session.begin():
+                started = await jobruns.start_or_resume(session, name, period, now)
+            if started is None:
+                return Outcome(name, period, "already")
+            run_id, resumed = started
+            if resumed:
+                log.warning("%s for %s was cut short: resuming it", name, period)
+            digests = DigestRun(self.sessions, run_id, now, self.tz, self.locale, self.drawer)
+            written = await digests.write(moment, occurrence)
         log.info("%s for %s: %d messages", name, period, written)
         return Outcome(name, period, "ran", written)
 
@@ -144,100 +150,3 @@ class Jobs:
             default_locale=self.locale,
         )
         return await write(session, notices, now)
-
-    async def _digests(
-        self,
-        session: AsyncSession,
-        book: ScheduleBook,
-        moment: WeeklyTime,
-        occurrence: datetime,
-        now: datetime,
-    ) -> int:
-        """Last week's digest to every officer whose unit's digest time this is; on the first
-        such day of a month, last month's too, with the workbook."""
-        week = week_period(week_of(occurrence.date() - timedelta(days=7)))
-        month: Period | None = None
-        if occurrence.day <= 7:
-            before = occurrence.date().replace(day=1) - timedelta(days=1)
-            month = month_period(before.year, before.month)
-        officers = await _officers_by_unit(session, now)
-        written = 0
-        for unit_id, accounts in sorted(officers.items()):
-            if book.of(unit_id).digest_at != moment:
-                continue
-            written += await self._send(session, unit_id, week, "digest", accounts, now)
-            failpoints.hit("digest_unit_written")
-            if month is not None:
-                written += await self._send(
-                    session, unit_id, month, "digest-month", accounts, now, workbook=True
-                )
-        return written
-
-    async def _send(
-        self,
-        session: AsyncSession,
-        unit_id: int,
-        period: Period,
-        kind: str,
-        accounts: list[Identity],
-        now: datetime,
-        *,
-        workbook: bool = False,
-    ) -> int:
-        digest = await build(session, unit_id, period, now, self.tz)
-        by_locale: dict[str, list[Identity]] = defaultdict(list)
-        for identity in accounts:
-            by_locale[identity.locale or self.locale].append(identity)
-        notices: list[Notice] = []
-        for locale, group in sorted(by_locale.items()):
-            t = Translator(locale)
-            _, found = await messages(
-                session,
-                unit_id,
-                period,
-                now,
-                self.tz,
-                t,
-                file_key=f"{kind}:{period.key}:{unit_id}:{locale}",
-                extras=Extras(chart=True, workbook=workbook),
-                digest=digest,
-            )
-            for identity in group:
-                shown = [with_letters_hint(m, t, traits_for(identity.channel)) for m in found]
-                notices += _numbered(kind, period, unit_id, identity, shown)
-        return await write(session, notices, now)
-
-
-def _numbered(
-    kind: str, period: Period, unit_id: int, identity: Identity, found: list[OutMessage]
-) -> list[Notice]:
-    """kind:period:unit:recipient, with the part of the digest when it has several."""
-    parts = ("", "-chart", "-xlsx")
-    return [
-        Notice(
-            f"{kind}{parts[n] if n < len(parts) else f'-{n}'}:{period.key}:{unit_id}:{identity.id}",
-            identity.id,
-            identity.channel,
-            identity.chat_key,
-            message,
-        )
-        for n, message in enumerate(found)
-    ]
-
-
-async def _officers_by_unit(session: AsyncSession, now: datetime) -> dict[int, list[Identity]]:
-    query = (
-        select(RoleAssignment.unit_id, RoleAssignment.person_id)
-        .where(RoleAssignment.role.in_(OFFICER_ROLES), holds_role(now))
-        .order_by(RoleAssignment.id)
-    )
-    rows = (await session.execute(query)).all()
-    accounts: dict[int, list[Identity]] = defaultdict(list)
-    for identity in await people.identities_of(session, {person for _, person in rows}):
-        accounts[identity.person_id].append(identity)
-    found: dict[int, list[Identity]] = defaultdict(list)
-    for unit_id, person_id in rows:
-        for identity in accounts[person_id]:
-            if identity not in found[unit_id]:
-                found[unit_id].append(identity)
-    return found

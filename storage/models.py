@@ -420,6 +420,8 @@ class JobRun(Base):
     period: Mapped[str] = mapped_column(String(32))
     ran_at: Mapped[datetime] = mapped_column(default=utcnow)
     messages: Mapped[int] = mapped_column(Integer, default=0)
+    # None while a run written in several transactions is under way (or was cut short).
+    finished_at: Mapped[datetime | None] = mapped_column()
 
 
 class StoredFile(Base):

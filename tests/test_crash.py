@@ -65,33 +65,66 @@ def test_killed_after_showing_a_reply_shows_it_at_most_once_more(database_url: s
     assert later.stdout.count(first_prompt) == 1
 
 
-@pytest.mark.slow
-async def test_scheduler_killed_in_the_middle_of_the_digest(database_url: str) -> None:
+async def outbox_keys(database_url: str, prefix: str) -> list[str]:
     from sqlalchemy import select
 
     from storage.db import create_engine, session_factory
     from storage.models import OutboxItem
 
-    async def digest_keys() -> list[str]:
-        engine = create_engine(database_url)
-        async with session_factory(engine)() as session:
-            query = select(OutboxItem.idempotency_key).where(
-                OutboxItem.idempotency_key.like("digest:%")
-            )
-            keys = list((await session.execute(query)).scalars())
-        await engine.dispose()
-        return keys
+    engine = create_engine(database_url)
+    async with session_factory(engine)() as session:
+        query = (
+            select(OutboxItem.idempotency_key)
+            .where(OutboxItem.idempotency_key.startswith(prefix))
+            .order_by(OutboxItem.id)
+        )
+        keys = list((await session.execute(query)).scalars())
+    await engine.dispose()
+    return keys
 
-    args = ("scheduler", "run-once", "digest", "--at", "2026-11-30T07:10")
-    killed = tuquan(*args, database_url=database_url, failpoints="digest_unit_written:2")
+
+DIGEST_RUN = ("scheduler", "run-once", "digest", "--at", "2026-11-30T07:10")
+
+
+def units(keys: list[str]) -> list[str]:
+    """kind:period:unit:recipient → the units in the order first written."""
+    return list(dict.fromkeys(key.split(":")[2] for key in keys))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "failpoint", ["digest_unit_written:2", "digest_chart_written:1", "digest_chart_written:2"]
+)
+async def test_scheduler_killed_in_the_middle_of_the_digest_resumes_it(
+    database_url: str, failpoint: str
+) -> None:
+    killed = tuquan(*DIGEST_RUN, database_url=database_url, failpoints=failpoint)
     assert killed.returncode == -signal.SIGKILL
-    assert await digest_keys() == []
+    texts_before = await outbox_keys(database_url, "digest:")
+    charts_before = await outbox_keys(database_url, "digest-chart:")
+    # What was committed before the kill stays: each commune's texts, then its chart.
+    expected_text_units = 2 if failpoint.startswith("digest_unit") else None
+    if expected_text_units is not None:
+        assert len(units(texts_before)) == expected_text_units
+        assert charts_before == []
+    else:
+        assert len(units(charts_before)) == int(failpoint[-1])
 
-    again = tuquan(*args, database_url=database_url)
+    again = tuquan(*DIGEST_RUN, database_url=database_url)
     assert again.returncode == 0, again.stderr
-    keys = await digest_keys()
-    recipients = [key.split(":", 2)[2] for key in keys]  # unit:recipient
-    assert keys and len(recipients) == len(set(recipients))
-    third = tuquan(*args, database_url=database_url)
+    texts = await outbox_keys(database_url, "digest:")
+    charts = await outbox_keys(database_url, "digest-chart:")
+    assert texts[: len(texts_before)] == texts_before
+    assert charts[: len(charts_before)] == charts_before
+    if expected_text_units is not None:
+        assert len(units(texts)) > len(units(texts_before))
+    assert len(units(charts)) > len(units(charts_before))
+    # Every officer once: no key twice (the outbox's unique key) and each recipient once.
+    recipients = [key.split(":", 2)[2] for key in texts]
+    assert texts and len(recipients) == len(set(recipients))
+    assert set(units(charts)) <= set(units(texts))
+
+    third = tuquan(*DIGEST_RUN, database_url=database_url)
     assert "đã chạy rồi, không ghi thêm gì" in third.stdout
-    assert await digest_keys() == keys
+    assert await outbox_keys(database_url, "digest:") == texts
+    assert await outbox_keys(database_url, "digest-chart:") == charts
