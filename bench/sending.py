@@ -54,9 +54,10 @@ class TurnLog(RateLimiter):
         super().__init__(limits)
         self.turns: list[float] = []
 
-    async def acquire(self, chat: str, *, is_group: bool = False) -> None:
-        await super().acquire(chat, is_group=is_group)
+    async def acquire(self, chat: str, *, is_group: bool = False) -> float:
+        given = await super().acquire(chat, is_group=is_group)
         self.turns.append(time.monotonic())
+        return given
 
 
 def busiest_second(moments: Iterable[float]) -> int:

@@ -10,6 +10,7 @@ while the bucket keeps the pace steady between them.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import math
 import time
 from collections import deque
@@ -50,11 +51,13 @@ class Bucket:
     rate: float
     capacity: float
     tokens: float = field(init=False)
+    left: float = field(init=False)
     updated: float = field(init=False)
     clock: Callable[[], float] = time.monotonic
 
     def __post_init__(self) -> None:
         self.tokens = self.capacity
+        self.left = self.capacity  # what the last turn left in the bucket
         self.updated = self.clock()
 
     def wait_time(self) -> float:
@@ -66,6 +69,14 @@ class Bucket:
 
     def take(self) -> None:
         self.tokens -= 1
+        self.left = self.tokens
+
+    def hold(self) -> None:
+        """Refill from now, as if the last turn were taken now: the time its call took is
+        not counted as waited."""
+        self.wait_time()
+        self.tokens = min(self.tokens, self.left)
+        self.updated = self.clock()
 
 
 @dataclass
@@ -87,6 +98,15 @@ class Window:
 
     def take(self) -> None:
         self.turns.append(self.clock())
+
+    def settle(self, taken: float) -> None:
+        """The call of the turn taken at `taken` has returned: it counts from now, for it
+        may have reached the platform as late as now."""
+        try:
+            self.turns.remove(taken)
+        except ValueError:  # already out of the window
+            return
+        bisect.insort(self.turns, self.clock())
 
 
 class RateLimiter:
@@ -136,8 +156,21 @@ class RateLimiter:
         while (delay := max(gate.wait_time() for gate in gates)) > 0:
             await self.sleep(delay)
 
-    async def acquire(self, chat: str, *, is_group: bool = False) -> None:
-        """One turn: call once for each platform message, right before sending it."""
+    def delivered(self, chat: str, turn: float | None = None, *, is_group: bool = False) -> None:
+        """The call of the chat's last turn (given at `turn`) has returned: the chat's next
+        turn is paced from now, and that turn holds its place in the overall window from
+        now. A call that took a while (a photo uploaded, a loop busy elsewhere) reaches the
+        platform late; counted from its turn, the next could arrive less than a second
+        after it, and a second could hold more than the limit."""
+        for gate in self._chat_gates(chat, is_group):
+            if isinstance(gate, Bucket):
+                gate.hold()
+        if turn is not None:
+            self.overall_window.settle(turn)
+
+    async def acquire(self, chat: str, *, is_group: bool = False) -> float:
+        """One turn: call once for each platform message, right before sending it; the
+        moment it was given, for `delivered`."""
         gates: list[Gate] = [
             self.overall,
             self.overall_window,
@@ -149,7 +182,7 @@ class RateLimiter:
                 if delay <= 0:
                     for gate in gates:
                         gate.take()
-                    return
+                    return self.overall_window.turns[-1]
             await self.sleep(delay)
 
 

@@ -302,29 +302,16 @@ class Sender:
         earlier (before the leases are renewed or a chart is loaded) would let the calls
         reach the platform bunched closer than the turns were given."""
         pace = self._turns(chat_key, slot)
-        if not isinstance(self.client, PacedClient):
-            await pace()
-            return await self.client.send(chat_key, message, replacing)
-        return await self.client.send_paced(chat_key, message, replacing, pace)
+        try:
+            if not isinstance(self.client, PacedClient):
+                await pace()
+                return await self.client.send(chat_key, message, replacing)
+            return await self.client.send_paced(chat_key, message, replacing, pace)
+        finally:
+            pace.returned()
 
-    def _turns(self, chat_key: str, slot: asyncio.Semaphore | None) -> Pace:
-        """`slot`: the sender's slot this send holds, given back while the chat waits for its
-        own next turn (the second part of a long text), so other chats can send meanwhile."""
-        is_group = self.client.is_group(chat_key)
-
-        async def pace() -> None:
-            if slot is not None and not self.limiter.chat_free(chat_key, is_group=is_group):
-                slot.release()
-                try:
-                    await self.limiter.chat_ready(chat_key, is_group=is_group)
-                finally:
-                    await slot.acquire()
-            await self.limiter.acquire(chat_key, is_group=is_group)
-            if self.paused_until is not None and self.paused:
-                # Another chat's 429 while this one waited: nobody is sent anything now.
-                raise RetryAfter((self.paused_until - self.clock()).total_seconds())
-
-        return pace
+    def _turns(self, chat_key: str, slot: asyncio.Semaphore | None) -> Turns:
+        return Turns(self, chat_key, slot)
 
     async def _shown_as(self, key: str | None) -> str | None:
         """The platform's id of the message sent under this outbox key; None if not sent."""
@@ -395,6 +382,39 @@ class Sender:
                     claimed_by=None,
                 )
             )
+
+
+class Turns:
+    """The pace of one row's calls to one chat. `slot`: the sender's slot the send holds,
+    given back while the chat waits for its own next turn (the second part of a long text),
+    so other chats can send meanwhile."""
+
+    def __init__(self, sender: Sender, chat_key: str, slot: asyncio.Semaphore | None) -> None:
+        self.sender, self.chat_key, self.slot = sender, chat_key, slot
+        self.is_group = sender.client.is_group(chat_key)
+        self.last: float | None = None  # when the turn of the call under way was given
+        self.taken = False
+
+    async def __call__(self) -> None:
+        limiter = self.sender.limiter
+        self.returned()
+        if self.slot is not None and not limiter.chat_free(self.chat_key, is_group=self.is_group):
+            self.slot.release()
+            try:
+                await limiter.chat_ready(self.chat_key, is_group=self.is_group)
+            finally:
+                await self.slot.acquire()
+        self.last = await limiter.acquire(self.chat_key, is_group=self.is_group)
+        self.taken = True
+        if self.sender.paused_until is not None and self.sender.paused:
+            # Another chat's 429 while this one waited: nobody is sent anything now.
+            raise RetryAfter((self.sender.paused_until - self.sender.clock()).total_seconds())
+
+    def returned(self) -> None:
+        """The call of the last turn has returned (or never went): pace the next from now."""
+        if self.taken:
+            self.sender.limiter.delivered(self.chat_key, self.last, is_group=self.is_group)
+            self.taken = False
 
 
 class Batch:

@@ -71,9 +71,10 @@ class TurnLog(RateLimiter):
         super().__init__(limits, clock=time, sleep=time.sleep)
         self.turns: list[tuple[str, float]] = []
 
-    async def acquire(self, chat: str, *, is_group: bool = False) -> None:
-        await super().acquire(chat, is_group=is_group)
+    async def acquire(self, chat: str, *, is_group: bool = False) -> float:
+        given = await super().acquire(chat, is_group=is_group)
         self.turns.append((chat, self.clock()))
+        return given
 
 
 class RecordingApi:
