@@ -21,7 +21,7 @@ from storage.db import create_engine, session_factory
 from storage.models import InboxItem
 from tests.telegram_emulator import EmulatorConfig, RateLimits, TelegramEmulator
 from tests.telegram_flows.fake import EmulatorTelegram
-from tests.telegram_flows.world import WEBHOOK_SECRET, Person, World, running_bot
+from tests.telegram_flows.world import WEBHOOK_SECRET, Person, Runtime, World, running_bot
 
 USER = 920_001
 QUIET = EmulatorConfig(rate_limits=RateLimits(enabled=False), webhook_retry_delay=0.05)
@@ -201,3 +201,41 @@ async def test_an_update_the_framework_cannot_read_is_kept_and_the_batch_goes_on
         assert events[str(broken["update_id"])] == "unsupported"
         assert events[str(fine["update_id"])] == "text"
         assert telegram.pending_updates() == []
+
+
+@pytest.mark.parametrize("runtime", ["ptb", "aiogram"])
+async def test_webhook_requests_pushed_together_are_committed_together_each_in_order(
+    database_url: str, runtime: Runtime
+) -> None:
+    """As Telegram pushes them: up to 40 requests at once, each chat's one after another."""
+    people, each = 30, 3
+    config = EmulatorConfig(
+        rate_limits=RateLimits(enabled=False), webhook_retry_delay=0.05, webhook_parallel=True
+    )
+    async with TelegramEmulator(config) as telegram:
+        for number in range(each):
+            for person in range(people):
+                telegram.user_sends_text(USER + person, f"tin số {number}", "Lan")
+        fake = EmulatorTelegram(telegram)
+        async with running_bot(fake, database_url, runtime, "webhook") as world:
+            await telegram.wait_until(
+                lambda: sum(d.delivered for d in telegram.webhook_deliveries) == people * each,
+                timeout=60,
+            )
+            async with world.observer() as session:
+                query = (
+                    select(InboxItem.user_key, InboxItem.update_key, InboxItem.received_at)
+                    .where(InboxItem.channel == "telegram")
+                    .order_by(InboxItem.id)
+                )
+                rows = (await session.execute(query)).all()
+        assert telegram.webhook_most_at_once > 1
+    assert len(rows) == people * each
+    assert all(delivery.delivered for delivery in telegram.webhook_deliveries)
+    by_person: dict[str, list[int]] = {}
+    for user_key, update_key, _ in rows:
+        by_person.setdefault(user_key, []).append(int(update_key))
+    assert len(by_person) == people
+    assert all(keys == sorted(keys) for keys in by_person.values())
+    # One commit stamps its rows with one moment: fewer moments than rows, fewer commits.
+    assert len({received_at for _, _, received_at in rows}) < len(rows) / 2

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.app import Hub
+from bot.grouping import Grouped
 from bot.telegram.api import RawUpdate, TelegramApi
 from bot.telegram.incoming import CHANNEL, Incoming, parse_callback_data, to_event, unreadable
 from handlers.messages import InEvent, is_standing
@@ -38,6 +39,11 @@ class Ingest:
         self.api = api
         self._side_calls: set[asyncio.Task[None]] = set()
         self._gate = asyncio.Semaphore(SIDE_CALLS_AT_ONCE)
+        self.pushed: Grouped[RawUpdate] = Grouped(self.store)
+
+    async def store_pushed(self, update: RawUpdate) -> None:
+        """One update pushed to the webhook, committed with those pushed beside it."""
+        await self.pushed.submit(update)
 
     async def store(self, updates: Sequence[RawUpdate]) -> int:
         """Commit the updates; how many were new (a redelivered one hits the unique key)."""

@@ -1,5 +1,8 @@
 """Receiving updates on a webhook: answered 2xx only once the update is in the inbox.
 
+Telegram pushes up to 40 requests at once (setWebhook's max_connections); those that arrive
+together are committed in one transaction (`bot.grouping`), each answered after that commit.
+
 Telegram retries an update until it gets a 2xx, so a crash before the commit loses
 nothing. A request without the secret header (401) or with a wrong one (403) is refused
 before its body is read; a body that is not JSON, or nests deeper than any update, gets 400
@@ -44,7 +47,7 @@ class WebhookReceiver:
         if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
             return web.Response(status=400)
         try:
-            await self.ingest.store([update])
+            await self.ingest.store_pushed(update)
         except Exception:
             log.exception(
                 "could not store update %s; Telegram will send it again", update["update_id"]

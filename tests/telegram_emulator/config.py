@@ -20,6 +20,9 @@ class EmulatorConfig:
     rate_limits: RateLimits = field(default_factory=RateLimits)
     webhook_retry_delay: float = 0.2
     webhook_timeout: float = 10.0
+    # As Telegram: up to setWebhook's max_connections requests at once, each chat's updates
+    # one after another. False: one request at a time, in update_id order.
+    webhook_parallel: bool = False
     strict_html_ampersand: bool = True
     # Telegram expires unanswered callback queries after some seconds; None: never.
     callback_query_ttl: float | None = None

@@ -76,6 +76,11 @@ class Inspection:
         return list(self._state.webhook.deliveries)
 
     @property
+    def webhook_most_at_once(self) -> int:
+        """The most webhook requests that were in flight together."""
+        return self._state.webhook.most_at_once
+
+    @property
     def chat_actions(self) -> list[ChatActionRecord]:
         return list(self._state.chat_actions)
 

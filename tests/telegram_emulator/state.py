@@ -39,7 +39,11 @@ class BotState:
         self.files = FileStore()
         self.updates = UpdateQueue(self.notifier, config.first_update_id)
         self.webhook = WebhookDeliverer(
-            self.updates, self.notifier, config.webhook_retry_delay, config.webhook_timeout
+            self.updates,
+            self.notifier,
+            config.webhook_retry_delay,
+            config.webhook_timeout,
+            parallel=config.webhook_parallel,
         )
         self.flood = FloodControl(config.rate_limits)
         self.faults = FaultInjector()

@@ -1,4 +1,5 @@
-"""Pushing pending updates to the bot's webhook, one at a time in update_id order.
+"""Pushing pending updates to the bot's webhook: one at a time in update_id order, or (with
+`parallel`) up to max_connections at once, each chat's updates one after another.
 
 An update counts as delivered only when the webhook answers 2xx; otherwise it stays
 pending and is retried after a delay, as Telegram does.  A 2xx answer may carry a
@@ -7,6 +8,7 @@ Bot API call ("method" field, JSON or multipart), which Telegram executes.
 
 import asyncio
 import contextlib
+import functools
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -47,7 +49,11 @@ class WebhookDeliverer:
         notifier: ChangeNotifier,
         retry_delay: float,
         timeout: float,
+        *,
+        parallel: bool = False,
     ) -> None:
+        self.parallel = parallel
+        self.most_at_once = 0  # the most requests in flight together
         self._queue = queue
         self._notifier = notifier
         self.retry_delay = retry_delay
@@ -69,7 +75,8 @@ class WebhookDeliverer:
             self.last_error_message = None
         self.settings = settings
         if settings is not None:
-            self._task = asyncio.create_task(self._deliver_forever(settings))
+            deliver = self._deliver_in_parallel if self.parallel else self._deliver_forever
+            self._task = asyncio.create_task(deliver(settings))
 
     async def close(self) -> None:
         task, self._task = self._task, None
@@ -103,6 +110,51 @@ class WebhookDeliverer:
             self._notifier.notify()
             await asyncio.sleep(self.retry_delay)
 
+    async def _deliver_in_parallel(self, settings: WebhookSettings) -> None:
+        in_flight: dict[int, asyncio.Task[None]] = {}
+        busy: set[str] = set()
+
+        def done(update_id: int, chat: str, _: asyncio.Task[None]) -> None:
+            in_flight.pop(update_id, None)
+            busy.discard(chat)
+            self._notifier.notify()
+
+        try:
+            while True:
+                seen: set[str] = set()
+                for update in self._queue.peek(len(self._queue)):
+                    if len(in_flight) >= settings.max_connections:
+                        break
+                    update_id, chat = int(update["update_id"]), _chat_of(update)
+                    first_of_its_chat = chat not in seen
+                    seen.add(chat)
+                    if not first_of_its_chat or chat in busy:
+                        continue
+                    busy.add(chat)
+                    task = asyncio.create_task(self._deliver_one(settings, update))
+                    task.add_done_callback(functools.partial(done, update_id, chat))
+                    in_flight[update_id] = task
+                self.most_at_once = max(self.most_at_once, len(in_flight))
+                await self._notifier.wait(_IDLE_RECHECK_SECONDS)
+        finally:
+            for task in list(in_flight.values()):
+                task.cancel()
+
+    async def _deliver_one(self, settings: WebhookSettings, update: JSONDict) -> None:
+        attempt = await self._post(settings, update)
+        update_id = int(update["update_id"])
+        self.deliveries.append(
+            WebhookDelivery(update_id, time.time(), attempt.status, attempt.error)
+        )
+        if attempt.error is None:
+            self._queue.confirm_delivered(update_id)
+            if attempt.reply is not None and self.reply_handler is not None:
+                await self.reply_handler(*attempt.reply)
+            return
+        self.last_error_date = int(time.time())
+        self.last_error_message = attempt.error
+        await asyncio.sleep(self.retry_delay)
+
     async def _post(self, settings: WebhookSettings, update: JSONDict) -> _Attempt:
         headers = {"Content-Type": "application/json"}
         if settings.secret_token:
@@ -130,6 +182,23 @@ class WebhookDeliverer:
         if self._session is None:
             self._session = aiohttp.ClientSession(trust_env=False)
         return self._session
+
+
+def _chat_of(update: JSONDict) -> str:
+    """The chat an update belongs to, whose updates go one after another."""
+    for kind in ("message", "edited_message", "channel_post", "my_chat_member", "chat_member"):
+        body = update.get(kind)
+        if isinstance(body, dict) and isinstance(body.get("chat"), dict):
+            return str(body["chat"].get("id"))
+    press = update.get("callback_query")
+    if isinstance(press, dict):
+        message = press.get("message")
+        if isinstance(message, dict) and isinstance(message.get("chat"), dict):
+            return str(message["chat"].get("id"))
+        sender = press.get("from")
+        if isinstance(sender, dict):
+            return str(sender.get("id"))
+    return f"update-{update.get('update_id')}"
 
 
 async def _read_reply(response: aiohttp.ClientResponse) -> tuple[str, Params] | None:
