@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import cast
 
@@ -99,19 +100,52 @@ async def test_the_webhook_refuses_a_missing_or_wrong_secret_and_reads_both_shap
         assert await inbox_rows(rig.sessions) == 2
 
 
+async def test_webhook_requests_that_arrive_together_are_committed_together(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with running_bot(database_url, tmp_path, mode="webhook") as rig:
+        assert rig.webhook_url is not None
+        users = [rig.zalo.user(f"zl-together-{n}") for n in range(24)]
+
+        def update(n: int) -> dict[str, object]:
+            return {
+                "event_name": "message.text.received",
+                "message": {
+                    "message_id": f"together-{n}",
+                    "date": 1766619597466,
+                    "chat": {"id": users[n].chat_id, "chat_type": "PRIVATE"},
+                    "from": {"id": users[n].id, "display_name": "Ai đó", "is_bot": False},
+                    "text": "chào",
+                },
+            }
+
+        right = {"X-Bot-Api-Secret-Token": SECRET}
+        async with httpx.AsyncClient() as http:
+            answers = await asyncio.gather(
+                *(http.post(rig.webhook_url, json=update(n), headers=right) for n in range(24))
+            )
+        assert [answer.status_code for answer in answers] == [200] * 24
+        async with rig.sessions() as session:
+            query = select(InboxItem.received_at).where(InboxItem.channel == Channel.ZALO)
+            moments = list((await session.execute(query)).scalars())
+        assert len(moments) == 24
+        # One commit stamps its rows with one moment: fewer moments than requests.
+        assert len(set(moments)) < 24
+
+
 @pytest.mark.parametrize("shape", ["flat", "wrapped"])
 async def test_the_webhook_confirms_only_what_it_committed(
     database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shape: BodyShape
 ) -> None:
-    real_store = ingest.store
+    real_store = ingest.store_all
     failures = [RuntimeError("database restarting")]
 
-    async def store_failing_once(hub: Hub, incoming: Incoming) -> bool:
+    async def store_failing_once(hub: Hub, incomings: Sequence[Incoming]) -> int:
         if failures:
             raise failures.pop()
-        return await real_store(hub, incoming)
+        return await real_store(hub, incomings)
 
-    monkeypatch.setattr(ingest, "store", store_failing_once)
+    monkeypatch.setattr(ingest, "store_all", store_failing_once)
     async with (
         ZaloFake(webhook_shape=shape) as zalo,
         running_bot(database_url, tmp_path, mode="webhook", zalo=zalo) as rig,

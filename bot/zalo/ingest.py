@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
@@ -21,27 +22,35 @@ MAX_REFUSALS = 5
 
 async def store(hub: Hub, incoming: Incoming) -> bool:
     """Commit the update; False when it was already kept (Zalo delivered it again)."""
+    return await store_all(hub, [incoming]) == 1
+
+
+async def store_all(hub: Hub, incomings: Sequence[Incoming]) -> int:
+    """Commit the updates in one transaction; how many were new."""
     now = hub.clock()
+    new = 0
     async with hub.sessions() as session, session.begin():
-        inbox_id = await inbox.store(
-            session,
-            channel=CHANNEL,
-            update_key=incoming.update_key,
-            user_key=incoming.user_key,
-            chat_key=incoming.chat_key,
-            event=incoming.event.model_dump(exclude_defaults=True),
-            now=now,
-            payload=incoming.payload,
-        )
-        if inbox_id is not None and incoming.photo_urls:
-            await media.queue(
-                session, inbox_id=inbox_id, channel=CHANNEL, urls=incoming.photo_urls, now=now
+        for incoming in incomings:
+            inbox_id = await inbox.store(
+                session,
+                channel=CHANNEL,
+                update_key=incoming.update_key,
+                user_key=incoming.user_key,
+                chat_key=incoming.chat_key,
+                event=incoming.event.model_dump(exclude_defaults=True),
+                now=now,
+                payload=incoming.payload,
             )
-    if inbox_id is None:
-        return False
-    failpoints.hit("after_inbox_commit")
-    hub.inbox_changed()
-    return True
+            if inbox_id is not None and incoming.photo_urls:
+                await media.queue(
+                    session, inbox_id=inbox_id, channel=CHANNEL, urls=incoming.photo_urls, now=now
+                )
+            new += inbox_id is not None
+    for _ in range(new):
+        failpoints.hit("after_inbox_commit")
+    if new:
+        hub.inbox_changed()
+    return new
 
 
 async def store_until_kept(hub: Hub, incoming: Incoming, stop: asyncio.Event) -> bool:

@@ -153,9 +153,12 @@ class ZaloTransport:
         self, api: ZaloApi, hub: Hub, fetcher: MediaFetcher, stop: asyncio.Event
     ) -> None:
         # aiohttp's server is imported by the bots that listen, not by every bot.
+        from bot.grouping import Grouped
         from bot.zalo.webhook import Listen, WebhookServer
 
-        keep = self._keeper(lambda incoming: ingest.store(hub, incoming), fetcher)
+        # Requests that arrive together are committed together, each answered after it.
+        pushed: Grouped[Incoming] = Grouped(lambda incomings: ingest.store_all(hub, incomings))
+        keep = self._keeper(pushed.submit, fetcher)
         url, secret = self.config.webhook_url, self.config.webhook_secret
         assert url is not None and secret is not None
         listen = Listen(
