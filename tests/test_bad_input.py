@@ -26,7 +26,7 @@ from tests.telegram_emulator.html_parser import parse_html
 from tests.telegram_emulator.utf16 import utf16_length
 
 # `make reliability` raises this; the everyday suite runs a fixed, repeatable sample.
-DEFAULT_EXAMPLES = 12
+DEFAULT_EXAMPLES = 8
 EXAMPLES = int(os.environ.get("TUQUAN_PROPERTY_EXAMPLES", DEFAULT_EXAMPLES))
 
 INCIDENT = ["/menu", "1"]
