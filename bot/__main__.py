@@ -1,3 +1,4 @@
 from bot.cli import main
 
-main()
+if __name__ == "__main__":  # not again in a process spawned to draw charts
+    main()
