@@ -242,8 +242,9 @@ def report(args: argparse.Namespace, runs: list[Monday]) -> str:
         "while texts wait; the charts then have to keep up with it. At the nation's "
         f"proportions a chart must be ready every {6 / TELEGRAM_RATE * 1000:.0f} ms of "
         f"sending; one takes about {chart_each * 1000:.0f} ms of a core here, so drawing keeps "
-        "up only with as many cores as that is multiple of 200 ms, beside those the "
-        f"sender, the database and the emulator take. For the nation, {NATION_COMMUNES:,} "
+        f"up only with about {chart_each / (6 / TELEGRAM_RATE):.1f} cores of its own, beside "
+        "those the sender, the database and the emulator take. For the nation, "
+        f"{NATION_COMMUNES:,} "
         f"charts at {chart_each * 1000:.0f} ms are {NATION_COMMUNES * chart_each / 60:.0f} "
         f"minutes of one core against {10_000 * 2 / TELEGRAM_RATE / 60:.0f} minutes of "
         "sending.",
