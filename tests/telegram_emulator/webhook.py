@@ -94,21 +94,7 @@ class WebhookDeliverer:
             if not pending:
                 await self._notifier.wait(_IDLE_RECHECK_SECONDS)
                 continue
-            update = pending[0]
-            attempt = await self._post(settings, update)
-            update_id = int(update["update_id"])
-            self.deliveries.append(
-                WebhookDelivery(update_id, time.time(), attempt.status, attempt.error)
-            )
-            if attempt.error is None:
-                self._queue.confirm_delivered(update_id)
-                if attempt.reply is not None and self.reply_handler is not None:
-                    await self.reply_handler(*attempt.reply)
-                continue
-            self.last_error_date = int(time.time())
-            self.last_error_message = attempt.error
-            self._notifier.notify()
-            await asyncio.sleep(self.retry_delay)
+            await self._deliver_one(settings, pending[0])
 
     async def _deliver_in_parallel(self, settings: WebhookSettings) -> None:
         in_flight: dict[int, asyncio.Task[None]] = {}
@@ -141,6 +127,7 @@ class WebhookDeliverer:
                 task.cancel()
 
     async def _deliver_one(self, settings: WebhookSettings, update: JSONDict) -> None:
+        """One push; after a failure, the retry delay (the update stays pending)."""
         attempt = await self._post(settings, update)
         update_id = int(update["update_id"])
         self.deliveries.append(
@@ -153,6 +140,7 @@ class WebhookDeliverer:
             return
         self.last_error_date = int(time.time())
         self.last_error_message = attempt.error
+        self._notifier.notify()
         await asyncio.sleep(self.retry_delay)
 
     async def _post(self, settings: WebhookSettings, update: JSONDict) -> _Attempt:
