@@ -9,6 +9,7 @@ models is computed in `handlers.digest_models`, over the units of `handlers.dige
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -39,11 +40,18 @@ def weeks_touching(period: Period) -> tuple[str, ...]:
 async def build(
     session: AsyncSession, root_id: int, period: Period, now: datetime, tz: ZoneInfo
 ) -> Digest:
+    return (await build_many(session, [root_id], period, now, tz))[0]
+
+
+async def build_many(
+    session: AsyncSession, root_ids: Sequence[int], period: Period, now: datetime, tz: ZoneInfo
+) -> list[Digest]:
+    """The digests of several units, read with the six statements of one."""
     previous = period.previous()
     chart_weeks = period.chart_weeks()
     weeks = sorted({*period.weeks, *previous.weeks, *chart_weeks, *weeks_touching(period)})
-    data = await digests.load(session, root_id, weeks, period.weeks, now)
-    return compute(data, period, previous, chart_weeks, now, tz)
+    loaded = await digests.load_many(session, root_ids, weeks, period.weeks, now)
+    return [compute(data, period, previous, chart_weeks, now, tz) for data in loaded]
 
 
 def compute(
@@ -166,8 +174,12 @@ def _cells(
         bounds[week] = (monday, sunday, deadline)
     cells: dict[tuple[int, str], HamletWeek] = {}
     for hamlet_id, group in members.items():
+        # Most hamlets have always existed: spare them a look at each week's bounds.
+        always = any(m.valid_from is None and m.valid_to is None for m in group)
         for week, (monday, sunday, deadline) in bounds.items():
-            expected = monday <= today and any(m.exists_between(monday, sunday) for m in group)
+            expected = monday <= today and (
+                always or any(m.exists_between(monday, sunday) for m in group)
+            )
             key = (hamlet_id, week)
             found = kinds.get(key, set())
             cells[key] = HamletWeek(

@@ -27,6 +27,10 @@ def create_engine(
     kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
+        if parsed.get_driver_name() == "asyncpg":
+            # Our statements take milliseconds; JIT compiling one whose estimate crosses
+            # jit_above_cost (a recursive CTE's guess does) took longer than running it.
+            kwargs.setdefault("connect_args", {}).setdefault("server_settings", {"jit": "off"})
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
 
     if parsed.database and parsed.database != ":memory:":

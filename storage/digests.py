@@ -6,9 +6,11 @@ and `merged_into_id`: a unit merged into one of ours brings its history along.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import TypeVar
 
 from sqlalchemy import CTE, Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +27,8 @@ from storage.models import (
     Unit,
 )
 from storage.people import holds_role
+
+_T = TypeVar("_T")
 
 OPEN_STATUSES = (IncidentStatus.OPEN, IncidentStatus.ACKNOWLEDGED, IncidentStatus.IN_PROGRESS)
 LISTED_INCIDENTS = 200
@@ -123,6 +127,33 @@ def _in_tree(tree: CTE) -> Select[tuple[int]]:
     return select(tree.c.id)
 
 
+_UNIT_COLUMNS = (
+    "id",
+    "parent_id",
+    "kind",
+    "division_type",
+    "name",
+    "valid_from",
+    "valid_to",
+    "merged_into_id",
+)
+
+
+def forest(root_ids: Sequence[int]) -> CTE:
+    """`history_tree` of several roots at once: each unit's row beside the root it is under."""
+    unit, child = Unit.__table__.c, aliased(Unit.__table__)
+    tree = (
+        select(*(unit[name] for name in _UNIT_COLUMNS), unit.id.label("root"))
+        .where(unit.id.in_(list(root_ids)))
+        .cte("forest", recursive=True)
+    )
+    return tree.union(
+        select(*(child.c[name] for name in _UNIT_COLUMNS), tree.c.root).join(
+            tree, or_(child.c.parent_id == tree.c.id, child.c.merged_into_id == tree.c.id)
+        )
+    )
+
+
 async def load(
     session: AsyncSession,
     root_id: int,
@@ -130,197 +161,268 @@ async def load(
     incident_weeks: Sequence[str],
     now: datetime,
 ) -> DigestData:
-    """Six statements: units, hamlet heads, report counts, open counts, incidents, models.
+    return (await load_many(session, [root_id], weeks, incident_weeks, now))[0]
 
-    `weeks` are every week a count is needed for (the period, the one before, the chart's);
-    `incident_weeks` the period's, for its urgent incidents.
+
+async def load_many(
+    session: AsyncSession,
+    root_ids: Sequence[int],
+    weeks: Sequence[str],
+    incident_weeks: Sequence[str],
+    now: datetime,
+) -> list[DigestData]:
+    """Six statements for all the roots: units, hamlet heads, report counts, open counts,
+    incidents, models. A digest's statements cost as much Python as its arithmetic, so the
+    Monday job reads its communes in groups.
+
+    The units come first, through the recursive CTE; the other statements name them one by
+    one: PostgreSQL guesses a recursive CTE at thousands of rows a root, and a guess that
+    size turns the reports' index scans into a scan of the table. Their rows go to their
+    roots here. `weeks` are every week a count is needed for (the period, the one before,
+    the chart's); `incident_weeks` the period's, for its urgent incidents.
     """
-    tree = history_tree(root_id)
-    units = await _units(session, tree)
-    heads = await _heads(session, tree, now)
-    counts = await _counts(session, tree, weeks)
-    open_counts = await _open_counts(session, tree)
-    incidents = await _incidents(session, tree, incident_weeks)
-    models = await _models(session, tree)
-    return DigestData(root_id, units, heads, counts, open_counts, incidents, models)
-
-
-async def _units(session: AsyncSession, tree: CTE) -> dict[int, UnitRow]:
-    query = select(
-        Unit.id,
-        Unit.parent_id,
-        Unit.kind,
-        Unit.division_type,
-        Unit.name,
-        Unit.valid_from,
-        Unit.valid_to,
-        Unit.merged_into_id,
-    ).where(Unit.id.in_(_in_tree(tree)))
-    return {row.id: UnitRow(*row) for row in (await session.execute(query)).all()}
-
-
-async def _heads(session: AsyncSession, tree: CTE, now: datetime) -> dict[int, str]:
-    query = (
-        select(RoleAssignment.unit_id, Person.full_name)
-        .join(Person, Person.id == RoleAssignment.person_id)
-        .where(
-            RoleAssignment.unit_id.in_(_in_tree(tree)),
-            RoleAssignment.role == Role.REPORTER,
-            holds_role(now),
+    units = await _units(session, root_ids)
+    members = _Members(units)
+    ids = sorted(members.roots)
+    heads = await _heads(session, ids, now)
+    counts = members.split(await _counts(session, ids, weeks))
+    open_counts = members.split(await _open_counts(session, ids))
+    incidents = members.split(await _incidents(session, ids, incident_weeks))
+    models = members.split(await _models(session, ids))
+    return [
+        DigestData(
+            root_id,
+            units.get(root_id, {}),
+            {unit: heads[unit] for unit in units.get(root_id, {}) if unit in heads},
+            counts.get(root_id, []),
+            _summed(open_counts.get(root_id, [])),
+            sorted(incidents.get(root_id, []), key=_listed_first)[:LISTED_INCIDENTS],
+            models.get(root_id, []),
         )
-        .order_by(RoleAssignment.valid_from)
+        for root_id in root_ids
+    ]
+
+
+class _Members:
+    """Which roots each unit is under (one, unless a root lies under another)."""
+
+    def __init__(self, units: dict[int, dict[int, UnitRow]]) -> None:
+        self.roots: dict[int, list[int]] = defaultdict(list)
+        for root, members in units.items():
+            for unit in members:
+                self.roots[unit].append(root)
+
+    def split(self, rows: Iterable[tuple[int, _T]]) -> dict[int, list[_T]]:
+        """Rows given with their unit, listed under each root, in their order."""
+        found: dict[int, list[_T]] = defaultdict(list)
+        for unit, row in rows:
+            for root in self.roots.get(unit, ()):
+                found[root].append(row)
+        return found
+
+
+def _summed(counts: list[OpenCount]) -> list[OpenCount]:
+    totals: dict[tuple[IncidentStatus, bool], int] = defaultdict(int)
+    for count in counts:
+        totals[count.status, count.sensitive] += count.reports
+    return [OpenCount(status, sensitive, n) for (status, sensitive), n in totals.items()]
+
+
+def _listed_first(incident: IncidentRow) -> tuple[bool, datetime, int]:
+    return (not incident.urgent, incident.received_at, incident.id)
+
+
+# Core columns, not the mapped attributes: the rows come back as plain tuples, without the
+# ORM's loading, which cost more per digest than the database's work.
+_reports = Report.__table__.c
+_roles = RoleAssignment.__table__.c
+_people = Person.__table__.c
+_instances = ModelInstance.__table__.c
+_types = ModelType.__table__.c
+_organizations = Organization.__table__.c
+
+
+async def _units(session: AsyncSession, root_ids: Sequence[int]) -> dict[int, dict[int, UnitRow]]:
+    tree = forest(root_ids)
+    query = select(*(tree.c[name] for name in _UNIT_COLUMNS), tree.c.root)
+    found: dict[int, dict[int, UnitRow]] = defaultdict(dict)
+    for *row, root in (await session.execute(query)).all():
+        found[root][row[0]] = UnitRow(*row)
+    return found
+
+
+async def _heads(session: AsyncSession, ids: list[int], now: datetime) -> dict[int, str]:
+    r, p = _roles, _people
+    query = (
+        select(r.unit_id, p.full_name)
+        .join(Person.__table__, p.id == r.person_id)
+        .where(r.unit_id.in_(ids), r.role == Role.REPORTER, holds_role(now))
+        .order_by(r.valid_from)
     )
     return {unit_id: name for unit_id, name in (await session.execute(query)).all()}
 
 
-async def _counts(session: AsyncSession, tree: CTE, weeks: Sequence[str]) -> list[CountRow]:
+async def _counts(
+    session: AsyncSession, ids: list[int], weeks: Sequence[str]
+) -> list[tuple[int, CountRow]]:
+    r = _reports
     query = (
         select(
-            Report.unit_id,
-            Report.week,
-            Report.kind,
-            Report.category,
-            Report.urgent,
-            Report.sensitive,
+            r.unit_id,
+            r.week,
+            r.kind,
+            r.category,
+            r.urgent,
+            r.sensitive,
             func.count(),
-            func.coalesce(func.sum(Report.participants), 0),
-            func.min(Report.received_at),
+            func.coalesce(func.sum(r.participants), 0),
+            func.min(r.received_at),
         )
         .where(
-            Report.unit_id.in_(_in_tree(tree)),
-            Report.week.in_(list(weeks)),
-            Report.withdrawn_at.is_(None),
+            r.unit_id.in_(ids),
+            r.week.in_(list(weeks)),
+            r.withdrawn_at.is_(None),
         )
-        .group_by(
-            Report.unit_id,
-            Report.week,
-            Report.kind,
-            Report.category,
-            Report.urgent,
-            Report.sensitive,
-        )
+        .group_by(r.unit_id, r.week, r.kind, r.category, r.urgent, r.sensitive)
     )
     return [
-        CountRow(
-            unit_id=row[0],
-            week=row[1],
-            kind=row[2],
-            category=row[3],
-            urgent=row[4],
-            sensitive=row[5],
-            reports=row[6],
-            participants=int(row[7] or 0),
-            first_received=row[8],
+        (
+            row[0],
+            CountRow(
+                unit_id=row[0],
+                week=row[1],
+                kind=row[2],
+                category=row[3],
+                urgent=row[4],
+                sensitive=row[5],
+                reports=row[6],
+                participants=int(row[7] or 0),
+                first_received=row[8],
+            ),
         )
         for row in (await session.execute(query)).all()
     ]
 
 
-async def _open_counts(session: AsyncSession, tree: CTE) -> list[OpenCount]:
+async def _open_counts(session: AsyncSession, ids: list[int]) -> list[tuple[int, OpenCount]]:
+    r = _reports
     query = (
-        select(Report.status, Report.sensitive, func.count())
+        select(r.unit_id, r.status, r.sensitive, func.count())
         .where(
-            Report.unit_id.in_(_in_tree(tree)),
-            Report.kind == ReportKind.INCIDENT,
-            Report.status.in_(OPEN_STATUSES),
-            Report.withdrawn_at.is_(None),
+            r.unit_id.in_(ids),
+            r.kind == ReportKind.INCIDENT,
+            r.status.in_(OPEN_STATUSES),
+            r.withdrawn_at.is_(None),
         )
-        .group_by(Report.status, Report.sensitive)
+        .group_by(r.unit_id, r.status, r.sensitive)
     )
     return [
-        OpenCount(status or IncidentStatus.OPEN, sensitive, reports)
-        for status, sensitive, reports in (await session.execute(query)).all()
+        (unit_id, OpenCount(status or IncidentStatus.OPEN, sensitive, reports))
+        for unit_id, status, sensitive, reports in (await session.execute(query)).all()
     ]
 
 
 async def _incidents(
-    session: AsyncSession, tree: CTE, incident_weeks: Sequence[str]
-) -> list[IncidentRow]:
-    """Urgent ones of the period and open ones of any time; the oldest first, bounded."""
-    query = (
+    session: AsyncSession, ids: list[int], incident_weeks: Sequence[str]
+) -> list[tuple[int, IncidentRow]]:
+    """Urgent ones of the period and open ones of any time; the oldest first, bounded.
+
+    Bounded per unit in SQL (a root's first ones are among its units' first ones) and per
+    root by the caller."""
+    r = _reports
+    ranked = (
         select(
-            Report.id,
-            Report.unit_id,
-            Report.category,
-            Report.urgent,
-            Report.sensitive,
-            Report.text,
-            Report.status,
-            Report.week,
-            Report.received_at,
+            r.id,
+            r.unit_id,
+            r.category,
+            r.urgent,
+            r.sensitive,
+            r.text,
+            r.status,
+            r.week,
+            r.received_at,
+            func.row_number()
+            .over(partition_by=r.unit_id, order_by=(r.urgent.desc(), r.received_at, r.id))
+            .label("place"),
         )
         .where(
-            Report.unit_id.in_(_in_tree(tree)),
-            Report.kind == ReportKind.INCIDENT,
-            Report.withdrawn_at.is_(None),
+            r.unit_id.in_(ids),
+            r.kind == ReportKind.INCIDENT,
+            r.withdrawn_at.is_(None),
             or_(
-                Report.status.in_(OPEN_STATUSES),
-                Report.urgent.is_(True) & Report.week.in_(list(incident_weeks)),
+                r.status.in_(OPEN_STATUSES),
+                r.urgent.is_(True) & r.week.in_(list(incident_weeks)),
             ),
         )
-        .order_by(Report.urgent.desc(), Report.received_at, Report.id)
-        .limit(LISTED_INCIDENTS)
+        .subquery()
     )
+    query = select(ranked).where(ranked.c.place <= LISTED_INCIDENTS)
     return [
-        IncidentRow(
-            id=row.id,
-            unit_id=row.unit_id,
-            category=row.category or "",
-            urgent=row.urgent,
-            sensitive=row.sensitive,
-            text=row.text,
-            status=row.status or IncidentStatus.OPEN,
-            week=row.week,
-            received_at=row.received_at,
+        (
+            row.unit_id,
+            IncidentRow(
+                id=row.id,
+                unit_id=row.unit_id,
+                category=row.category or "",
+                urgent=row.urgent,
+                sensitive=row.sensitive,
+                text=row.text,
+                status=row.status or IncidentStatus.OPEN,
+                week=row.week,
+                received_at=row.received_at,
+            ),
         )
         for row in (await session.execute(query)).all()
     ]
 
 
-async def _models(session: AsyncSession, tree: CTE) -> list[ModelRow]:
+async def _models(session: AsyncSession, ids: list[int]) -> list[tuple[int, ModelRow]]:
+    m, r, types, organizations = _instances, _reports, _types, _organizations
     # Per model, newest first through ix_reports_model_instance_occurred: a few index reads
     # each, where grouping the subtree's activities read every report of the year.
     last_activity = (
-        select(func.max(Report.occurred_at))
+        select(func.max(r.occurred_at))
         .where(
-            Report.model_instance_id == ModelInstance.id,
-            Report.kind == ReportKind.ACTIVITY,
-            Report.withdrawn_at.is_(None),
+            r.model_instance_id == m.id,
+            r.kind == ReportKind.ACTIVITY,
+            r.withdrawn_at.is_(None),
         )
-        .correlate(ModelInstance)
+        .correlate(ModelInstance.__table__)
         .scalar_subquery()
     )
     query = (
         select(
-            ModelInstance.id,
-            ModelInstance.hamlet_id,
-            ModelType.code,
-            ModelType.name,
-            Organization.name,
-            ModelInstance.status,
-            ModelInstance.started_on,
+            m.id,
+            m.hamlet_id,
+            types.code,
+            types.name,
+            organizations.name,
+            m.status,
+            m.started_on,
             last_activity,
-            ModelInstance.stopped_on,
+            m.stopped_on,
         )
-        .join(ModelType, ModelType.id == ModelInstance.model_type_id)
-        .join(Organization, Organization.id == ModelInstance.organization_id)
-        .where(ModelInstance.hamlet_id.in_(_in_tree(tree)))
-        .order_by(ModelInstance.hamlet_id, ModelType.id, Organization.name)
+        .join(ModelType.__table__, types.id == m.model_type_id)
+        .join(Organization.__table__, organizations.id == m.organization_id)
+        .where(m.hamlet_id.in_(ids))
+        .order_by(m.hamlet_id, types.id, organizations.name)
     )
-    rows = (await session.execute(query)).all()
     return [
-        ModelRow(
-            instance_id=row[0],
-            hamlet_id=row[1],
-            type_code=row[2],
-            type_name=row[3],
-            organization=row[4],
-            status=row[5],
-            started_on=row[6],
-            last_activity=_aware(row[7]),
-            stopped_on=row[8],
+        (
+            row[1],
+            ModelRow(
+                instance_id=row[0],
+                hamlet_id=row[1],
+                type_code=row[2],
+                type_name=row[3],
+                organization=row[4],
+                status=row[5],
+                started_on=row[6],
+                last_activity=_aware(row[7]),
+                stopped_on=row[8],
+            ),
         )
-        for row in rows
+        for row in (await session.execute(query)).all()
     ]
 
 

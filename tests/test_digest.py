@@ -7,17 +7,18 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import event
+import pytest
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.digest import build
+from handlers.digest import build, build_many
 from handlers.digest_text import render
 from handlers.i18n import Translator, catalog
 from handlers.periods import Period, month_period, week_period
-from storage import people, reports, units
+from storage import digests, people, reports, units
 from storage.clock import week_days
 from storage.enums import ReportKind, Role, UnitKind
-from storage.models import Person, Report
+from storage.models import Person, Report, Unit
 from tests.cli import tuquan
 from tests.databases import TZ
 from tests.officers import file_incident
@@ -266,3 +267,31 @@ async def test_an_incident_received_today_is_today_not_zero_days(harness: Harnes
         text = await _digest_text(harness.sessions, "Nà Phải", week, now)
         ages[days] = text.split(line)[1].split(":")[0].strip()
     assert ages == {0: "hôm nay", 1: "hôm qua", 3: "3 ngày trước"}
+
+
+async def test_digests_read_together_equal_digests_read_one_by_one(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Monday job reads its communes in groups: the province beside its own communes,
+    merged units, and the listed incidents bounded per root, not per group."""
+    monkeypatch.setattr(digests, "LISTED_INCIDENTS", 2)
+    for text in ("Trộm chó ban đêm", "Xe tải làm gãy cột điện", "Đổ rác ra suối"):
+        await file_incident(harness, "An ninh trật tự", text, urgent=False)
+    async with harness.sessions() as session:
+        unit_ids = list(
+            (
+                await session.execute(
+                    select(Unit.id)
+                    .where(Unit.kind.in_((UnitKind.PROVINCE, UnitKind.COMMUNE)))
+                    .order_by(Unit.id.desc())
+                )
+            ).scalars()
+        )
+        period = week_period("2026-W48")
+        one_by_one = [await build(session, unit_id, period, NOW, TZ) for unit_id in unit_ids]
+        with counted(harness.sessions) as statements:
+            together = await build_many(session, unit_ids, period, NOW, TZ)
+    assert len(unit_ids) >= 3 and len(statements) == 6
+    assert together == one_by_one
+    listed = [len(digest.open_listed) for digest in together if digest.open_listed]
+    assert listed and max(listed) == 2
