@@ -8,7 +8,7 @@ from pathlib import Path
 
 from babel.dates import format_date
 from babel.messages.pofile import read_po
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from storage.clock import week_days
 
@@ -37,7 +37,9 @@ class Translator:
         template = self._messages.get(key) or self._fallback[key]
         if not values and "{" not in template:
             return Markup(template)  # nothing to fill in: spare the formatter, asked most often
-        return Markup(template).format(**values)
+        # What Markup.format does when no field has a format spec (the catalogs use none),
+        # without its formatter, which cost a tenth of a digest's time.
+        return Markup(template.format_map({name: escape(v) for name, v in values.items()}))
 
     def date(self, value: date) -> str:
         return format_date(value, "dd/MM/yyyy", locale=self.locale)

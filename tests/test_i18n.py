@@ -59,6 +59,16 @@ def test_templates_use_only_bold_and_italic(locale: str) -> None:
         assert "&" not in template.replace("&amp;", ""), key
 
 
+@pytest.mark.parametrize("locale", ["vi", "en"])
+def test_placeholders_are_bare_names(locale: str) -> None:
+    """The translator escapes each value before filling in: a format spec, a conversion or
+    an attribute would then apply to the escaped text."""
+    for key, template in catalog(locale).items():
+        for _, name, spec, conversion in string.Formatter().parse(template):
+            if name is not None:
+                assert name.isidentifier() and not spec and not conversion, (key, name)
+
+
 def test_values_are_escaped_and_templates_are_not() -> None:
     t = Translator("vi")
     rendered = t("onboarding.done", role="<script>", unit="Nà Phải & <b>Chính</b>")
