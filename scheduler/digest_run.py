@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -22,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from handlers.channels import traits_for
 from handlers.choices import with_letters_hint
 from handlers.context import Notice
-from handlers.digest import build
+from handlers.digest import build_many
 from handlers.digest_contents import Digest
 from handlers.digest_delivery import chart_message, text_message, workbook_message
 from handlers.i18n import Translator
@@ -34,6 +36,34 @@ from storage.alerts import OFFICER_ROLES
 from storage.models import Identity, OutboxItem, RoleAssignment
 from storage.people import holds_role
 from storage.schedules import ScheduleBook, WeeklyTime
+
+# Units whose digests are read with one set of statements: enough that the statements' cost
+# is spread thin, few enough that the first texts are written within a second.
+READ_TOGETHER = 25
+
+
+_Group = TypeVar("_Group")
+_Built = TypeVar("_Built")
+
+
+async def read_ahead(
+    groups: Sequence[_Group],
+    read: Callable[[_Group], Awaitable[_Built]],
+    concurrent: bool,
+) -> AsyncIterator[tuple[_Group, _Built]]:
+    """Each group with what was read for it. When `concurrent`, the next group is read while
+    the caller works on this one, so the database and Python work at once."""
+    ahead: asyncio.Task[_Built] | None = None
+    try:
+        for number, group in enumerate(groups):
+            built = await ahead if ahead is not None else await read(group)
+            ahead = None
+            if concurrent and number + 1 < len(groups):
+                ahead = asyncio.ensure_future(read(groups[number + 1]))
+            yield group, built
+    finally:
+        if ahead is not None:
+            ahead.cancel()
 
 
 @dataclass(frozen=True)
@@ -86,11 +116,19 @@ class DigestRun:
             for unit_id, accounts in sorted(officers.items())
             if book.of(unit_id).digest_at == moment
         ]
+        waiting = [
+            (unit, todo)
+            for unit in units
+            if (todo := [part for part in parts if unit.id not in finished[part]])
+        ]
         drawing: list[tuple[Part, Unit, Digest]] = []
-        for unit in units:
-            todo = [part for part in parts if unit.id not in finished[part]]
-            if todo:
-                drawing += await self._texts(unit, todo)
+        groups = [
+            waiting[start : start + READ_TOGETHER]
+            for start in range(0, len(waiting), READ_TOGETHER)
+        ]
+        async for group, built in read_ahead(groups, self._build, await self._concurrent()):
+            for unit, todo in group:
+                drawing += await self._texts(unit, [(part, built[part, unit.id]) for part in todo])
                 failpoints.hit("digest_unit_written")
         await self._draw_all(drawing)
         async with self.sessions() as session, session.begin():
@@ -102,13 +140,30 @@ class DigestRun:
             found[identity.locale or self.locale].append(identity)
         return dict(sorted(found.items()))
 
-    async def _texts(self, unit: Unit, parts: list[Part]) -> list[tuple[Part, Unit, Digest]]:
+    async def _concurrent(self) -> bool:
+        """Whether a read may run beside the writes: not on SQLite, where every session
+        takes the write lock as it begins."""
+        async with self.sessions() as session:
+            return session.get_bind().dialect.name != "sqlite"
+
+    async def _build(self, group: list[tuple[Unit, list[Part]]]) -> dict[tuple[Part, int], Digest]:
+        """The digests of a group of units, read together: a few statements for them all."""
+        built: dict[tuple[Part, int], Digest] = {}
+        async with self.sessions() as session:
+            for part in {part for _, todo in group for part in todo}:
+                ids = [unit.id for unit, todo in group if part in todo]
+                digests = await build_many(session, ids, part.period, self.now, self.tz)
+                built.update(((part, unit_id), d) for unit_id, d in zip(ids, digests, strict=True))
+        return built
+
+    async def _texts(
+        self, unit: Unit, parts: list[tuple[Part, Digest]]
+    ) -> list[tuple[Part, Unit, Digest]]:
         """The unit's texts, committed; what is left to draw for it."""
         drawing: list[tuple[Part, Unit, Digest]] = []
         async with self.sessions() as session, session.begin():
             notices: list[Notice] = []
-            for part in parts:
-                digest = await build(session, unit.id, part.period, self.now, self.tz)
+            for part, digest in parts:
                 for locale, group in unit.by_locale.items():
                     t = Translator(locale)
                     text = text_message(

@@ -3,10 +3,15 @@ drawn, a run cut short resumes where it stopped, and charts drawn in processes a
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from handlers.digest_contents import Digest
+from scheduler import digest_run
+from scheduler.digest_run import read_ahead
 from scheduler.drawing import InProcesses, InThread
 from scheduler.jobs import Jobs
 from storage.models import JobRun, OutboxItem
@@ -131,3 +136,55 @@ async def _a_digest(harness: Harness) -> Digest:
         commune = (await session.execute(query)).scalars().first()
         assert commune is not None
         return await build(session, commune, week_period("2026-W48"), harness.clock(), TZ)
+
+
+@pytest.mark.parametrize("together", [1, 2])
+async def test_communes_read_in_groups_write_what_one_group_writes(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, together: int
+) -> None:
+    """Read one or two units at a time, the next group read beside the writes on PostgreSQL:
+    the same rows in the same order as when every unit is read at once."""
+    harness.clock.now = local(2026, 11, 30, 7, 0)
+    await Jobs(harness.sessions, clock=harness.clock, drawer=InThread()).run_slot(
+        "digest_at", SEVEN
+    )
+    at_once = await outbox_rows(harness)
+    async with harness.sessions() as session, session.begin():
+        await session.execute(delete(OutboxItem))
+        await session.execute(delete(JobRun))
+    monkeypatch.setattr(digest_run, "READ_TOGETHER", together)
+    await Jobs(harness.sessions, clock=harness.clock, drawer=InThread()).run_slot(
+        "digest_at", SEVEN
+    )
+    assert len({unit_of(key) for key, _ in at_once}) >= 3
+    assert await outbox_rows(harness) == at_once
+
+
+async def outbox_rows(harness: Harness) -> list[tuple[str, dict[str, object]]]:
+    async with harness.sessions() as session:
+        query = select(OutboxItem.idempotency_key, OutboxItem.message).order_by(OutboxItem.id)
+        return [(key, message) for key, message in (await session.execute(query)).all()]
+
+
+async def test_the_next_group_is_read_while_this_one_is_used() -> None:
+    events: list[str] = []
+
+    async def read(group: str) -> str:
+        events.append(f"read {group}")
+        await asyncio.sleep(0)
+        return group.upper()
+
+    async def use(reading: AsyncIterator[tuple[str, str]]) -> None:
+        async for _, built in reading:
+            events.append(f"use {built}")
+            await asyncio.sleep(0.01)
+            events.append(f"used {built}")
+
+    await use(read_ahead(["a", "b", "c"], read, True))
+    assert events == [
+        *("read a", "use A", "read b", "used A"),
+        *("use B", "read c", "used B", "use C", "used C"),
+    ]
+    events.clear()
+    await use(read_ahead(["a", "b"], read, False))
+    assert events == ["read a", "use A", "used A", "read b", "use B", "used B"]
