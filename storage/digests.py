@@ -187,7 +187,7 @@ async def load_many(
     heads = await _heads(session, ids, now)
     counts = members.split(await _counts(session, ids, weeks))
     open_counts = members.split(await _open_counts(session, ids))
-    incidents = members.split(await _incidents(session, ids, incident_weeks))
+    incidents = members.split(await _incidents(session, ids, incident_weeks, len(root_ids) == 1))
     models = members.split(await _models(session, ids))
     return [
         DigestData(
@@ -323,40 +323,42 @@ async def _open_counts(session: AsyncSession, ids: list[int]) -> list[tuple[int,
 
 
 async def _incidents(
-    session: AsyncSession, ids: list[int], incident_weeks: Sequence[str]
+    session: AsyncSession, ids: list[int], incident_weeks: Sequence[str], one_root: bool
 ) -> list[tuple[int, IncidentRow]]:
     """Urgent ones of the period and open ones of any time; the oldest first, bounded.
 
-    Bounded per unit in SQL (a root's first ones are among its units' first ones) and per
-    root by the caller."""
+    For one root, bounded in SQL; for several, bounded per unit in SQL (a root's first ones
+    are among its units' first ones) and per root by the caller."""
     r = _reports
-    ranked = (
-        select(
-            r.id,
-            r.unit_id,
-            r.category,
-            r.urgent,
-            r.sensitive,
-            r.text,
-            r.status,
-            r.week,
-            r.received_at,
-            func.row_number()
-            .over(partition_by=r.unit_id, order_by=(r.urgent.desc(), r.received_at, r.id))
-            .label("place"),
-        )
-        .where(
-            r.unit_id.in_(ids),
-            r.kind == ReportKind.INCIDENT,
-            r.withdrawn_at.is_(None),
-            or_(
-                r.status.in_(OPEN_STATUSES),
-                r.urgent.is_(True) & r.week.in_(list(incident_weeks)),
-            ),
-        )
-        .subquery()
+    order = (r.urgent.desc(), r.received_at, r.id)
+    columns = (
+        r.id,
+        r.unit_id,
+        r.category,
+        r.urgent,
+        r.sensitive,
+        r.text,
+        r.status,
+        r.week,
+        r.received_at,
     )
-    query = select(ranked).where(ranked.c.place <= LISTED_INCIDENTS)
+    wanted = (
+        r.unit_id.in_(ids),
+        r.kind == ReportKind.INCIDENT,
+        r.withdrawn_at.is_(None),
+        or_(
+            r.status.in_(OPEN_STATUSES),
+            r.urgent.is_(True) & r.week.in_(list(incident_weeks)),
+        ),
+    )
+    if one_root:
+        query = select(*columns).where(*wanted).order_by(*order).limit(LISTED_INCIDENTS)
+    else:
+        place = func.row_number().over(partition_by=r.unit_id, order_by=order).label("place")
+        ranked = select(*columns, place).where(*wanted).subquery()
+        query = select(*(ranked.c[c.name] for c in columns)).where(
+            ranked.c.place <= LISTED_INCIDENTS
+        )
     return [
         (
             row.unit_id,
