@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -50,7 +51,7 @@ async def read_ahead(
     groups: Sequence[_Group],
     read: Callable[[_Group], Awaitable[_Built]],
     concurrent: bool,
-) -> AsyncIterator[tuple[_Group, _Built]]:
+) -> AsyncGenerator[tuple[_Group, _Built], None]:
     """Each group with what was read for it. When `concurrent`, the next group is read while
     the caller works on this one, so the database and Python work at once."""
     ahead: asyncio.Task[_Built] | None = None
@@ -126,10 +127,13 @@ class DigestRun:
             waiting[start : start + READ_TOGETHER]
             for start in range(0, len(waiting), READ_TOGETHER)
         ]
-        async for group, built in read_ahead(groups, self._build, await self._concurrent()):
-            for unit, todo in group:
-                drawing += await self._texts(unit, [(part, built[part, unit.id]) for part in todo])
-                failpoints.hit("digest_unit_written")
+        # Closed as soon as the loop ends, by an error too: the read ahead is then cancelled.
+        async with aclosing(read_ahead(groups, self._build, await self._concurrent())) as reads:
+            async for group, built in reads:
+                for unit, todo in group:
+                    texts = [(part, built[part, unit.id]) for part in todo]
+                    drawing += await self._texts(unit, texts)
+                    failpoints.hit("digest_unit_written")
         await self._draw_all(drawing)
         async with self.sessions() as session, session.begin():
             return await jobruns.finish(session, self.run_id, self.now)
