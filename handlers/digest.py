@@ -25,6 +25,8 @@ from storage.digests import DigestData, UnitRow
 from storage.enums import IncidentCategory, IncidentStatus, ReportKind, UnitKind
 
 CATEGORIES = tuple(c.value for c in IncidentCategory)
+NO_REPORTS: frozenset[ReportKind] = frozenset()
+NOTHING_ONLY = frozenset({ReportKind.NOTHING})
 
 
 def weeks_touching(period: Period) -> tuple[str, ...]:
@@ -181,12 +183,12 @@ def _cells(
                 always or any(m.exists_between(monday, sunday) for m in group)
             )
             key = (hamlet_id, week)
-            found = kinds.get(key, set())
-            cells[key] = HamletWeek(
-                expected=expected,
-                reported=bool(found),
-                nothing_only=found == {ReportKind.NOTHING},
-                on_time=key in first and first[key] < deadline,
+            found = kinds.get(key, NO_REPORTS)
+            cells[key] = HamletWeek.of(
+                expected,
+                bool(found),
+                found == NOTHING_ONLY,
+                key in first and first[key] < deadline,
             )
     return cells
 

@@ -8,6 +8,7 @@ Front's report all read this one `Digest`, so a figure is computed once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 from handlers.periods import Period
 from storage.digests import IncidentRow, ModelRow, UnitRow
@@ -20,6 +21,12 @@ class HamletWeek:
     reported: bool
     nothing_only: bool
     on_time: bool
+
+    @staticmethod
+    @cache
+    def of(expected: bool, reported: bool, nothing_only: bool, on_time: bool) -> HamletWeek:
+        """One of the sixteen cells, shared: a nation's digests hold millions of them."""
+        return HamletWeek(expected, reported, nothing_only, on_time)
 
 
 @dataclass
