@@ -154,16 +154,6 @@ def forest(root_ids: Sequence[int]) -> CTE:
     )
 
 
-async def load(
-    session: AsyncSession,
-    root_id: int,
-    weeks: Sequence[str],
-    incident_weeks: Sequence[str],
-    now: datetime,
-) -> DigestData:
-    return (await load_many(session, [root_id], weeks, incident_weeks, now))[0]
-
-
 async def load_many(
     session: AsyncSession,
     root_ids: Sequence[int],
