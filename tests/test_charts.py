@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.collections import PathCollection, PolyCollection
 from matplotlib.colors import to_rgba
-from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -47,12 +47,26 @@ def drawn(digest: Digest) -> tuple[Figure, Axes, Axes]:
     return figure, bars, heat
 
 
+def bar_collections(bars: Axes) -> list[PolyCollection]:
+    return [c for c in bars.collections if isinstance(c, PolyCollection)]
+
+
 def colors_by_category(bars: Axes) -> dict[str, tuple[float, float, float, float]]:
     return {
-        str(container.get_label()): to_rgba(container.patches[0].get_facecolor())
-        for container in bars.containers
-        if isinstance(container, BarContainer)
+        str(collection.get_label()): to_rgba(
+            tuple(np.asarray(collection.get_facecolor(), dtype=float)[0].tolist())
+        )
+        for collection in bar_collections(bars)
     }
+
+
+def stacked(collection: PolyCollection) -> dict[int, tuple[float, float]]:
+    """Week index → (bottom, top) of each bar of one category."""
+    spans = {}
+    for path in collection.get_paths():
+        box = path.get_extents()
+        spans[round((box.x0 + box.x1) / 2)] = (box.y0, box.y1)
+    return spans
 
 
 async def test_weeks_are_named_as_weeks_with_their_monday_and_the_title_gives_the_period(
@@ -106,3 +120,44 @@ async def test_a_category_keeps_its_colour_whatever_else_the_chart_shows(
     legend = commune_bars.get_legend()
     assert legend is not None
     assert [t.get_text() for t in legend.get_texts()] == list(commune_colors)
+
+
+async def test_each_week_stacks_every_category_on_the_ones_before_it(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    digest = await digest_of(sessions, "1969", week_period("2026-W48"))
+    _, bars, _ = drawn(digest)
+    collections = bar_collections(bars)
+    assert len(collections) == len(digest.chart_categories) >= 2
+    bottoms = [0.0] * len(WEEKS)
+    for collection, values in zip(collections, digest.chart_categories.values(), strict=True):
+        expected = {
+            week: (bottoms[week], bottoms[week] + value)
+            for week, value in enumerate(values)
+            if value
+        }
+        assert stacked(collection) == expected
+        bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
+    assert bars.get_ylim()[1] > max(bottoms)
+
+
+async def test_every_cell_shows_its_rate_in_percent(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    digest = await digest_of(sessions, "1969", week_period("2026-W48"))
+    _, _, heat = drawn(digest)
+    group_of = {unit.label: group for group, unit in digest.units.items()}
+    shown = [group_of[label.get_text()] for label in heat.get_yticklabels()]
+    rates = {
+        (week, row): rate
+        for row, group in enumerate(shown)
+        for week, rate in enumerate(digest.chart_completeness[group])
+        if rate is not None
+    }
+    assert len(set(rates.values())) >= 2, "more than one rate to tell apart"
+    numbers = next(c for c in heat.collections if isinstance(c, PathCollection))
+    drawn_at = [(round(x), round(y)) for x, y in np.asarray(numbers.get_offsets()).tolist()]
+    assert sorted(drawn_at) == sorted(rates)
+    for cell, outline in zip(drawn_at, numbers.get_paths(), strict=True):
+        percent = charts.number_outline(f"{rates[cell] * 100:.0f}")
+        assert np.array_equal(outline.vertices, percent.vertices), cell
