@@ -32,9 +32,17 @@ def draw(digest: Digest, locale: str) -> bytes:
     return charts.render_png(digest, Translator(locale))
 
 
+# Drawing is work that can wait a little; the bot's own process answers people and keeps the
+# sender on its pace, and on a small machine two drawing workers would take its turns on the
+# cores (and first, the second or so each spends importing matplotlib).
+WORKER_NICENESS = 10
+
+
 def leave_with(parent: int) -> None:
-    """A worker's start: it ends when the bot does, even when the bot was killed, for the
-    pool's own queues never tell a worker its parent is gone."""
+    """A worker's start: it yields the cores to the bot, and it ends when the bot does, even
+    when the bot was killed, for the pool's own queues never tell a worker its parent is
+    gone."""
+    os.nice(WORKER_NICENESS)
 
     def watch() -> None:
         while os.getppid() == parent:
