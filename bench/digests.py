@@ -308,7 +308,11 @@ def nation(args: argparse.Namespace) -> None:
             f"this one is computed and rendered; median of {args.runs} runs ({runs} s; load "
             f"average when each began: {', '.join(f'{load:.1f}' for load in result['loads'])}, "
             f"on {os.cpu_count()} cores shared with the database server and other work). "
-            "Anchor: 94.9 s on 27 November, each commune read alone.",
+            "Anchor: 94.9 s on 27 November, each commune read alone. Anchors from other days "
+            "were measured on other machines of the same size, which differ: the code of 7 "
+            "December took 48.0 s on that day's machine and 26.9 s (25.4–28.2) on 8 "
+            "December's, where the rows as named tuples then cut the CPU per digest by a "
+            "fifth and left the time as it was, since the database's half now bounds it.",
             "",
             "| what | result | goal |",
             "|---|---|---|",
