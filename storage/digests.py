@@ -33,9 +33,8 @@ _T = TypeVar("_T")
 OPEN_STATUSES = (IncidentStatus.OPEN, IncidentStatus.ACKNOWLEDGED, IncidentStatus.IN_PROGRESS)
 LISTED_INCIDENTS = 200
 
-# The rows are named tuples: a digest of the nation's Monday makes about 1.6 million of them,
-# and a frozen dataclass takes twice as long to build (each field set through
-# object.__setattr__).
+# The rows are named tuples: the nation's Monday reads about 1.6 million of them, and a frozen
+# dataclass takes twice as long to build (each field set through object.__setattr__).
 
 
 class UnitRow(NamedTuple):
