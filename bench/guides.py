@@ -12,6 +12,7 @@ import statistics
 import time
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -42,9 +43,16 @@ FORMS: dict[str, Callable[[str], str]] = {
 }
 
 
-def measure(
-    index: GuideIndex, set_name: str, questions: list[dict[str, str]], runs: int
-) -> list[str]:
+@dataclass(frozen=True)
+class Found:
+    typed: str
+    hit_at_1: float
+    hit_at_3: float
+    p50_ms: float
+    p99_ms: float
+
+
+def measure(index: GuideIndex, questions: list[dict[str, str]], runs: int) -> list[Found]:
     rows = []
     for name, form in FORMS.items():
         first = top3 = 0
@@ -63,11 +71,30 @@ def measure(
         timings.sort()
         p50 = statistics.median(timings) * 1000
         p99 = timings[min(len(timings) - 1, int(len(timings) * 0.99))] * 1000
-        rows.append(
-            f"| {set_name} ({len(questions)}) | {name} | {first / len(questions):.2f} | "
-            f"{top3 / len(questions):.2f} | {p50:.2f} ms | {p99:.2f} ms |"
-        )
+        rows.append(Found(name, first / len(questions), top3 / len(questions), p50, p99))
     return rows
+
+
+def verdict(held_out: list[Found]) -> str:
+    hit_at_1 = min(found.hit_at_1 for found in held_out)
+    hit_at_3 = min(found.hit_at_3 for found in held_out)
+    p99 = max(found.p99_ms for found in held_out)
+    met = hit_at_1 >= GOAL_HIT_AT_1 and p99 < GOAL_P99_MS
+    said = (
+        f"On the held-out set, in every form: hit@1 {hit_at_1:.2f} against {GOAL_HIT_AT_1} and "
+        f"p99 {p99:.2f} ms against {GOAL_P99_MS:.0f} ms: " + ("met." if met else "missed.")
+    )
+    if met:
+        return said
+    return (
+        f"{said} BM25 puts the right passage among its first three for {hit_at_3:.2f} of "
+        "them, so what is missing is the order among a few candidates. What would get "
+        "there: a re-ranker over BM25's first five, a small multilingual sentence-embedding "
+        "or cross-encoder model shipped inside the install (nothing may download at run "
+        "time), some hundred megabytes and a few milliseconds a question on a CPU by the "
+        "published sizes, not measured here; or each guide's passages given the words "
+        "residents ask them in, which is writing, not code."
+    )
 
 
 def main(argv: list[str]) -> None:
@@ -81,9 +108,17 @@ def main(argv: list[str]) -> None:
     index = GuideIndex(tuple(guides))
     build_ms = (time.perf_counter() - started) * 1000
     rows: list[str] = []
+    held_out: list[Found] = []
     for set_name, path in QUESTION_SETS.items():
         questions: list[dict[str, str]] = yaml.safe_load(path.read_text(encoding="utf-8"))
-        rows += measure(index, set_name, questions, args.runs)
+        found = measure(index, questions, args.runs)
+        rows += [
+            f"| {set_name} ({len(questions)}) | {f.typed} | {f.hit_at_1:.2f} | "
+            f"{f.hit_at_3:.2f} | {f.p50_ms:.2f} ms | {f.p99_ms:.2f} ms |"
+            for f in found
+        ]
+        if set_name == HELD_OUT:
+            held_out = found
     lines = [
         "## Guides: answering residents' questions",
         "",
@@ -102,6 +137,8 @@ def main(argv: list[str]) -> None:
         "| questions | typed | hit@1 | hit@3 | p50 per answer | p99 per answer |",
         "|---|---|---|---|---|---|",
         *rows,
+        "",
+        verdict(held_out),
     ]
     body = "\n".join(lines)
     print(body)
