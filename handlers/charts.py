@@ -67,7 +67,7 @@ def _span(t: Translator, weeks: tuple[str, ...]) -> str:
 
 
 def _incidents(bars: Axes, digest: Digest, t: Translator, week_labels: list[str]) -> None:
-    """Stacked bars, one collection a category: a Rectangle a bar cost a third of the chart."""
+    """Stacked bars, one collection a category: a Rectangle a bar cost a quarter of the chart."""
     from matplotlib.collections import PolyCollection
     from matplotlib.patches import Patch
 
